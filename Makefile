@@ -1,0 +1,91 @@
+# tide — build, test and demo.  `make demo` and `make test` are the two
+# commands a new user runs; both install missing Debian packages first.
+
+.SUFFIXES:
+.DELETE_ON_ERROR:
+.SECONDARY:
+
+BUILD    ?= build
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+WARN     := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
+CPPFLAGS += -Isrc -I$(BUILD) -MMD -MP
+LDLIBS   += -llmdb -ljansson -lgsl -lgslcblas -lm -lpthread
+SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+# Debian packages the build and the tests need, with a header or tool that
+# proves each is there.
+DEB_PKGS := liblmdb-dev:/usr/include/lmdb.h re2c:/usr/bin/re2c \
+            lemon:/usr/share/lemon/lempar.c libjansson-dev:/usr/include/jansson.h \
+            libgsl-dev:/usr/include/gsl/gsl_multimin.h sqlite3:/usr/bin/sqlite3
+
+SRCS     := $(wildcard src/*.c)
+LIB_SRCS := $(filter-out src/main.c,$(SRCS))
+GEN_C    := $(BUILD)/lexer.c $(BUILD)/tql.c
+LIB_OBJS := $(LIB_SRCS:src/%.c=$(BUILD)/%.o) $(GEN_C:.c=.o)
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all deps demo test check-asan unit clean bench fuzz soak
+
+all: deps $(BUILD)/tide $(BUILD)/gen
+
+deps:
+	@missing=""; for p in $(DEB_PKGS); do \
+	  test -e "$${p#*:}" || missing="$$missing $${p%%:*}"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "missing packages; run: sudo apt-get install$$missing"; exit 1; fi; \
+	fi
+
+$(BUILD)/tide: $(BUILD)/main.o $(LIB_OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/gen: bench/gen.c | $(BUILD)
+	$(CC) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $< -lm
+
+$(BUILD):
+	mkdir -p $(BUILD)/tests
+
+# Generated sources: lemon writes tql.c, tql.h and tql.out into $(BUILD).
+# lemon leaves an unchanged header alone, so only the .c carries the recipe.
+$(BUILD)/tql.c: grammar/tql.y | $(BUILD)
+	lemon -q -d$(BUILD) -T/usr/share/lemon/lempar.c $<
+$(BUILD)/tql.h: $(BUILD)/tql.c
+$(BUILD)/lexer.c: grammar/lexer.re | $(BUILD)
+	re2c -W --no-generation-date -o $@ $<
+
+# Everything may include tql.h, so it exists before any object compiles.
+$(BUILD)/%.o: src/%.c | $(BUILD) $(BUILD)/tql.h
+	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -c -o $@ $<
+# lempar.c and re2c output are not ours to warn about beyond -Wall.
+$(BUILD)/tql.o: $(BUILD)/tql.c
+	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Werror -Wno-unused-parameter -Wno-unused-variable $(CFLAGS) $(CPPFLAGS) -c -o $@ $<
+$(BUILD)/lexer.o: $(BUILD)/lexer.c | $(BUILD)/tql.h
+	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(BUILD)
+	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -Itests/unit -o $@ $< $(LIB_OBJS) $(LDLIBS)
+
+unit: all $(UNIT_BINS)
+
+# The whole suite; the last line is "N passed, N failed".
+test: unit
+	@BUILD=$(BUILD) bash tests/run.sh
+
+check-asan:
+	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" test
+
+demo: all
+	@bash bench/demo.sh $(BUILD)
+
+SIZE ?= 1m
+bench: all
+	@bash bench/run.sh $(SIZE)
+
+clean:
+	rm -rf build build-asan
+
+-include $(wildcard $(BUILD)/*.d $(BUILD)/tests/*.d)
