@@ -1,0 +1,120 @@
+// lite.mjs — the SQLite side of bench/run.sh: drives one Debian `sqlite3`
+// CLI process through a pipe, so timings are taken warm, in one session,
+// with sub-millisecond resolution (the CLI's own .timer prints milliseconds).
+//
+//   node lite.mjs DB exec FILE LABEL                 run a script once, timed
+//   node lite.mjs DB query FILE LABEL RUNS [OUT]     1 warm-up run (CSV with header to OUT,
+//                                                    or stdout), then RUNS timed runs
+//   node lite.mjs DB rounds R FILE...                R rounds over the files
+//   node lite.mjs DB loop FILE LABEL UNTIL           timed runs until the file UNTIL exists
+//
+// A run sends the SQL followed by `.print <sentinel>` and waits for the
+// sentinel; results of timed runs go to /dev/null (as tide's do in run.sh).
+// Output as duck.mjs: `time LABEL SECONDS` lines, then `rss_kb LABEL KB`,
+// the peak RSS (VmHWM) of the sqlite3 process.
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+
+const [db, mode, ...args] = process.argv.slice(2);
+if (!db || !mode) {
+	console.error('usage: node lite.mjs DB exec|query|rounds|loop ...');
+	process.exit(2);
+}
+let report = (line) => process.stdout.write(line + '\n');
+
+const child = spawn('sqlite3', ['-bail', '-batch', db], { stdio: ['pipe', 'pipe', 'inherit'] });
+let buf = '';
+let waiting = null;
+let exited = false;
+child.stdout.setEncoding('utf8');
+child.stdout.on('data', (d) => {
+	buf += d;
+	if (waiting) waiting();
+});
+child.on('exit', (code) => {
+	exited = true;
+	if (waiting) waiting(new Error(`sqlite3 exited with status ${code}`));
+});
+
+let seq = 0;
+// Sends text, waits for the sentinel; returns what came before it.
+function send(text) {
+	const mark = `@@end${++seq}@@`;
+	return new Promise((resolve, reject) => {
+		waiting = (err) => {
+			if (err) return reject(err);
+			const i = buf.indexOf(mark + '\n');
+			if (i < 0) return;
+			const out = buf.slice(0, i);
+			buf = buf.slice(i + mark.length + 1);
+			waiting = null;
+			resolve(out);
+		};
+		if (exited) return reject(new Error('sqlite3 is gone'));
+		child.stdin.write(`${text.trimEnd()}\n.print ${mark}\n`);
+	});
+}
+
+async function timed(sql, capture) {
+	const pre = capture ? '.output stdout\n' : '.output /dev/null\n';
+	const t0 = performance.now();
+	const out = await send(pre + sql + '\n.output stdout');
+	return [(performance.now() - t0) / 1000, out];
+}
+
+const sqlOf = (file) => readFileSync(file, 'utf8');
+const labelOf = (file) => basename(file).replace(/\.[^/]*\.sql$|\.sql$/, '');
+let label = 'sqlite';
+
+try {
+	// Session settings for queries: a 1 GiB page cache, sorts in memory.
+	await send('.headers on\n.mode csv\n.timeout 60000\n' +
+		'PRAGMA cache_size=-1048576;\nPRAGMA temp_store=MEMORY;');
+	if (mode === 'exec') {
+		const [file, lab] = args;
+		label = lab ?? labelOf(file);
+		const [secs] = await timed(sqlOf(file), false);
+		report(`time\t${label}\t${secs.toFixed(9)}`);
+	} else if (mode === 'query') {
+		const [file, lab, runs = '5', out] = args;
+		label = lab;
+		const sql = sqlOf(file);
+		if (!out) report = (line) => process.stderr.write(line + '\n');
+		const [, csv] = await timed(sql, true);
+		if (out) (await import('node:fs')).writeFileSync(out, csv);
+		else process.stdout.write(csv);
+		for (let i = 0; i < Number(runs); i++) {
+			const [secs] = await timed(sql, false);
+			report(`time\t${label}\t${secs.toFixed(9)}`);
+		}
+	} else if (mode === 'rounds') {
+		const [rounds, ...files] = args;
+		const qs = files.map((f) => [labelOf(f), sqlOf(f)]);
+		for (let r = 0; r < Number(rounds); r++)
+			for (const [lab, sql] of qs) {
+				const [secs] = await timed(sql, false);
+				report(`time\t${lab}\t${secs.toFixed(9)}`);
+			}
+		label = 'rounds';
+	} else if (mode === 'loop') {
+		const [file, lab, until] = args;
+		label = lab;
+		const sql = sqlOf(file);
+		let n = 0;
+		while (n === 0 || !existsSync(until)) {
+			const [secs] = await timed(sql, false);
+			report(`time\t${label}\t${secs.toFixed(9)}`);
+			n++;
+		}
+	} else {
+		throw new Error(`unknown mode ${mode}`);
+	}
+	const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+	const hwm = /VmHWM:\s*(\d+)/.exec(status);
+	report(`rss_kb\t${label}\t${hwm ? hwm[1] : 0}`);
+} catch (e) {
+	console.error(`lite.mjs: ${label}: ${e.message}`);
+	process.exitCode = 1;
+}
+child.stdin.end();

@@ -1,0 +1,8 @@
+-- DuckDB: the orders CSV into a table, with explicit types (money exact as DECIMAL)
+CREATE TABLE orders AS
+SELECT * FROM read_csv('@FILE@', header = true, auto_detect = false, delim = ',', quote = '"', escape = '"',
+  timestampformat = '%Y-%m-%dT%H:%M:%SZ',
+  columns = {'id': 'VARCHAR', 'ts': 'TIMESTAMP', 'customer': 'VARCHAR', 'amount': 'DECIMAL(18,4)',
+             'qty': 'INTEGER', 'sku': 'VARCHAR', 'cost': 'DECIMAL(18,4)', 'region': 'VARCHAR',
+             'rep': 'VARCHAR', 'channel': 'VARCHAR'});
+CHECKPOINT;

@@ -1,0 +1,12 @@
+-- revenue, margin (cost missing = 0) and orders by region over [T - 30d, T)
+WITH p AS (  -- T: the first second after the newest event in the store; ts are Unix seconds
+  SELECT max(coalesce((SELECT max(ts) FROM orders), 0),
+             coalesce((SELECT max(ts) FROM contacts), 0)) + 1 AS T
+)
+SELECT region, decimal_mul(sum(amount), '0.0001') AS revenue,
+       decimal_mul(sum(amount - coalesce(cost, 0)), '0.0001') AS margin,
+       sum(amount >= 0) AS orders
+FROM orders, p
+WHERE ts >= T - 30 * 86400 AND ts < T
+GROUP BY region
+ORDER BY region;

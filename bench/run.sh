@@ -1,0 +1,315 @@
+#!/usr/bin/env bash
+# bench/run.sh SIZE — tide against DuckDB and SQLite on one generated history
+# (issue 4).  `make bench SIZE=1m|10m|100m`; 10k and 100k make quick runs.
+#
+# In one run, on the same data (bench/data/SIZE, generated once by build/gen
+# and reused), for each engine:
+#   (a) bulk ingest of the orders and the contacts into a fresh store;
+#   (b) every query of bench/queries/manifest.tsv (language.md's six examples,
+#       a point query, a narrow window, two dashboard tiles, a growth probe):
+#       one warm-up run whose result is kept, then RUNS timed runs;
+#   (c) a dashboard loop: the manifest's 10 dashboard queries, ROUNDS rounds;
+#   (d) ingest of a further 1% of orders while a reader repeats the narrow
+#       window query.
+# Then the results of (b), and two queries after (d), are compared row by row
+# across the engines (bench/compare.mjs; a mismatch fails the run), and
+# bench/report.mjs writes bench/results/SIZE.csv and regenerates docs/bench.md
+# (and docs/bench-growth.png when more than one size has results).
+#
+# Environment: ENGINES (default "tide duckdb sqlite"), RUNS (5), ROUNDS (20),
+# INGEST_RUNS (3 up to 1m orders, else 1), BUILD (build), SEED (1).
+# Exit status: 0 when every engine ran everything and all results agree.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BENCH=$ROOT/bench
+SIZE=${1:-1m}
+BUILD=${BUILD:-build}
+case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
+ENGINES=${ENGINES:-tide duckdb sqlite}
+RUNS=${RUNS:-5}
+ROUNDS=${ROUNDS:-20}
+SEED=${SEED:-1}
+
+case $SIZE in
+[0-9]*k) N=$(( ${SIZE%k} * 1000 )) ;;
+[0-9]*m) N=$(( ${SIZE%m} * 1000000 )) ;;
+[0-9]*) N=$SIZE ;;
+*) echo "usage: bench/run.sh SIZE   (SIZE: 10k 100k 1m 10m 100m, or a number of orders)" >&2; exit 2 ;;
+esac
+[[ $SIZE =~ ^[0-9]+[km]?$ && $N -ge 1000 ]] || { echo "run.sh: SIZE must be >= 1000 orders" >&2; exit 2; }
+INGEST_RUNS=${INGEST_RUNS:-$(( N <= 1000000 ? 3 : 1 ))}
+
+DATA=$BENCH/data/$SIZE
+WORK=$BENCH/work/$SIZE
+RAW=$WORK/raw.tsv
+META=$WORK/meta.env
+TIMEIT=$BENCH/work/bin/timeit
+GEN=$BUILD/gen
+TIDE=$BUILD/tide
+FAILED=()
+
+say() { printf '\n== %s\n' "$*"; }
+note() { printf '%s\n' "$*"; }
+fail() { FAILED+=("$*"); printf 'FAILED: %s\n' "$*" >&2; }
+has() { [[ " $ENGINES " == *" $1 "* ]]; }
+drop() { ENGINES=$(printf '%s\n' $ENGINES | grep -vx "$1" | tr '\n' ' '); }
+
+# ---------------------------------------------------------------- prerequisites
+
+apt_install() {	# package ...
+	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+		note "installing: $*"
+		apt-get update -qq
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+	else
+		echo "run.sh: missing $*; run: sudo apt-get install $*" >&2
+		exit 1
+	fi
+}
+
+prereqs() {
+	local missing=() need=(node:nodejs npm:npm cc:gcc gnuplot:gnuplot-nox)
+	has sqlite && need+=(sqlite3:sqlite3)
+	for p in "${need[@]}"; do command -v "${p%%:*}" >/dev/null || missing+=("${p#*:}"); done
+	[ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
+	if has duckdb && [ ! -d "$BENCH/node_modules/@duckdb/node-api" ]; then
+		note "installing @duckdb/node-api under bench/"
+		(cd "$BENCH" && npm ci --no-audit --no-fund --loglevel=error)
+	fi
+	if [ ! -x "$TIMEIT" ] || [ "$BENCH/timeit.c" -nt "$TIMEIT" ]; then
+		mkdir -p "$(dirname "$TIMEIT")"
+		cc -std=c11 -O2 -Wall -Wextra -o "$TIMEIT" "$BENCH/timeit.c"
+	fi
+	if [ ! -x "$GEN" ]; then
+		make -C "$ROOT" --no-print-directory BUILD="$BUILD" "$GEN"
+	fi
+	if has tide && [ ! -x "$TIDE" ]; then
+		make -C "$ROOT" --no-print-directory BUILD="$BUILD" "$TIDE" ||
+			{ fail "tide: $TIDE does not build"; drop tide; }
+	fi
+}
+
+# ---------------------------------------------------------------- data
+
+# SIZE orders plus 1% more from one generator run: the first N order rows are
+# the history, the rest (the newest, with new ids) the batch of step (d); the
+# contacts up to the last history order go with the history.
+make_data() {
+	if [ -s "$DATA/meta.env" ]; then note "data: reusing $DATA"; return; fi
+	local extra=$(( N / 100 > 0 ? N / 100 : 1 )) raw=$DATA/raw
+	rm -rf "$DATA"
+	mkdir -p "$DATA"
+	note "data: generating $N + $extra orders into $DATA"
+	"$GEN" --seed "$SEED" --orders $(( N + extra )) --out "$raw"
+	head -n $(( N + 1 )) "$raw/orders.csv" >"$DATA/orders.csv"
+	{ head -n 1 "$raw/orders.csv"; tail -n +$(( N + 2 )) "$raw/orders.csv"; } >"$DATA/extra_orders.csv"
+	local last cutoff customer contacts ev7
+	last=$(tail -n 1 "$DATA/orders.csv" | cut -d, -f2)
+	awk -F, -v cut="$last" 'NR == 1 || $2 <= cut' "$raw/contacts.csv" >"$DATA/contacts.csv"
+	rm -rf "$raw"
+	# T = the first second after the newest event (the contacts end no later).
+	cutoff=$(date -u -d "@$(( $(date -u -d "$last" +%s) + 1 - 7 * 86400 ))" +%Y-%m-%dT%H:%M:%SZ)
+	ev7=$(tac "$DATA/orders.csv" | awk -F, -v c="$cutoff" '$2 < c || NR > 1 && $1 == "id" { exit } { n++ } END { print n + 0 }')
+	customer=$(sed -n "$(( N / 2 + 1 ))p" "$DATA/orders.csv" | cut -d, -f3)
+	contacts=$(( $(wc -l <"$DATA/contacts.csv") - 1 ))
+	cat >"$DATA/meta.env" <<-EOF
+	orders=$N
+	contacts=$contacts
+	extra_orders=$extra
+	last_ts=$last
+	events_7d=$ev7
+	point_customer=$customer
+	seed=$SEED
+	EOF
+}
+
+# ---------------------------------------------------------------- measuring
+
+# Driver output (timeit, duck.mjs, lite.mjs): "time LABEL SECONDS" and
+# "rss_kb LABEL KB" lines; raw.tsv gets "engine work kind value".
+record() { awk -v e="$1" -F'\t' '$1 == "time" || $1 == "rss_kb" { print e "\t" $2 "\t" $1 "\t" $3; next } { print > "/dev/stderr" }' >>"$RAW"; }
+bytes() { printf '%s\t%s\tbytes\t%s\n' "$1" "$2" "$(du -scb "${@:3}" 2>/dev/null | tail -n 1 | cut -f1)" >>"$RAW"; }
+
+# Renders a SQL or TQL file for this data set.
+render() { sed -e "s|@FILE@|$2|g" -e "s|@CUSTOMER@|$point_customer|g" "$1" >"$3"; }
+
+store_files() {
+	case $1 in
+	tide) echo "$WORK/tide.db" ;;
+	duckdb) echo "$WORK/duck.db" "$WORK/duck.db.wal" ;;
+	sqlite) echo "$WORK/lite.db" "$WORK/lite.db-wal" ;;
+	esac
+}
+
+ingest_one() {	# engine kind file label
+	local e=$1 kind=$2 file=$3 label=$4
+	case $e in
+	tide) "$TIMEIT" -l "$label" -o "$WORK/log/tide_$label.txt" -- "$TIDE" ingest "$WORK/tide.db" "$kind" "$file" ;;
+	duckdb) render "$BENCH/load/duckdb_$kind.sql" "$file" "$WORK/sql/duckdb_$label.sql"
+		node "$BENCH/duck.mjs" "$WORK/duck.db" exec "$WORK/sql/duckdb_$label.sql" "$label" ;;
+	sqlite) render "$BENCH/load/sqlite_$kind.sql" "$file" "$WORK/sql/sqlite_$label.sql"
+		node "$BENCH/lite.mjs" "$WORK/lite.db" exec "$WORK/sql/sqlite_$label.sql" "$label" ;;
+	esac
+}
+
+step_ingest() {
+	say "(a) bulk ingest: $N orders, $contacts contacts, $INGEST_RUNS run(s) each"
+	for e in $ENGINES; do
+		for ((r = 1; r <= INGEST_RUNS; r++)); do
+			rm -rf $(store_files "$e")
+			if ingest_one "$e" orders "$DATA/orders.csv" ingest_orders | record "$e"; then
+				bytes "$e" ingest_orders $(store_files "$e")
+			else fail "$e: ingest of orders"; drop "$e"; continue 2; fi
+			if ingest_one "$e" contacts "$DATA/contacts.csv" ingest_contacts | record "$e"; then
+				bytes "$e" ingest_contacts $(store_files "$e")
+			else fail "$e: ingest of contacts"; drop "$e"; continue 2; fi
+		done
+		[ "$e" != tide ] || sed 's/^/  tide: /' "$WORK/log/tide_ingest_orders.txt" "$WORK/log/tide_ingest_contacts.txt"
+		note "  $e: $(awk -F'\t' -v e="$e" '$1 == e && $3 == "time" && $2 ~ /^ingest/ { s[$2] = s[$2] " " sprintf("%.3f", $4) } END { for (k in s) printf "%s%s s; ", k, s[k] }' "$RAW")"
+	done
+}
+
+run_query() {	# engine name runs out-csv
+	local e=$1 q=$2 runs=$3 out=$4
+	case $e in
+	tide) "$TIMEIT" -l "q:$q" -w 1 -n "$runs" -o "$out" -- \
+		"$TIDE" query "$WORK/tide.db" --format csv "$(cat "$WORK/sql/$q.tql")" ;;
+	duckdb) node "$BENCH/duck.mjs" "$WORK/duck.db" query "$WORK/sql/$q.duckdb.sql" "q:$q" "$runs" "$out" ;;
+	sqlite) node "$BENCH/lite.mjs" "$WORK/lite.db" query "$WORK/sql/$q.sqlite.sql" "q:$q" "$runs" "$out" ;;
+	esac
+}
+
+compare() {	# name suffix
+	local q=$1 sfx=$2 args=()
+	for e in $ENGINES; do [ -s "$WORK/out/$q$sfx.$e.csv" ] && args+=("$e=$WORK/out/$q$sfx.$e.csv"); done
+	if [ ${#args[@]} -lt 2 ]; then note "  $q: fewer than two engines answered; nothing to compare"; return; fi
+	node "$BENCH/compare.mjs" "$BENCH/queries/manifest.tsv" "$q" "${args[@]}" | sed 's/^/  /' ||
+		fail "results differ: $q${sfx:+ ($sfx)}"
+}
+
+step_queries() {
+	say "(b) queries: 1 warm-up + $RUNS timed runs each"
+	for e in $ENGINES; do
+		for q in $QUERIES; do
+			rm -f "$WORK/out/$q.$e.csv"
+			run_query "$e" "$q" "$RUNS" "$WORK/out/$q.$e.csv" | record "$e" || fail "$e: query $q"
+		done
+		note "  $e: $(awk -F'\t' -v e="$e" '$1 == e && $3 == "time" && $2 ~ /^q:/ { n[$2]++; t[$2] += $4 } END { for (k in n) printf "%s %.1f ms; ", substr(k, 3), 1000 * t[k] / n[k] }' "$RAW")"
+	done
+	say "results compared row by row"
+	for q in $QUERIES; do compare "$q" ""; done
+}
+
+step_dashboard() {
+	say "(c) dashboard: $(wc -w <<<"$DASH") queries x $ROUNDS rounds"
+	for e in $ENGINES; do
+		case $e in
+		tide)
+			local r q ok=1
+			for ((r = 0; r < ROUNDS && ok; r++)); do
+				for q in $DASH; do
+					"$TIMEIT" -l "dash:$q" -- "$TIDE" query "$WORK/tide.db" --format csv \
+						"$(cat "$WORK/sql/$q.tql")" | record tide || { fail "tide: dashboard $q"; ok=0; break; }
+				done
+			done ;;
+		duckdb) node "$BENCH/duck.mjs" "$WORK/duck.db" rounds "$ROUNDS" dash: \
+			$(for q in $DASH; do echo "$WORK/sql/$q.duckdb.sql"; done) | record duckdb || fail "duckdb: dashboard" ;;
+		sqlite) node "$BENCH/lite.mjs" "$WORK/lite.db" rounds "$ROUNDS" dash: \
+			$(for q in $DASH; do echo "$WORK/sql/$q.sqlite.sql"; done) | record sqlite || fail "sqlite: dashboard" ;;
+		esac
+	done
+}
+
+step_concurrent() {
+	say "(d) ingest of $extra_orders more orders while a reader repeats narrow_7d"
+	local flag=$WORK/ingest.done e pid
+	for e in $ENGINES; do
+		rm -f "$flag"
+		case $e in
+		tide)
+			"$TIMEIT" -l read_during_ingest -u "$flag" -- "$TIDE" query "$WORK/tide.db" --format csv \
+				"$(cat "$WORK/sql/narrow_7d.tql")" | record tide &
+			pid=$!
+			ingest_one tide orders "$DATA/extra_orders.csv" ingest_1pct | record tide || fail "tide: ingest of 1%"
+			touch "$flag"; wait "$pid" || fail "tide: reader during ingest" ;;
+		duckdb)
+			render "$BENCH/load/duckdb_extra.sql" "$DATA/extra_orders.csv" "$WORK/sql/duckdb_extra.sql"
+			node "$BENCH/duck.mjs" "$WORK/duck.db" concurrent "$WORK/sql/duckdb_extra.sql" ingest_1pct \
+				"$WORK/sql/narrow_7d.duckdb.sql" read_during_ingest | record duckdb || fail "duckdb: ingest of 1%" ;;
+		sqlite)
+			render "$BENCH/load/sqlite_extra.sql" "$DATA/extra_orders.csv" "$WORK/sql/sqlite_extra.sql"
+			node "$BENCH/lite.mjs" "$WORK/lite.db" loop "$WORK/sql/narrow_7d.sqlite.sql" read_during_ingest "$flag" | record sqlite &
+			pid=$!
+			node "$BENCH/lite.mjs" "$WORK/lite.db" exec "$WORK/sql/sqlite_extra.sql" ingest_1pct | record sqlite || fail "sqlite: ingest of 1%"
+			touch "$flag"; wait "$pid" || fail "sqlite: reader during ingest" ;;
+		esac
+		bytes "$e" ingest_1pct $(store_files "$e")
+		note "  $e: $(awk -F'\t' -v e="$e" '$1 == e && $3 == "time" && $2 == "ingest_1pct" { w = $4 } $1 == e && $3 == "time" && $2 == "read_during_ingest" { n++; r += $4 } END { printf "ingest %.3f s, %d reads averaging %.1f ms", w, n, n ? 1000 * r / n : 0 }' "$RAW")"
+	done
+	say "after the 1%: results compared row by row"
+	for q in narrow_7d kpi_30d; do
+		for e in $ENGINES; do
+			rm -f "$WORK/out/$q.after.$e.csv"
+			run_query "$e" "$q" 0 "$WORK/out/$q.after.$e.csv" >/dev/null || fail "$e: query $q after the 1%"
+		done
+		compare "$q" .after
+	done
+}
+
+# ---------------------------------------------------------------- main
+
+prereqs
+make_data
+# shellcheck disable=SC1091
+. "$DATA/meta.env"
+
+rm -rf "$WORK"
+mkdir -p "$WORK/sql" "$WORK/out" "$WORK/log"
+: >"$RAW"
+QUERIES=$(awk -F'\t' '!/^#/ && NF { print $1 }' "$BENCH/queries/manifest.tsv")
+DASH=$(awk -F'\t' '!/^#/ && NF && $2 != "probe" { print $1 }' "$BENCH/queries/manifest.tsv")
+for q in $QUERIES; do
+	render "$BENCH/queries/$q.tql" "" "$WORK/sql/$q.tql"
+	render "$BENCH/queries/$q.duckdb.sql" "" "$WORK/sql/$q.duckdb.sql"
+	render "$BENCH/queries/$q.sqlite.sql" "" "$WORK/sql/$q.sqlite.sql"
+done
+
+# The cost of starting any process here, which every tide CLI run includes.
+spawn=$("$TIMEIT" -n 50 -- /bin/true | awk -F'\t' '$1 == "time" { print $3 }' | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
+{
+	cat "$DATA/meta.env"
+	echo "size=$SIZE"
+	echo "engines=$ENGINES"
+	echo "runs=$RUNS"
+	echo "rounds=$ROUNDS"
+	echo "ingest_runs=$INGEST_RUNS"
+	echo "spawn_floor_s=$spawn"
+	echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+	echo "cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
+	echo "cores=$(nproc)"
+	echo "mem_gib=$(awk '/MemTotal/ { printf "%.0f", $2 / 1048576 }' /proc/meminfo)"
+	echo "sqlite_version=$(sqlite3 --version 2>/dev/null | cut -d' ' -f1)"
+	echo "duckdb_version=$(node -p "require('$BENCH/node_modules/@duckdb/node-api/package.json').version" 2>/dev/null)"
+	echo "node_version=$(node --version)"
+	echo "tide_commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)$(git -C "$ROOT" diff --quiet HEAD -- src grammar 2>/dev/null || echo +dirty)"
+} >"$META"
+
+say "bench $SIZE: $N orders, $contacts contacts (T = $last_ts + 1s), engines: $ENGINES"
+step_ingest
+step_queries
+step_dashboard
+step_concurrent
+
+{
+	for f in "${FAILED[@]}"; do echo "failed=$f"; done
+} >>"$META"
+say "report"
+node "$BENCH/report.mjs" "$SIZE"
+
+if [ ${#FAILED[@]} -gt 0 ]; then
+	printf '\nbench %s FAILED:\n' "$SIZE" >&2
+	printf '  %s\n' "${FAILED[@]}" >&2
+	exit 1
+fi
+printf '\nbench %s: all engines ran; all results agree\n' "$SIZE"

@@ -1,0 +1,258 @@
+#include "eval.h"
+
+#include <math.h>
+#include <string.h>
+
+const char *const eval_stage_names[TIDE_STAGE_COUNT] = {
+	"new", "contacted", "testing", "won", "paused", "lost",
+};
+
+bool eval_true(value v)
+{
+	return v.type == VAL_BOOL && v.i;
+}
+
+static int interned(const eval_ctx *c, uint32_t id, bool customer, value *out, tide_err *e)
+{
+	if (id == 0) {
+		*out = val_null();
+		return 0;
+	}
+	tide_str s;
+	int rc = customer ? store_customer_name(c->p->snap, id, &s) : store_string(c->p->snap, id, &s);
+	if (rc)
+		return tide_errf(e, rc, "reading an interned string: %s", tide_strerror(rc));
+	*out = val_str(s.p, s.n);
+	return 0;
+}
+
+int eval_event_column(const eval_ctx *c, ev_col col, uint32_t tag, value *out, tide_err *e)
+{
+	const store_order *o = c->order;
+	const store_contact *k = c->contact;
+	switch (col) {
+	case EV_TS: *out = val_ts(o ? o->ts : k->ts); return 0;
+	case EV_CUSTOMER: return interned(c, o ? o->customer : k->customer, true, out, e);
+	case EV_AMOUNT: *out = val_money(o->amount); return 0;
+	case EV_QTY: *out = val_int(o->qty); return 0;
+	case EV_SKU: return interned(c, o->sku, false, out, e);
+	case EV_COST: *out = o->has_cost ? val_money(o->cost) : val_null(); return 0;
+	case EV_CHANNEL: return interned(c, k->channel, false, out, e);
+	case EV_STAGE:
+		*out = k->stage >= 0 && k->stage < TIDE_STAGE_COUNT
+			       ? val_str(eval_stage_names[k->stage], (uint32_t)strlen(eval_stage_names[k->stage]))
+			       : val_null();
+		return 0;
+	case EV_NEXT_FOLLOWUP: *out = k->has_next_followup ? val_ts(k->next_followup) : val_null(); return 0;
+	case EV_REASON: return interned(c, k->reason, false, out, e);
+	case EV_TAG:
+		if (tag == 0) {
+			*out = val_null();
+			return 0;
+		}
+		return interned(c, o ? store_tag_lookup(o->tags, o->ntags, tag)
+				     : store_tag_lookup(k->tags, k->ntags, tag), false, out, e);
+	}
+	return tide_errf(e, TIDE_EQUERY, "unknown column");
+}
+
+static int compare_op(ast_op op, value a, value b, value *out)
+{
+	if (a.type == VAL_NULL || b.type == VAL_NULL) {
+		*out = val_null();
+		return 0;
+	}
+	bool ok;
+	int c = val_compare(a, b, &ok);
+	if (!ok) {
+		*out = val_null();
+		return -1;
+	}
+	bool r = false;
+	switch (op) {
+	case OP_EQ: r = c == 0; break;
+	case OP_NE: r = c != 0; break;
+	case OP_LT: r = c < 0; break;
+	case OP_LE: r = c <= 0; break;
+	case OP_GT: r = c > 0; break;
+	case OP_GE: r = c >= 0; break;
+	default: break;
+	}
+	*out = val_bool(r);
+	return 0;
+}
+
+static const char *type_name(value v)
+{
+	static const char *const names[] = {"null", "boolean", "integer", "money", "number",
+					    "string", "timestamp", "duration"};
+	return names[v.type];
+}
+
+/* Three-valued AND / OR of SQL. */
+static value logic(ast_op op, value a, value b)
+{
+	bool an = a.type != VAL_BOOL, bn = b.type != VAL_BOOL;
+	if (op == OP_AND) {
+		if ((!an && !a.i) || (!bn && !b.i))
+			return val_bool(false);
+		return an || bn ? val_null() : val_bool(true);
+	}
+	if ((!an && a.i) || (!bn && b.i))
+		return val_bool(true);
+	return an || bn ? val_null() : val_bool(false);
+}
+
+static int eval_bin(const bx *x, const eval_ctx *c, value *out, tide_err *e)
+{
+	value a, b;
+	int rc = eval(x->args[0], c, &a, e);
+	if (rc == 0)
+		rc = eval(x->args[1], c, &b, e);
+	if (rc)
+		return rc;
+	switch (x->op) {
+	case OP_ADD: case OP_SUB: case OP_MUL: case OP_DIV:
+		return val_arith(x->op, a, b, out, e);
+	case OP_AND: case OP_OR:
+		*out = logic(x->op, a, b);
+		return 0;
+	default:
+		if (compare_op(x->op, a, b, out))
+			return tide_errf(e, TIDE_EQUERY, "cannot compare %s with %s", type_name(a), type_name(b));
+		return 0;
+	}
+}
+
+static int eval_tier(const bx *x, const eval_ctx *c, value *out, tide_err *e)
+{
+	value v;
+	int rc = eval(x->args[0], c, &v, e);
+	if (rc)
+		return rc;
+	if (v.type == VAL_NULL) {
+		*out = val_null();
+		return 0;
+	}
+	for (int i = 1; i < x->nargs; i++) {
+		value t;
+		if ((rc = eval(x->args[i], c, &t, e)))
+			return rc;
+		bool ok;
+		int cmp = val_compare(v, t, &ok);
+		if (!ok)
+			return tide_errf(e, TIDE_EQUERY, "tier(): cannot compare %s with %s",
+					 type_name(v), type_name(t));
+		if (cmp >= 0) {
+			*out = val_int(i);
+			return 0;
+		}
+	}
+	*out = val_int(x->nargs);
+	return 0;
+}
+
+int eval(const bx *x, const eval_ctx *c, value *out, tide_err *e)
+{
+	value a;
+	int rc;
+	switch (x->kind) {
+	case BX_CONST: *out = x->c; return 0;
+	case BX_EVCOL: return eval_event_column(c, x->col, x->idx, out, e);
+	case BX_ROWCOL: *out = c->row[x->idx]; return 0;
+	case BX_KEY: *out = c->keys[x->idx]; return 0;
+	case BX_SLOT: *out = c->slots[x->idx]; return 0;
+	case BX_OUT: *out = c->out[x->idx]; return 0;
+	case BX_ASOF: *out = val_ts(c->asof); return 0;
+	case BX_NEG:
+		if ((rc = eval(x->args[0], c, &a, e)))
+			return rc;
+		return val_arith(OP_SUB, val_int(0), a, out, e);
+	case BX_NOT:
+		if ((rc = eval(x->args[0], c, &a, e)))
+			return rc;
+		*out = a.type == VAL_BOOL ? val_bool(!a.i) : val_null();
+		return 0;
+	case BX_BIN: return eval_bin(x, c, out, e);
+	case BX_IN: {
+		if ((rc = eval(x->args[0], c, &a, e)))
+			return rc;
+		if (a.type == VAL_NULL) {
+			*out = val_null();
+			return 0;
+		}
+		bool hit = false;
+		for (int i = 1; i < x->nargs && !hit; i++) {
+			value b;
+			if ((rc = eval(x->args[i], c, &b, e)))
+				return rc;
+			hit = val_equal(a, b);
+		}
+		*out = val_bool(hit != x->negated);
+		return 0;
+	}
+	case BX_BETWEEN: {
+		value lo, hi, ge, le;
+		if ((rc = eval(x->args[0], c, &a, e)) || (rc = eval(x->args[1], c, &lo, e)) ||
+		    (rc = eval(x->args[2], c, &hi, e)))
+			return rc;
+		if (compare_op(OP_GE, a, lo, &ge) || compare_op(OP_LE, a, hi, &le))
+			return tide_errf(e, TIDE_EQUERY, "BETWEEN: cannot compare %s with %s",
+					 type_name(a), type_name(lo));
+		*out = logic(OP_AND, ge, le);
+		if (x->negated && out->type == VAL_BOOL)
+			out->i = !out->i;
+		return 0;
+	}
+	case BX_ISNULL:
+		if ((rc = eval(x->args[0], c, &a, e)))
+			return rc;
+		*out = val_bool((a.type == VAL_NULL) != x->negated);
+		return 0;
+	case BX_CASE: {
+		int pairs = (x->nargs - (x->has_else ? 1 : 0)) / 2;
+		for (int i = 0; i < pairs; i++) {
+			if ((rc = eval(x->args[2 * i], c, &a, e)))
+				return rc;
+			if (eval_true(a))
+				return eval(x->args[2 * i + 1], c, out, e);
+		}
+		if (x->has_else)
+			return eval(x->args[x->nargs - 1], c, out, e);
+		*out = val_null();
+		return 0;
+	}
+	case BX_ROUND: {
+		value n = val_int(0);
+		if ((rc = eval(x->args[0], c, &a, e)) || (x->nargs > 1 && (rc = eval(x->args[1], c, &n, e))))
+			return rc;
+		if (n.type != VAL_INT && n.type != VAL_NULL)
+			return tide_errf(e, TIDE_EQUERY, "round(): the number of decimals must be an integer");
+		*out = n.type == VAL_NULL ? val_null() : val_round(a, (int)n.i);
+		return 0;
+	}
+	case BX_ABS:
+		if ((rc = eval(x->args[0], c, &a, e)))
+			return rc;
+		if (!val_is_numeric(a)) {
+			*out = a.type == VAL_NULL ? a : val_null();
+			if (a.type != VAL_NULL)
+				return tide_errf(e, TIDE_EQUERY, "abs() takes a number, found %s", type_name(a));
+			return 0;
+		}
+		if (val_to_double(a) < 0)
+			return val_arith(OP_SUB, val_int(0), a, out, e);
+		*out = a;
+		return 0;
+	case BX_COALESCE:
+		for (int i = 0; i < x->nargs; i++) {
+			if ((rc = eval(x->args[i], c, out, e)))
+				return rc;
+			if (out->type != VAL_NULL)
+				return 0;
+		}
+		return 0;
+	case BX_TIER: return eval_tier(x, c, out, e);
+	}
+	return tide_errf(e, TIDE_EQUERY, "cannot evaluate expression");
+}

@@ -1,0 +1,30 @@
+/* eval.h — evaluates bound expressions (plan.h) in one of three contexts:
+ * an event of the source, a row of a derived table, or a finished group. */
+#ifndef TIDE_EVAL_H
+#define TIDE_EVAL_H
+
+#include "plan.h"
+
+typedef struct eval_ctx {
+	const plan *p;
+	int64_t asof;
+	/* event context: one of these */
+	const store_order *order;
+	const store_contact *contact;
+	/* row context */
+	const value *row;
+	/* group context */
+	const value *keys, *slots, *out;
+} eval_ctx;
+
+int eval(const bx *x, const eval_ctx *c, value *out, tide_err *e);
+
+/* SQL truth: only a true boolean is true (null and false are not). */
+bool eval_true(value v);
+
+/* The value of event column col (tag: name id) of the context's event. */
+int eval_event_column(const eval_ctx *c, ev_col col, uint32_t tag, value *out, tide_err *e);
+
+extern const char *const eval_stage_names[TIDE_STAGE_COUNT];
+
+#endif

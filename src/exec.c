@@ -1,0 +1,1056 @@
+/* exec.c — one evaluation of a plan: scan the source up to T, fold each
+ * event into its group, then finish every metric exactly as metrics.md
+ * defines it. */
+#include "exec.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bgnbd.h"
+#include "eval.h"
+#include "metrics.h"
+#include "strmap.h"
+
+double exec_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+typedef struct agg_state {
+	int64_t count;
+	bool has;
+	value sum, min, max;
+	value *list;
+	size_t nlist, caplist;
+	strmap *distinct;
+} agg_state;
+
+typedef struct group {
+	value *keys;
+	int64_t pstart;		/* start of the group's period, with a period key */
+	uint32_t customer;
+	bool in_scope;
+	/* orders in the window */
+	int64_t w_revenue, w_margin;
+	uint64_t w_orders, w_events;
+	/* orders before T */
+	bool h_has_order;
+	int64_t h_first, h_last, h_margin;
+	int64_t *psum[PLAN_MAX_PERIOD_SETS];
+	uint8_t *pord[PLAN_MAX_PERIOD_SETS];
+	metrics_day *days;
+	uint32_t ndays, capdays;
+	/* contacts */
+	uint64_t w_contacts;
+	bool c_any, c_has_nf, c_staged;
+	int64_t c_last_ts, c_nf, c_stage_ts;
+	int c_stage;
+	agg_state *aggs;
+	strmap *custset;
+	value *slots;
+	metrics_cust mc;	/* cross-customer ranks and model inputs */
+} group;
+
+typedef struct table {
+	group *g;
+	size_t n, cap;
+	strmap *index;		/* encoded key → group */
+	uint32_t *by_cust;	/* customer id → group + 1 (customer tables) */
+	size_t ncust;
+} table;
+
+/* String bytes the run creates (period labels), in chunks that never move. */
+typedef struct arena {
+	char **chunks;
+	size_t nchunks, used;
+} arena;
+
+enum { ARENA_CHUNK = 1 << 16 };
+
+static char *arena_alloc(arena *a, size_t n)
+{
+	if (a->nchunks == 0 || a->used + n > ARENA_CHUNK) {
+		char **nc = realloc(a->chunks, (a->nchunks + 1) * sizeof *nc);
+		if (!nc)
+			return NULL;
+		a->chunks = nc;
+		if (!(a->chunks[a->nchunks] = malloc(ARENA_CHUNK)))
+			return NULL;
+		a->nchunks++;
+		a->used = 0;
+	}
+	char *p = a->chunks[a->nchunks - 1] + a->used;
+	a->used += n;
+	return p;
+}
+
+static void arena_free(arena *a)
+{
+	for (size_t i = 0; i < a->nchunks; i++)
+		free(a->chunks[i]);
+	free(a->chunks);
+}
+
+typedef struct run {
+	plan *p;
+	int64_t T, win_start;
+	int64_t *bounds[PLAN_MAX_PERIOD_SETS];	/* n+1 period boundaries */
+	table groups, custs;	/* custs: customer-level side table when needed */
+	bool use_custs;
+	strmap *cust_periods;	/* churn_rate: (customer, period start) with an order */
+	arena labels;
+	strmap *label_index;	/* period start → labels[] */
+	value *label_vals;
+	size_t nlabels;
+	int64_t ev_pstart;	/* period start of the event being folded */
+	const exec_limits *lim;
+	uint64_t scanned;
+	tide_err *e;
+	/* scope facts */
+	metrics_scope scope;
+	bgnbd_params bg;
+	gg_params gg;
+	int model_rc, gg_rc;
+	char model_err[256];
+} run;
+
+static int nomem(run *r)
+{
+	return tide_errf(r->e, TIDE_ENOMEM, "out of memory");
+}
+
+static int check_time(run *r)
+{
+	if (r->lim && r->lim->deadline > 0 && (++r->scanned & 0xfff) == 0 &&
+	    exec_now() > r->lim->deadline)
+		return tide_errf(r->e, TIDE_ETIMEOUT, "query timed out");
+	return 0;
+}
+
+/* ---- groups ----------------------------------------------------------- */
+
+static int group_init(run *r, group *g)
+{
+	plan *p = r->p;
+	memset(g, 0, sizeof *g);
+	if (p->nkeys && !(g->keys = calloc((size_t)p->nkeys, sizeof *g->keys)))
+		return nomem(r);
+	for (int j = 0; j < p->nperiod_sets; j++) {
+		size_t n = (size_t)p->period_counts[j];
+		g->psum[j] = calloc(n, sizeof *g->psum[j]);
+		g->pord[j] = calloc(n, 1);
+		if (!g->psum[j] || !g->pord[j])
+			return nomem(r);
+	}
+	if (p->nslots && !(g->aggs = calloc((size_t)p->nslots, sizeof *g->aggs)))
+		return nomem(r);
+	g->c_stage = -1;
+	return 0;
+}
+
+static void group_free(const plan *p, group *g)
+{
+	free(g->keys);
+	for (int j = 0; j < PLAN_MAX_PERIOD_SETS; j++) {
+		free(g->psum[j]);
+		free(g->pord[j]);
+	}
+	free(g->days);
+	if (g->aggs)
+		for (int i = 0; i < p->nslots; i++) {
+			free(g->aggs[i].list);
+			strmap_free(g->aggs[i].distinct);
+		}
+	free(g->aggs);
+	strmap_free(g->custset);
+	free(g->slots);
+}
+
+static void table_free(const plan *p, table *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		group_free(p, &t->g[i]);
+	free(t->g);
+	strmap_free(t->index);
+	free(t->by_cust);
+}
+
+static int table_add(run *r, table *t, group **out)
+{
+	if (t->n == t->cap) {
+		size_t ncap = t->cap ? t->cap * 2 : 256;
+		group *ng = realloc(t->g, ncap * sizeof *ng);
+		if (!ng)
+			return nomem(r);
+		t->g = ng;
+		t->cap = ncap;
+	}
+	group *g = &t->g[t->n];
+	int rc = group_init(r, g);
+	if (rc) {
+		group_free(r->p, g);
+		return rc;
+	}
+	t->n++;
+	*out = g;
+	return 0;
+}
+
+/* The group of customer id in a customer-keyed table (key 0 = customer). */
+static int customer_group(run *r, table *t, uint32_t customer, bool set_key, group **out)
+{
+	if (customer >= t->ncust) {
+		size_t n = t->ncust ? t->ncust : 1024;
+		while (n <= customer)
+			n *= 2;
+		uint32_t *nb = realloc(t->by_cust, n * sizeof *nb);
+		if (!nb)
+			return nomem(r);
+		memset(nb + t->ncust, 0, (n - t->ncust) * sizeof *nb);
+		t->by_cust = nb;
+		t->ncust = n;
+	}
+	if (t->by_cust[customer]) {
+		*out = &t->g[t->by_cust[customer] - 1];
+		return 0;
+	}
+	group *g;
+	int rc = table_add(r, t, &g);
+	if (rc)
+		return rc;
+	g->customer = customer;
+	t->by_cust[customer] = (uint32_t)t->n;
+	tide_str name;
+	rc = store_customer_name(r->p->snap, customer, &name);
+	if (rc)
+		return tide_errf(r->e, rc, "reading customer %u: %s", customer, tide_strerror(rc));
+	g->mc.id = name.p;
+	g->mc.id_len = name.n;
+	if (set_key)
+		g->keys[0] = val_str(name.p, name.n);
+	*out = g;
+	return 0;
+}
+
+/* Serialises a key value for the group index. */
+static size_t key_bytes(value v, uint8_t *buf, size_t cap)
+{
+	size_t n = 0;
+	buf[n++] = (uint8_t)v.type;
+	switch (v.type) {
+	case VAL_NULL: break;
+	case VAL_STR: {
+		uint32_t len = v.s.n;
+		if (n + 4 + len > cap)
+			len = (uint32_t)(cap - n - 4);
+		memcpy(buf + n, &len, 4);
+		memcpy(buf + n + 4, v.s.p, len);
+		n += 4 + len;
+		break;
+	}
+	case VAL_MONEY:
+		memcpy(buf + n, &v.m.num, 8);
+		memcpy(buf + n + 8, &v.m.den, 8);
+		n += 16;
+		break;
+	case VAL_REAL:
+		memcpy(buf + n, &v.r, 8);
+		n += 8;
+		break;
+	default:
+		memcpy(buf + n, &v.i, 8);
+		n += 8;
+		break;
+	}
+	return n;
+}
+
+/* Finds or creates the group for key values kv. */
+static int keyed_group(run *r, const value *kv, group **out)
+{
+	plan *p = r->p;
+	table *t = &r->groups;
+	uint8_t buf[4096];
+	size_t n = 0;
+	for (int i = 0; i < p->nkeys; i++)
+		n += key_bytes(kv[i], buf + n, sizeof buf - n - 32 * (size_t)(p->nkeys - i));
+	if (!t->index && !(t->index = strmap_new()))
+		return nomem(r);
+	uint32_t idx;
+	if (strmap_get(t->index, buf, n, &idx)) {
+		*out = &t->g[idx];
+		return 0;
+	}
+	group *g;
+	int rc = table_add(r, t, &g);
+	if (rc)
+		return rc;
+	if (strmap_put(t->index, buf, n, (uint32_t)(t->n - 1)))
+		return nomem(r);
+	for (int i = 0; i < p->nkeys; i++)
+		g->keys[i] = kv[i];
+	g->pstart = r->ev_pstart;
+	*out = g;
+	return 0;
+}
+
+/* Label of a period, made once per distinct (unit, start) of the run. */
+static int period_label(run *r, int64_t start, cal_unit u, value *out)
+{
+	uint8_t k[9];
+	k[0] = (uint8_t)u;
+	memcpy(k + 1, &start, 8);
+	uint32_t idx;
+	if (!r->label_index && !(r->label_index = strmap_new()))
+		return nomem(r);
+	if (strmap_get(r->label_index, k, sizeof k, &idx)) {
+		*out = r->label_vals[idx];
+		return 0;
+	}
+	char *buf = arena_alloc(&r->labels, 16);
+	value *nv = realloc(r->label_vals, (r->nlabels + 1) * sizeof *nv);
+	if (!buf || !nv)
+		return nomem(r);
+	r->label_vals = nv;
+	cal_period_label(start, u, r->p->tz, buf);
+	*out = nv[r->nlabels] = val_str(buf, (uint32_t)strlen(buf));
+	if (strmap_put(r->label_index, k, sizeof k, (uint32_t)r->nlabels++))
+		return nomem(r);
+	return 0;
+}
+
+/* Key values of an event; customer keys go through customer_group. */
+static int event_keys(run *r, const eval_ctx *c, int64_t ts, value *kv)
+{
+	plan *p = r->p;
+	for (int i = 0; i < p->nkeys; i++) {
+		const key *k = &p->keys[i];
+		int rc = 0;
+		switch (k->kind) {
+		case KEY_CUSTOMER:
+			rc = eval_event_column(c, EV_CUSTOMER, 0, &kv[i], r->e);
+			break;
+		case KEY_PERIOD:
+			r->ev_pstart = cal_period_start(ts, k->unit, p->tz);
+			rc = period_label(r, r->ev_pstart, k->unit, &kv[i]);
+			break;
+		case KEY_EVCOL:
+			rc = eval_event_column(c, k->col, k->tag, &kv[i], r->e);
+			break;
+		case KEY_ROWCOL:
+			kv[i] = c->row[k->rowcol];
+			break;
+		}
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* ---- folding events into groups -------------------------------------- */
+
+static int agg_add(run *r, agg_state *a, metric_fn fn, value v)
+{
+	if (fn == A_COUNT_STAR) {
+		a->count++;
+		return 0;
+	}
+	if (v.type == VAL_NULL)
+		return 0;
+	a->count++;
+	switch (fn) {
+	case A_COUNT:
+		return 0;
+	case A_COUNT_DISTINCT: {
+		uint8_t buf[2048];
+		size_t n = key_bytes(v, buf, sizeof buf);
+		if (!a->distinct && !(a->distinct = strmap_new()))
+			return nomem(r);
+		return strmap_put(a->distinct, buf, n, 1) ? nomem(r) : 0;
+	}
+	case A_SUM:
+	case A_AVG:
+		if (!val_is_numeric(v))
+			return tide_errf(r->e, TIDE_EQUERY, "%s() needs numbers", fn == A_SUM ? "sum" : "avg");
+		if (!a->has) {
+			a->sum = v;
+			a->has = true;
+			return 0;
+		}
+		return val_arith(OP_ADD, a->sum, v, &a->sum, r->e);
+	case A_MIN:
+	case A_MAX: {
+		bool ok;
+		if (!a->has) {
+			a->min = a->max = v;
+			a->has = true;
+			return 0;
+		}
+		if (val_compare(v, a->min, &ok) < 0 && ok)
+			a->min = v;
+		if (val_compare(v, a->max, &ok) > 0 && ok)
+			a->max = v;
+		if (!ok)
+			return tide_errf(r->e, TIDE_EQUERY, "%s() over values that do not compare",
+					 fn == A_MIN ? "min" : "max");
+		return 0;
+	}
+	case A_MEDIAN:
+		if (!val_is_numeric(v))
+			return tide_errf(r->e, TIDE_EQUERY, "median() needs numbers");
+		if (a->nlist == a->caplist) {
+			size_t nc = a->caplist ? a->caplist * 2 : 16;
+			value *nl = realloc(a->list, nc * sizeof *nl);
+			if (!nl)
+				return nomem(r);
+			a->list = nl;
+			a->caplist = nc;
+		}
+		a->list[a->nlist++] = v;
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+static int fold_aggregates(run *r, group *g, const eval_ctx *c)
+{
+	plan *p = r->p;
+	for (int i = 0; i < p->nslots; i++) {
+		const slot *s = &p->slots[i];
+		if (s->fn < A_COUNT_STAR)
+			continue;
+		value v = val_null();
+		int rc = s->arg ? eval(s->arg, c, &v, r->e) : 0;
+		if (rc == 0)
+			rc = agg_add(r, &g->aggs[i], s->fn, v);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int push_day(run *r, group *g, int64_t ts, int64_t amount)
+{
+	if (g->ndays == g->capdays) {
+		uint32_t nc = g->capdays ? g->capdays * 2 : 8;
+		metrics_day *nd = realloc(g->days, nc * sizeof *nd);
+		if (!nd)
+			return nomem(r);
+		g->days = nd;
+		g->capdays = nc;
+	}
+	g->days[g->ndays].day = metrics_floor_div(ts, 86400);
+	g->days[g->ndays].amount = amount;
+	g->ndays++;
+	return 0;
+}
+
+/* Index of the window period of set j holding ts (ts in the window). */
+static int64_t period_index(const run *r, int j, int64_t ts)
+{
+	const int64_t *b = r->bounds[j];
+	int64_t lo = 0, hi = r->p->period_counts[j];	/* b[lo] <= ts < b[hi] */
+	while (hi - lo > 1) {
+		int64_t mid = (lo + hi) / 2;
+		if (b[mid] <= ts)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static int fold_order(run *r, group *g, const store_order *o, bool in_win)
+{
+	plan *p = r->p;
+	int64_t margin = o->amount - (o->has_cost ? o->cost : 0);
+	if (o->amount >= 0) {
+		if (!g->h_has_order || o->ts < g->h_first)
+			g->h_first = o->ts;
+		if (!g->h_has_order || o->ts > g->h_last)
+			g->h_last = o->ts;
+		g->h_has_order = true;
+		if (p->need_days) {
+			int rc = push_day(r, g, o->ts, o->amount);
+			if (rc)
+				return rc;
+		}
+	}
+	g->h_margin += margin;
+	if (!in_win)
+		return 0;
+	g->in_scope = true;
+	g->w_events++;
+	g->w_revenue += o->amount;
+	g->w_margin += margin;
+	if (o->amount >= 0)
+		g->w_orders++;
+	for (int j = 0; j < p->nperiod_sets; j++) {
+		if (o->ts < r->bounds[j][0])
+			continue;
+		int64_t k = period_index(r, j, o->ts);
+		g->psum[j][k] += o->amount;
+		if (o->amount >= 0)
+			g->pord[j][k] = 1;
+	}
+	return 0;
+}
+
+static void fold_contact(group *g, const store_contact *c, bool in_win)
+{
+	if (!g->c_any || c->ts >= g->c_last_ts) {	/* ties: the later ingested */
+		g->c_any = true;
+		g->c_last_ts = c->ts;
+		g->c_has_nf = c->has_next_followup;
+		g->c_nf = c->next_followup;
+	}
+	if (c->stage >= 0 && (!g->c_staged || c->ts >= g->c_stage_ts)) {
+		g->c_staged = true;
+		g->c_stage_ts = c->ts;
+		g->c_stage = c->stage;
+	}
+	if (in_win) {
+		g->in_scope = true;
+		g->w_events++;
+		g->w_contacts++;
+	}
+}
+
+static int note_cust_period(run *r, uint32_t customer, int64_t ts)
+{
+	const key *k = NULL;
+	for (int i = 0; i < r->p->nkeys; i++)
+		if (r->p->keys[i].kind == KEY_PERIOD)
+			k = &r->p->keys[i];
+	int64_t start = cal_period_start(ts, k->unit, r->p->tz);
+	uint8_t buf[12];
+	memcpy(buf, &customer, 4);
+	memcpy(buf + 4, &start, 8);
+	return strmap_put(r->cust_periods, buf, sizeof buf, 1) ? nomem(r) : 0;
+}
+
+static bool customer_ordered_in(const run *r, uint32_t customer, int64_t start)
+{
+	uint8_t buf[12];
+	uint32_t one;
+	memcpy(buf, &customer, 4);
+	memcpy(buf + 4, &start, 8);
+	return strmap_get(r->cust_periods, buf, sizeof buf, &one);
+}
+
+static int row_output(run *r, const eval_ctx *c, tide_result *out);
+
+/* One event of the source, passing WHERE, with ts < T. */
+static int fold_event(run *r, eval_ctx *c, int64_t ts, uint32_t customer, tide_result *out)
+{
+	plan *p = r->p;
+	bool in_win = ts >= r->win_start;
+	if (p->row_mode)
+		return in_win ? row_output(r, c, out) : 0;
+	group *g;
+	int rc;
+	if (p->by_customer) {
+		rc = customer_group(r, &r->groups, customer, true, &g);
+	} else {
+		value kv[16];
+		rc = event_keys(r, c, ts, kv);
+		if (rc == 0)
+			rc = keyed_group(r, kv, &g);
+	}
+	if (rc)
+		return rc;
+	group *cg = NULL;
+	if (r->use_custs && (rc = customer_group(r, &r->custs, customer, false, &cg)))
+		return rc;
+	if (c->order) {
+		rc = fold_order(r, g, c->order, in_win);
+		if (rc == 0 && cg)
+			rc = fold_order(r, cg, c->order, in_win);
+		if (rc == 0 && r->cust_periods && c->order->amount >= 0)
+			rc = note_cust_period(r, customer, ts);
+	} else {
+		fold_contact(g, c->contact, in_win);
+		if (cg)
+			fold_contact(cg, c->contact, in_win);
+	}
+	if (rc == 0 && in_win && p->need_customer_sets) {
+		if (!g->custset && !(g->custset = strmap_new()))
+			return nomem(r);
+		if (strmap_put(g->custset, &customer, sizeof customer, 1))
+			return nomem(r);
+	}
+	if (rc == 0 && in_win)
+		rc = fold_aggregates(r, g, c);
+	return rc;
+}
+
+static int scan_events(run *r, tide_result *out)
+{
+	plan *p = r->p;
+	MDB_txn *txn = store_snap_txn(p->snap);
+	store *s = store_of_snap(p->snap);
+	bool orders = p->source == SRC_ORDERS;
+	MDB_cursor *cur;
+	int rc = mdb_cursor_open(txn, store_dbi_of(s, orders ? DB_ORDERS : DB_CONTACTS), &cur);
+	if (rc)
+		return tide_errf(r->e, rc, "reading events: %s", mdb_strerror(rc));
+	MDB_val k, v;
+	eval_ctx c = {.p = p, .asof = r->T};
+	store_order o;
+	store_contact ct;
+	if (orders)
+		c.order = &o;
+	else
+		c.contact = &ct;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		uint64_t seq;
+		memcpy(&seq, k.mv_data, sizeof seq);
+		int64_t ts;
+		uint32_t customer;
+		if (orders) {
+			rc = store_decode_order(seq, &v, &o);
+			ts = o.ts;
+			customer = o.customer;
+		} else {
+			rc = store_decode_contact(seq, &v, &ct);
+			ts = ct.ts;
+			customer = ct.customer;
+		}
+		if (rc) {
+			rc = tide_errf(r->e, TIDE_ECORRUPT, "event %llu does not decode", (unsigned long long)seq);
+			break;
+		}
+		if (ts >= r->T)
+			continue;
+		if ((rc = check_time(r)))
+			break;
+		if (p->where) {
+			value w;
+			if ((rc = eval(p->where, &c, &w, r->e)))
+				break;
+			if (!eval_true(w))
+				continue;
+		}
+		if ((rc = fold_event(r, &c, ts, customer, out)))
+			break;
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+static int scan_rows(run *r, tide_result *out)
+{
+	plan *p = r->p;
+	const tide_result *src = p->sub_result;
+	eval_ctx c = {.p = p, .asof = r->T};
+	for (size_t i = 0; i < src->nrows; i++) {
+		c.row = result_row(src, i);
+		int rc = check_time(r);
+		if (rc)
+			return rc;
+		if (p->where) {
+			value w;
+			if ((rc = eval(p->where, &c, &w, r->e)))
+				return rc;
+			if (!eval_true(w))
+				continue;
+		}
+		if (p->row_mode) {
+			if ((rc = row_output(r, &c, out)))
+				return rc;
+			continue;
+		}
+		value kv[16];
+		group *g;
+		if ((rc = event_keys(r, &c, 0, kv)) || (rc = keyed_group(r, kv, &g)))
+			return rc;
+		g->in_scope = true;
+		g->w_events++;
+		if ((rc = fold_aggregates(r, g, &c)))
+			return rc;
+	}
+	return 0;
+}
+
+/* ---- finishing -------------------------------------------------------- */
+
+static value finish_aggregate(run *r, const slot *s, agg_state *a)
+{
+	switch (s->fn) {
+	case A_COUNT_STAR:
+	case A_COUNT:
+		return val_int(a->count);
+	case A_COUNT_DISTINCT:
+		return val_int(a->distinct ? (int64_t)strmap_count(a->distinct) : 0);
+	case A_SUM:
+		return a->has ? a->sum : val_null();
+	case A_AVG: {
+		value out;
+		if (!a->has || val_arith(OP_DIV, a->sum, val_int(a->count), &out, r->e))
+			return val_null();
+		return out;
+	}
+	case A_MIN:
+		return a->has ? a->min : val_null();
+	case A_MAX:
+		return a->has ? a->max : val_null();
+	case A_MEDIAN:
+		return metrics_median_value(a->list, a->nlist);
+	default:
+		return val_null();
+	}
+}
+
+static int64_t dur_seconds(const run *r, cal_dur d)
+{
+	return r->T - cal_add(r->T, d, -1, r->p->tz);
+}
+
+static value model_value(run *r, const slot *s, group *g)
+{
+	if (r->model_rc || !g->mc.model_ok)
+		return val_null();
+	const bgnbd_cust *mc = &g->mc.model;
+	switch (s->fn) {
+	case M_P_ALIVE:
+		return val_real(bgnbd_p_alive(&r->bg, mc));
+	case M_EXPECTED_ORDERS:
+		return val_real(bgnbd_expected(&r->bg, mc, (double)dur_seconds(r, s->dur) / 86400.0 / 7.0));
+	case M_EXPECTED_SPEND:
+		return r->gg_rc ? val_null() : val_real(gg_expected_spend(&r->gg, mc));
+	case M_CLV: {
+		if (r->gg_rc)
+			return val_null();
+		int months = metrics_months(s->dur, dur_seconds(r, s->dur));
+		return val_real(bgnbd_clv(&r->bg, &r->gg, mc, months, s->rate));
+	}
+	default:
+		return val_null();
+	}
+}
+
+static value scope_model_param(const run *r, const slot *s)
+{
+	if (s->fn == M_BGNBD) {
+		if (r->model_rc)
+			return val_null();
+		const double v[] = {r->bg.r, r->bg.alpha, r->bg.a, r->bg.b, r->bg.ll};
+		return val_real(v[s->name]);
+	}
+	if (r->model_rc || r->gg_rc)
+		return val_null();
+	const double v[] = {r->gg.p, r->gg.q, r->gg.gamma, r->gg.ll};
+	return val_real(v[s->name]);
+}
+
+static value stage_value(const group *g)
+{
+	const char *name = eval_stage_names[g->c_staged ? g->c_stage : TIDE_STAGE_NEW];
+	return val_str(name, (uint32_t)strlen(name));
+}
+
+static value conversion_value(run *r, group *g)
+{
+	if (r->p->by_customer)
+		return g->c_staged ? val_real(g->c_stage == TIDE_STAGE_WON ? 1.0 : 0.0) : val_null();
+	uint64_t staged = 0, won = 0;
+	for (size_t i = 0; i < r->custs.n; i++) {
+		group *cg = &r->custs.g[i];
+		uint32_t one;
+		if (!cg->c_staged || !g->custset || !strmap_get(g->custset, &cg->customer, 4, &one))
+			continue;
+		staged++;
+		won += cg->c_stage == TIDE_STAGE_WON;
+	}
+	return staged ? val_real((double)won / (double)staged) : val_null();
+}
+
+static value churn_rate_value(run *r, const slot *s, group *g)
+{
+	const plan *p = r->p;
+	int64_t start = g->pstart;
+	int64_t prev = cal_period_start(start - 1, s->dur.unit, p->tz);
+	uint64_t before = 0, lost = 0;
+	table *t = &r->custs;
+	for (size_t i = 0; i < t->n; i++) {
+		uint32_t c = t->g[i].customer;
+		if (!customer_ordered_in(r, c, prev))
+			continue;
+		before++;
+		lost += !customer_ordered_in(r, c, start);
+	}
+	return before ? val_real((double)lost / (double)before) : val_null();
+}
+
+static value slot_value(run *r, const slot *s, group *g)
+{
+	switch (s->fn) {
+	case M_REVENUE: return val_money(g->w_revenue);
+	case M_ORDERS: return val_int((int64_t)g->w_orders);
+	case M_AVG_ORDER: {
+		value out;
+		if (!g->w_orders || val_arith(OP_DIV, val_money(g->w_revenue), val_int((int64_t)g->w_orders), &out, r->e))
+			return val_null();
+		return out;
+	}
+	case M_MARGIN: return val_money(g->w_margin);
+	case M_FIRST_ORDER: return g->h_has_order ? val_ts(g->h_first) : val_null();
+	case M_LAST_ORDER: return g->h_has_order ? val_ts(g->h_last) : val_null();
+	case M_RECENCY: return g->h_has_order ? val_real((double)(r->T - g->h_last) / 86400.0) : val_null();
+	case M_TENURE: return g->h_has_order ? val_real((double)(r->T - g->h_first) / 86400.0) : val_null();
+	case M_CONTRIBUTION: return val_real(metrics_contribution(g->w_revenue, &r->scope));
+	case M_ACTIVITY:
+		return val_real(metrics_activity(g->pord[s->period_set], s->nperiods));
+	case M_STABILITY:
+		return val_real(metrics_stability(g->psum[s->period_set], s->nperiods));
+	case M_MEDIAN_GAP: {
+		double mg;
+		return metrics_median_gap(g->days, g->ndays, &mg) ? val_real(mg) : val_null();
+	}
+	case M_CHURNED:
+		return val_bool(g->h_has_order && g->h_last < cal_add(r->T, s->dur, -1, r->p->tz));
+	case M_CHURNED_ADAPTIVE: {
+		if (!g->h_has_order)
+			return val_bool(false);
+		double recency = (double)(r->T - g->h_last) / 86400.0;
+		double limit = (double)dur_seconds(r, s->dur) / 86400.0, mg;
+		if (metrics_median_gap(g->days, g->ndays, &mg) && s->k * mg > limit)
+			limit = s->k * mg;
+		return val_bool(recency > limit);
+	}
+	case M_RFM_R: return val_int(g->mc.rfm[0]);
+	case M_RFM_F: return val_int(g->mc.rfm[1]);
+	case M_RFM_M: return val_int(g->mc.rfm[2]);
+	case M_CLASS: {
+		const char *cls = metrics_class(g->w_revenue, g->psum[s->period_set], s->nperiods,
+						s->th_given ? s->th[0] : -1, s->th_given ? s->th[1] : 5000,
+						&r->scope);
+		return val_str(cls, (uint32_t)strlen(cls));
+	}
+	case M_ABC: {
+		const char *cls = metrics_abc(&g->mc, s->th, &r->scope);
+		return val_str(cls, 1);
+	}
+	case M_LIFETIME_VALUE: return val_money(g->h_margin);
+	case M_STAGE: return stage_value(g);
+	case M_CONTACTS: return val_int((int64_t)g->w_contacts);
+	case M_LAST_CONTACT: return g->c_any ? val_ts(g->c_last_ts) : val_null();
+	case M_NEXT_FOLLOWUP: return g->c_any && g->c_has_nf ? val_ts(g->c_nf) : val_null();
+	case M_FOLLOWUP_OVERDUE: return val_bool(g->c_any && g->c_has_nf && g->c_nf < r->T);
+	case M_CONVERSION: return conversion_value(r, g);
+	case M_P_ALIVE: case M_EXPECTED_ORDERS: case M_EXPECTED_SPEND: case M_CLV:
+		return model_value(r, s, g);
+	case M_BGNBD: case M_GG: return scope_model_param(r, s);
+	case M_CHURN_RATE: return churn_rate_value(r, s, g);
+	default: return val_null();
+	}
+}
+
+/* The customers the scope-level computations run over. */
+static table *customer_table(run *r)
+{
+	return r->p->by_customer ? &r->groups : &r->custs;
+}
+
+static int prepare_scope(run *r)
+{
+	plan *p = r->p;
+	table *t = customer_table(r);
+	size_t n = 0;
+	for (size_t i = 0; i < t->n; i++)
+		n += t->g[i].in_scope;
+	metrics_cust **in = malloc((n ? n : 1) * sizeof *in);
+	if (!in)
+		return nomem(r);
+	n = 0;
+	for (size_t i = 0; i < t->n; i++) {
+		group *g = &t->g[i];
+		if (!g->in_scope)
+			continue;
+		g->mc.revenue = g->w_revenue;
+		g->mc.orders = g->w_orders;
+		g->mc.has_order = g->h_has_order;
+		g->mc.last_order = g->h_last;
+		in[n++] = &g->mc;
+	}
+	metrics_scope_init(&r->scope, in, n);
+	bool ranks = false;
+	for (int i = 0; i < p->nslots; i++)
+		ranks |= p->slots[i].fn == M_RFM_R || p->slots[i].fn == M_RFM_F ||
+			 p->slots[i].fn == M_RFM_M || p->slots[i].fn == M_ABC;
+	int rc = ranks ? metrics_rank(in, n) : 0;
+	if (rc == 0 && p->need_model) {
+		int64_t last_day = metrics_floor_div(r->T - 1, 86400);
+		for (size_t i = 0; i < t->n; i++) {
+			group *g = &t->g[i];
+			if (g->in_scope)
+				metrics_model_input(&g->mc, g->days, g->ndays, last_day);
+		}
+		tide_err me;
+		tide_err_clear(&me);
+		r->model_rc = metrics_fit(in, n, &r->bg, &r->gg, &r->gg_rc, &me);
+	}
+	free(in);
+	return rc ? nomem(r) : 0;
+}
+
+static int emit(run *r, const eval_ctx *c, tide_result *out)
+{
+	plan *p = r->p;
+	int off = p->has_step ? 1 : 0;
+	int width = off + p->nitems + p->norder;
+	value stack[64];
+	value *row = width <= 64 ? stack : malloc((size_t)width * sizeof *row);
+	if (!row)
+		return nomem(r);
+	eval_ctx ctx = *c;
+	ctx.out = row + off;
+	if (off)
+		row[0] = val_ts(r->T);
+	int rc = 0;
+	for (int i = 0; rc == 0 && i < p->nitems; i++)
+		rc = eval(p->items[i], &ctx, &row[off + i], r->e);
+	if (rc == 0 && p->having) {
+		value h;
+		rc = eval(p->having, &ctx, &h, r->e);
+		if (rc == 0 && !eval_true(h))
+			goto done;
+	}
+	for (int i = 0; rc == 0 && i < p->norder; i++)
+		rc = eval(p->order[i], &ctx, &row[off + p->nitems + i], r->e);
+	if (rc == 0)
+		rc = result_append(out, row, r->e);
+done:
+	if (row != stack)
+		free(row);
+	return rc;
+}
+
+static int row_output(run *r, const eval_ctx *c, tide_result *out)
+{
+	return emit(r, c, out);
+}
+
+static int group_cmp_keys(const plan *p, const group *a, const group *b)
+{
+	for (int i = 0; i < p->nkeys; i++) {
+		bool ok;
+		int c = val_compare(a->keys[i], b->keys[i], &ok);
+		if (c)
+			return c;
+	}
+	return 0;
+}
+
+static const plan *sort_plan;
+
+static int group_sort_cmp(const void *x, const void *y)
+{
+	return group_cmp_keys(sort_plan, *(group *const *)x, *(group *const *)y);
+}
+
+static int output_groups(run *r, tide_result *out)
+{
+	plan *p = r->p;
+	table *t = &r->groups;
+	/* Without GROUP BY the whole scope is one group, even when empty. */
+	if (p->nkeys == 0 && t->n == 0) {
+		group *g;
+		int rc = table_add(r, t, &g);
+		if (rc)
+			return rc;
+		g->in_scope = true;
+	}
+	group **order = malloc((t->n ? t->n : 1) * sizeof *order);
+	if (!order)
+		return nomem(r);
+	size_t n = 0;
+	for (size_t i = 0; i < t->n; i++)
+		if (t->g[i].in_scope || p->nkeys == 0)
+			order[n++] = &t->g[i];
+	sort_plan = p;
+	qsort(order, n, sizeof *order, group_sort_cmp);
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		group *g = order[i];
+		if (!(g->slots = calloc((size_t)(p->nslots ? p->nslots : 1), sizeof *g->slots))) {
+			rc = nomem(r);
+			break;
+		}
+		for (int k = 0; k < p->nslots; k++)
+			g->slots[k] = p->slots[k].fn >= A_COUNT_STAR
+					      ? finish_aggregate(r, &p->slots[k], &g->aggs[k])
+					      : slot_value(r, &p->slots[k], g);
+		eval_ctx c = {.p = p, .asof = r->T, .keys = g->keys, .slots = g->slots};
+		rc = emit(r, &c, out);
+	}
+	free(order);
+	return rc;
+}
+
+static int setup_periods(run *r)
+{
+	plan *p = r->p;
+	for (int j = 0; j < p->nperiod_sets; j++) {
+		int64_t n = p->period_counts[j];
+		if (!(r->bounds[j] = malloc((size_t)(n + 1) * sizeof(int64_t))))
+			return nomem(r);
+		for (int64_t k = 0; k <= n; k++)
+			r->bounds[j][k] = cal_add(r->T, p->period_sets[j], -(n - k), p->tz);
+	}
+	return 0;
+}
+
+int exec_point(plan *p, int64_t asof, tide_result *out, const exec_limits *lim, tide_err *e)
+{
+	run r = {.p = p, .T = asof, .lim = lim, .e = e};
+	r.win_start = p->has_window ? cal_add(asof, p->window, -1, p->tz) : INT64_MIN;
+	bool churn_rate = false;
+	for (int i = 0; i < p->nslots; i++)
+		churn_rate |= p->slots[i].fn == M_CHURN_RATE;
+	r.use_custs = !p->by_customer && p->source != SRC_QUERY &&
+		      (p->need_model || p->need_customer_sets || churn_rate);
+	int rc = setup_periods(&r);
+	if (rc == 0 && churn_rate && !(r.cust_periods = strmap_new()))
+		rc = nomem(&r);
+	if (rc == 0)
+		rc = p->source == SRC_QUERY ? scan_rows(&r, out) : scan_events(&r, out);
+	if (rc == 0 && !p->row_mode) {
+		if (p->source != SRC_QUERY)
+			rc = prepare_scope(&r);
+		if (rc == 0)
+			rc = output_groups(&r, out);
+	}
+	table_free(p, &r.groups);
+	table_free(p, &r.custs);
+	strmap_free(r.cust_periods);
+	strmap_free(r.label_index);
+	free(r.label_vals);
+	arena_free(&r.labels);
+	for (int j = 0; j < PLAN_MAX_PERIOD_SETS; j++)
+		free(r.bounds[j]);
+	return rc;
+}
+
+int exec_default_asof(plan *p, int64_t *asof, tide_err *e)
+{
+	store_info info;
+	int rc = store_snap_info(p->snap, &info, e);
+	if (rc)
+		return rc;
+	bool any = false;
+	int64_t last = 0;
+	for (int k = 0; k < 2; k++)
+		if (info.events[k] && (!any || info.last_ts[k] > last)) {
+			last = info.last_ts[k];
+			any = true;
+		}
+	*asof = any ? last + 1 : 0;
+	return 0;
+}

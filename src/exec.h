@@ -1,0 +1,22 @@
+/* exec.h — runs a plan at one instant T and appends its rows to a result.
+ *
+ * Row layout: [asof when the plan is a series] + the plan's items + one
+ * hidden value per ORDER BY term (query.c sorts on them, then drops them). */
+#ifndef TIDE_EXEC_H
+#define TIDE_EXEC_H
+
+#include "plan.h"
+
+typedef struct exec_limits {
+	double deadline;	/* CLOCK_MONOTONIC seconds; 0 = none */
+} exec_limits;
+
+int exec_point(plan *p, int64_t asof, tide_result *out, const exec_limits *lim, tide_err *e);
+
+/* The default T: the first second after the newest event in the store. */
+int exec_default_asof(plan *p, int64_t *asof, tide_err *e);
+
+/* Seconds on CLOCK_MONOTONIC. */
+double exec_now(void);
+
+#endif

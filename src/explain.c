@@ -1,0 +1,154 @@
+/* explain.c — EXPLAIN: the steps a plan takes, what each reads and how
+ * much, from the store's own counters and time index. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exec.h"
+#include "metrics.h"
+#include "plan.h"
+#include "timefmt.h"
+
+typedef struct sbuf {
+	char *p;
+	size_t len, cap;
+	bool oom;
+} sbuf;
+
+static void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void sb_printf(sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	for (;;) {
+		va_start(ap, fmt);
+		int n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			b->oom = true;
+			return;
+		}
+		if (b->p && b->len + (size_t)n < b->cap) {
+			b->len += (size_t)n;
+			return;
+		}
+		size_t ncap = (b->cap ? b->cap * 2 : 1024) + (size_t)n;
+		char *np = realloc(b->p, ncap);
+		if (!np) {
+			b->oom = true;
+			return;
+		}
+		b->p = np;
+		b->cap = ncap;
+	}
+}
+
+/* Events of a kind on UTC days [from, to], counted from the time index. */
+static int count_days(const plan *p, store_dbi db, int64_t from_ts, int64_t to_ts, uint64_t *out)
+{
+	MDB_txn *txn = store_snap_txn(p->snap);
+	MDB_cursor *cur;
+	int rc = mdb_cursor_open(txn, store_dbi_of(store_of_snap(p->snap), db), &cur);
+	if (rc)
+		return rc;
+	*out = 0;
+	uint32_t first = (uint32_t)(metrics_floor_div(from_ts, 86400) + INT64_C(0x80000000));
+	uint32_t last = (uint32_t)(metrics_floor_div(to_ts, 86400) + INT64_C(0x80000000));
+	MDB_val k = {sizeof first, &first}, v;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_NODUP)) {
+		uint32_t day;
+		memcpy(&day, k.mv_data, sizeof day);
+		if (day > last)
+			break;
+		size_t n;
+		if ((rc = mdb_cursor_count(cur, &n)))
+			break;
+		*out += n;
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+static const char *key_desc(const key *k)
+{
+	switch (k->kind) {
+	case KEY_CUSTOMER: return "customer (dense id, array-indexed)";
+	case KEY_PERIOD: return "calendar period of ts in the query's zone";
+	case KEY_EVCOL: return k->col == EV_TAG ? "tag value (interned id)" : "event column";
+	case KEY_ROWCOL: return "derived-table column";
+	}
+	return "";
+}
+
+static void explain_into(const plan *p, sbuf *b, int depth, tide_err *e)
+{
+	const char *pad = depth ? "    " : "";
+	if (p->source == SRC_QUERY) {
+		sb_printf(b, "%sderived table:\n", pad);
+		explain_into(p->sub, b, depth + 1, e);
+		sb_printf(b, "%sscan the derived table's rows%s\n", pad, p->where ? ", filter WHERE" : "");
+	} else {
+		store_info info;
+		int64_t T = p->asof;
+		if (store_snap_info(p->snap, &info, e) == 0 && !p->has_asof)
+			exec_default_asof((plan *)p, &T, e);
+		char ts[32], ws[32];
+		tide_ts_format(T, ts);
+		int kind = p->source == SRC_ORDERS ? TIDE_ORDERS : TIDE_CONTACTS;
+		const char *name = kind == TIDE_ORDERS ? "orders" : "contacts";
+		sb_printf(b, "%sas of T = %s%s\n", pad, ts, p->has_asof ? "" : " (just after the newest event)");
+		if (p->has_step) {
+			cal_dur_format(p->step, ws);
+			sb_printf(b, "%sseries: %lld points, stepping back %s (one evaluation each)\n",
+				  pad, (long long)p->step_count, ws);
+		}
+		sb_printf(b, "%sscan log '%s' (MDB_INTEGERKEY by arrival sequence), events with ts < T: %llu rows\n",
+			  pad, name, (unsigned long long)info.events[kind]);
+		if (p->has_window) {
+			int64_t start = cal_add(T, p->window, -1, p->tz);
+			uint64_t est = 0;
+			count_days(p, kind == TIDE_ORDERS ? DB_O_DAY : DB_C_DAY, start, T - 1, &est);
+			cal_dur_format(p->window, ws);
+			char ss[32];
+			tide_ts_format(start, ss);
+			sb_printf(b, "%swindow %s = [%s, %s): about %llu events (time index '%s', day range)\n",
+				  pad, ws, ss, ts, (unsigned long long)est,
+				  kind == TIDE_ORDERS ? "o_day" : "c_day");
+		}
+		if (p->where)
+			sb_printf(b, "%sfilter WHERE on each event (interned strings compared by id)\n", pad);
+	}
+	if (p->row_mode) {
+		sb_printf(b, "%soutput one row per event in the window\n", pad);
+	} else {
+		if (p->nkeys == 0)
+			sb_printf(b, "%sone group: the whole scope\n", pad);
+		for (int i = 0; i < p->nkeys; i++)
+			sb_printf(b, "%sgroup by %s: %s\n", pad, p->keys[i].name, key_desc(&p->keys[i]));
+		for (int i = 0; i < p->nslots; i++)
+			sb_printf(b, "%s  compute %s()%s\n", pad, p->slots[i].text,
+				  p->slots[i].fn >= A_COUNT_STAR ? " over each group's rows" : " per group");
+		if (p->need_model)
+			sb_printf(b, "%sfit BG/NBD and gamma-gamma over the customers in scope\n", pad);
+	}
+	if (p->having)
+		sb_printf(b, "%sfilter groups: HAVING\n", pad);
+	if (p->norder)
+		sb_printf(b, "%ssort: ORDER BY, %d key%s\n", pad, p->norder, p->norder > 1 ? "s" : "");
+	if (p->has_limit)
+		sb_printf(b, "%slimit %lld rows\n", pad, (long long)p->limit);
+}
+
+int plan_explain(const plan *p, char **out, tide_err *e)
+{
+	sbuf b = {0};
+	explain_into(p, &b, 0, e);
+	if (b.oom) {
+		free(b.p);
+		return tide_errf(e, TIDE_ENOMEM, "out of memory");
+	}
+	*out = b.p;
+	return 0;
+}

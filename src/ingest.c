@@ -1,0 +1,167 @@
+#include "ingest.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <lmdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+typedef struct progress {
+	bool on;
+	double start, last;
+} progress;
+
+static void progress_tick(progress *p, uint64_t rows)
+{
+	if (!p->on || (rows & 0xffff))
+		return;
+	double t = now_seconds();
+	if (t - p->last < 0.5)
+		return;
+	p->last = t;
+	fprintf(stderr, "\r%llu rows, %.0f rows/s ", (unsigned long long)rows,
+		rows / (t - p->start));
+}
+
+/* Copies standard input into an unlinked file in the store's directory so a
+ * batch can be replayed after the map grows. */
+static int spool_stdin(const char *dir, FILE **out, tide_err *e)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s/stdin.XXXXXX", dir);
+	int fd = mkstemp(path);
+	if (fd < 0)
+		return tide_errf(e, errno, "%s: %s", path, strerror(errno));
+	unlink(path);
+	FILE *f = fdopen(fd, "w+");
+	if (!f) {
+		close(fd);
+		return tide_errf(e, errno, "spooling stdin: %s", strerror(errno));
+	}
+	char buf[1 << 16];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof buf, stdin)) > 0)
+		if (fwrite(buf, 1, n, f) != n)
+			break;
+	if (ferror(stdin) || ferror(f) || fflush(f) != 0) {
+		fclose(f);
+		return tide_errf(e, TIDE_EIO, "spooling stdin into %s failed", dir);
+	}
+	rewind(f);
+	*out = f;
+	return 0;
+}
+
+static bool is_stdin(const char *path)
+{
+	return path == NULL || strcmp(path, "-") == 0;
+}
+
+/* One pass over all inputs into batch b.  Returns 0, an error, or
+ * MDB_MAP_FULL in e->code when the batch must be replayed after growing. */
+static int load_all(store_batch *b, tide_kind kind, const char *const *paths, int npaths,
+		    FILE *spooled, const ingest_opts *opts, FILE *bad_out,
+		    ingest_result *res, tide_err *e)
+{
+	progress prog = {opts->progress, now_seconds(), now_seconds()};
+	int rc = 0;
+	for (int i = 0; i < npaths && rc == 0; i++) {
+		tide_reader *r;
+		if (is_stdin(paths[i])) {
+			rewind(spooled);
+			rc = tide_reader_open_stream(&r, kind, spooled, "<stdin>", opts->format, e);
+		} else {
+			rc = tide_reader_open(&r, kind, paths[i], opts->format, e);
+		}
+		if (rc)
+			break;
+		for (;;) {
+			tide_event ev;
+			rc = tide_reader_next(r, &ev, e);
+			if (rc == 0)
+				break;
+			res->rows++;
+			if (rc == TIDE_EINPUT && bad_out) {
+				size_t len;
+				const char *row = tide_reader_row(r, &len);
+				fprintf(bad_out, "%s\t%.*s\n", e->msg, (int)len, row);
+				res->bad++;
+				rc = 0;
+				continue;
+			}
+			if (rc < 0)
+				break;
+			bool dup;
+			rc = store_batch_add(b, &ev, &dup, e);
+			if (rc)
+				break;
+			if (dup)
+				res->duplicates++;
+			else
+				res->stored++;
+			progress_tick(&prog, res->rows);
+		}
+		tide_reader_close(r);
+	}
+	if (prog.on && res->rows >= 0x10000)
+		fputc('\n', stderr);
+	return rc;
+}
+
+int ingest_run(store *s, const char *dir, tide_kind kind, const char *const *paths,
+	       int npaths, const ingest_opts *opts, ingest_result *res, tide_err *e)
+{
+	static const char *const stdin_only[] = {"-"};
+	if (npaths == 0) {
+		paths = stdin_only;
+		npaths = 1;
+	}
+	double start = now_seconds();
+	FILE *spooled = NULL;
+	int rc = 0;
+	for (int i = 0; i < npaths && rc == 0; i++)
+		if (is_stdin(paths[i]) && !spooled)
+			rc = spool_stdin(dir, &spooled, e);
+	if (rc)
+		return rc;
+
+	for (;;) {
+		memset(res, 0, sizeof *res);
+		FILE *bad_out = NULL;
+		if (opts->skip_bad_path && !(bad_out = fopen(opts->skip_bad_path, "w"))) {
+			rc = tide_errf(e, errno, "%s: %s", opts->skip_bad_path, strerror(errno));
+			break;
+		}
+		store_batch *b;
+		rc = store_batch_begin(s, &b, e);
+		if (rc == 0) {
+			rc = load_all(b, kind, paths, npaths, spooled, opts, bad_out, res, e);
+			if (rc == 0)
+				rc = store_batch_commit(b, e);
+			else
+				store_batch_abort(b);
+		}
+		if (bad_out && fclose(bad_out) != 0 && rc == 0)
+			rc = tide_errf(e, TIDE_EIO, "%s: write failed", opts->skip_bad_path);
+		if (rc != MDB_MAP_FULL)
+			break;
+		rc = store_grow(s, e);
+		if (rc)
+			break;
+	}
+	if (spooled)
+		fclose(spooled);
+	res->seconds = now_seconds() - start;
+	return rc;
+}

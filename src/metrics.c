@@ -1,0 +1,284 @@
+#include "metrics.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef __int128 i128;
+
+int64_t metrics_floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+	return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+void metrics_scope_init(metrics_scope *s, metrics_cust *const *in, size_t n)
+{
+	memset(s, 0, sizeof *s);
+	s->n = n;
+	for (size_t i = 0; i < n; i++) {
+		s->total += in[i]->revenue;
+		s->npositive += in[i]->revenue > 0;
+	}
+}
+
+static int id_cmp(const metrics_cust *a, const metrics_cust *b)
+{
+	uint32_t n = a->id_len < b->id_len ? a->id_len : b->id_len;
+	int c = memcmp(a->id, b->id, n);
+	return c ? c : (a->id_len > b->id_len) - (a->id_len < b->id_len);
+}
+
+/* Worst first, ties by id ascending. */
+static int worst_recency(const void *x, const void *y)
+{
+	const metrics_cust *a = *(metrics_cust *const *)x, *b = *(metrics_cust *const *)y;
+	if (a->has_order != b->has_order)
+		return a->has_order ? 1 : -1;	/* no order: worst of all */
+	if (a->has_order && a->last_order != b->last_order)
+		return a->last_order < b->last_order ? -1 : 1;	/* older = larger recency */
+	return id_cmp(a, b);
+}
+
+static int worst_frequency(const void *x, const void *y)
+{
+	const metrics_cust *a = *(metrics_cust *const *)x, *b = *(metrics_cust *const *)y;
+	if (a->orders != b->orders)
+		return a->orders < b->orders ? -1 : 1;
+	return id_cmp(a, b);
+}
+
+static int worst_monetary(const void *x, const void *y)
+{
+	const metrics_cust *a = *(metrics_cust *const *)x, *b = *(metrics_cust *const *)y;
+	if (a->revenue != b->revenue)
+		return a->revenue < b->revenue ? -1 : 1;
+	return id_cmp(a, b);
+}
+
+static int best_revenue(const void *x, const void *y)
+{
+	const metrics_cust *a = *(metrics_cust *const *)x, *b = *(metrics_cust *const *)y;
+	if (a->revenue != b->revenue)
+		return a->revenue > b->revenue ? -1 : 1;
+	return id_cmp(a, b);
+}
+
+int metrics_rank(metrics_cust *const *in, size_t n)
+{
+	if (n == 0)
+		return 0;
+	metrics_cust **v = malloc(n * sizeof *v);
+	if (!v)
+		return -1;
+	int (*const orders[3])(const void *, const void *) = {worst_recency, worst_frequency,
+							      worst_monetary};
+	for (int k = 0; k < 3; k++) {
+		memcpy(v, in, n * sizeof *v);
+		qsort(v, n, sizeof *v, orders[k]);
+		for (size_t r = 0; r < n; r++)
+			v[r]->rfm[k] = 1 + (int)((5 * (uint64_t)r) / n);
+	}
+	memcpy(v, in, n * sizeof *v);
+	qsort(v, n, sizeof *v, best_revenue);
+	int64_t above = 0;
+	for (size_t r = 0; r < n; r++) {
+		v[r]->above = above;
+		above += v[r]->revenue;
+	}
+	free(v);
+	return 0;
+}
+
+double metrics_contribution(int64_t revenue, const metrics_scope *s)
+{
+	return s->total > 0 ? (double)revenue / (double)s->total : 0.0;
+}
+
+double metrics_activity(const uint8_t *ordered, int64_t n)
+{
+	int64_t k = 0;
+	for (int64_t i = 0; i < n; i++)
+		k += ordered[i];
+	return (double)k / (double)n;
+}
+
+/* S = Σx and n·Q − S² (= n² σ²), exactly. */
+static void moments(const int64_t *x, int64_t n, i128 *sum, i128 *spread)
+{
+	i128 s = 0, q = 0;
+	for (int64_t i = 0; i < n; i++) {
+		s += x[i];
+		q += (i128)x[i] * x[i];
+	}
+	*sum = s;
+	*spread = (i128)n * q - s * s;
+}
+
+double metrics_stability(const int64_t *x, int64_t n)
+{
+	i128 s, spread;
+	moments(x, n, &s, &spread);
+	if (s <= 0)
+		return 0.0;
+	/* μ/(μ+σ) = S / (S + sqrt(nQ − S²)) */
+	long double sd = sqrtl((long double)spread);
+	return (double)((long double)s / ((long double)s + sd));
+}
+
+/* stability ≥ sth, exactly: with s = p/D, μ(1−s) ≥ sσ ⟺ S²(D−p)² ≥ p²(nQ−S²). */
+static bool stability_at_least(const int64_t *x, int64_t n, int64_t p)
+{
+	const int64_t D = 10000;
+	i128 s, spread;
+	moments(x, n, &s, &spread);
+	if (p <= 0)
+		return true;
+	if (s <= 0)
+		return false;
+	if (p >= D)
+		return spread == 0 && p == D;
+	/* Both sides may exceed 128 bits for huge sums: compare as long double
+	 * only then, where the exact test is out of reach anyway. */
+	long double lhs = (long double)s * (long double)s * (long double)((D - p) * (D - p));
+	long double rhs = (long double)(p * p) * (long double)spread;
+	if (lhs < 1e36L && rhs < 1e36L)
+		return s * s * (i128)((D - p) * (D - p)) >= (i128)(p * p) * spread;
+	return lhs >= rhs;
+}
+
+static int day_cmp(const void *x, const void *y)
+{
+	int64_t a = ((const metrics_day *)x)->day, b = ((const metrics_day *)y)->day;
+	return (a > b) - (a < b);
+}
+
+static int double_cmp(const void *x, const void *y)
+{
+	double a = *(const double *)x, b = *(const double *)y;
+	return (a > b) - (a < b);
+}
+
+bool metrics_median_gap(metrics_day *days, uint32_t n, double *out)
+{
+	qsort(days, n, sizeof *days, day_cmp);
+	uint32_t distinct = 0;
+	for (uint32_t i = 0; i < n; i++)
+		distinct += i == 0 || days[i].day != days[i - 1].day;
+	if (distinct < 2)
+		return false;
+	double *gaps = malloc((distinct - 1) * sizeof *gaps);
+	if (!gaps)
+		return false;
+	uint32_t k = 0;
+	int64_t prev = days[0].day;
+	for (uint32_t i = 1; i < n; i++)
+		if (days[i].day != prev) {
+			gaps[k++] = (double)(days[i].day - prev);
+			prev = days[i].day;
+		}
+	qsort(gaps, k, sizeof *gaps, double_cmp);
+	*out = k % 2 ? gaps[k / 2] : (gaps[k / 2 - 1] + gaps[k / 2]) / 2.0;
+	free(gaps);
+	return true;
+}
+
+const char *metrics_class(int64_t revenue, const int64_t *periods, int64_t n,
+			  int64_t cth_units, int64_t sth_units, const metrics_scope *s)
+{
+	bool high;
+	if (s->total <= 0) {
+		/* contribution is 0 for everyone */
+		high = cth_units < 0 ? s->npositive == 0 : cth_units <= 0;
+	} else if (cth_units < 0) {
+		/* revenue / total ≥ 1 / npositive */
+		high = s->npositive > 0 && (i128)revenue * (i128)s->npositive >= (i128)s->total;
+	} else {
+		high = (i128)revenue * 10000 >= (i128)cth_units * s->total;
+	}
+	bool steady = stability_at_least(periods, n, sth_units);
+	return high ? (steady ? "EI" : "EII") : (steady ? "EIII" : "EIV");
+}
+
+const char *metrics_abc(const metrics_cust *c, const int64_t th[3], const metrics_scope *s)
+{
+	if (s->total <= 0 || c->revenue <= 0)
+		return "D";
+	static const char *const names[] = {"A", "B", "C"};
+	/* share above < t  ⟺  above × 10^4 < t × total */
+	for (int i = 0; i < 3; i++)
+		if ((i128)c->above * 10000 < (i128)th[i] * s->total)
+			return names[i];
+	return "D";
+}
+
+static int value_cmp(const void *x, const void *y)
+{
+	bool ok;
+	return val_compare(*(const value *)x, *(const value *)y, &ok);
+}
+
+value metrics_median_value(value *v, size_t n)
+{
+	if (n == 0)
+		return val_null();
+	qsort(v, n, sizeof *v, value_cmp);
+	if (n % 2)
+		return v[n / 2];
+	value sum, out;
+	if (val_arith(OP_ADD, v[n / 2 - 1], v[n / 2], &sum, NULL) ||
+	    val_arith(OP_DIV, sum, val_int(2), &out, NULL))
+		return val_null();
+	/* the mean of two integers is a ratio, of two money values money */
+	return out;
+}
+
+int metrics_months(cal_dur d, int64_t seconds)
+{
+	switch (d.unit) {
+	case CAL_MONTH: return (int)d.n;
+	case CAL_QUARTER: return (int)(3 * d.n);
+	case CAL_YEAR: return (int)(12 * d.n);
+	default: return (int)(seconds / (30 * 86400));
+	}
+}
+
+void metrics_model_input(metrics_cust *c, metrics_day *days, uint32_t n, int64_t last_day)
+{
+	c->model_ok = false;
+	if (n == 0)
+		return;
+	qsort(days, n, sizeof *days, day_cmp);
+	int64_t first = days[0].day, last = first, repeat_sum = 0;
+	uint32_t x = 0;
+	for (uint32_t i = 1; i < n; i++) {
+		if (days[i].day != days[i - 1].day) {
+			x++;
+			last = days[i].day;
+		}
+		/* every amount after the first day belongs to a repeat purchase */
+		if (days[i].day != first)
+			repeat_sum += days[i].amount;
+	}
+	c->model.x = x;
+	c->model.t_x = (double)(last - first) / 7.0;
+	c->model.t_cal = (double)(last_day - first) / 7.0;
+	c->model.zbar = x ? (double)repeat_sum / 10000.0 / x : 0.0;
+	c->model_ok = true;
+}
+
+int metrics_fit(metrics_cust *const *in, size_t n, bgnbd_params *bg, gg_params *gg,
+		int *gg_rc, tide_err *e)
+{
+	bgnbd_cust *c = malloc((n ? n : 1) * sizeof *c);
+	if (!c)
+		return tide_errf(e, TIDE_ENOMEM, "out of memory");
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (in[i]->model_ok)
+			c[k++] = in[i]->model;
+	int rc = bgnbd_fit(c, k, bg, e);
+	*gg_rc = rc ? rc : gg_fit(c, k, gg, e);
+	free(c);
+	return rc;
+}

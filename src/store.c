@@ -1,0 +1,751 @@
+#include "store.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <xxhash.h>
+
+#include "strmap.h"
+
+#define STORE_VERSION 1
+#define MAP_INITIAL (UINT64_C(64) << 20)
+
+static const struct {
+	const char *name;
+	unsigned flags;
+} db_defs[DB_COUNT] = {
+	[DB_META] = {"meta", 0},
+	[DB_ORDERS] = {"orders", MDB_INTEGERKEY},
+	[DB_CONTACTS] = {"contacts", MDB_INTEGERKEY},
+	[DB_IDS] = {"ids", MDB_INTEGERKEY},
+	[DB_IDS_X] = {"ids_x", 0},
+	[DB_CUST] = {"cust", 0},
+	[DB_CUST_ID] = {"cust_id", MDB_INTEGERKEY},
+	[DB_STR] = {"str", 0},
+	[DB_STR_ID] = {"str_id", MDB_INTEGERKEY},
+	[DB_O_CUST] = {"o_cust", MDB_INTEGERKEY | MDB_DUPSORT | MDB_DUPFIXED},
+	[DB_C_CUST] = {"c_cust", MDB_INTEGERKEY | MDB_DUPSORT | MDB_DUPFIXED},
+	[DB_O_DAY] = {"o_day", MDB_INTEGERKEY | MDB_DUPSORT | MDB_DUPFIXED | MDB_INTEGERDUP},
+	[DB_C_DAY] = {"c_day", MDB_INTEGERKEY | MDB_DUPSORT | MDB_DUPFIXED | MDB_INTEGERDUP},
+	[DB_O_ROLL] = {"o_roll", MDB_INTEGERKEY},
+};
+
+/* The "info" record in meta.  Fixed layout, native endianness (LMDB files
+ * are not portable across endianness anyway). */
+typedef struct meta_info {
+	uint64_t version;
+	uint64_t next_seq;
+	uint64_t events[2];
+	uint64_t customers;
+	uint64_t strings;
+	int64_t first_ts[2], last_ts[2];
+} meta_info;
+
+static const char *const tag_list_key[2] = {"tags:orders", "tags:contacts"};
+
+struct store {
+	MDB_env *env;
+	MDB_dbi dbi[DB_COUNT];
+	uint64_t map_cap;
+	char *dir;
+};
+
+struct store_snap {
+	store *s;
+	MDB_txn *txn;
+};
+
+struct store_batch {
+	store *s;
+	MDB_txn *txn;
+	MDB_cursor *roll;
+	meta_info info;
+	strmap *customers, *strings;
+	/* tag names per kind, to persist the first-seen order */
+	uint32_t tags[2][TIDE_TAGS_MAX * 8];
+	int ntags[2];
+	bool tags_dirty;
+};
+
+static int lmdb_err(tide_err *e, int rc, const char *what)
+{
+	return tide_errf(e, rc, "%s: %s", what, mdb_strerror(rc));
+}
+
+MDB_dbi store_dbi_of(const store *s, store_dbi which)
+{
+	return s->dbi[which];
+}
+
+store *store_of_snap(const store_snap *r)
+{
+	return r->s;
+}
+
+MDB_txn *store_snap_txn(store_snap *r)
+{
+	return r->txn;
+}
+
+/* Begins a transaction, adopting a map size another process has grown. */
+static int txn_begin(store *s, unsigned flags, MDB_txn **txn)
+{
+	int rc = mdb_txn_begin(s->env, NULL, flags, txn);
+	if (rc == MDB_MAP_RESIZED) {
+		rc = mdb_env_set_mapsize(s->env, 0);
+		if (rc == 0)
+			rc = mdb_txn_begin(s->env, NULL, flags, txn);
+	}
+	return rc;
+}
+
+int store_open(const char *dir, const store_opts *opts, store **out, tide_err *e)
+{
+	store_opts defaults = {0};
+	if (!opts)
+		opts = &defaults;
+	*out = NULL;
+	struct stat st;
+	if (stat(dir, &st) != 0) {
+		if (opts->read_only || errno != ENOENT)
+			return tide_errf(e, opts->read_only ? TIDE_EUSAGE : errno,
+					 "%s: no store here (%s)%s", dir, strerror(errno),
+					 opts->read_only ? "; create it with tide ingest" : "");
+		if (mkdir(dir, 0777) != 0)
+			return tide_errf(e, errno, "%s: cannot create: %s", dir, strerror(errno));
+	} else if (!S_ISDIR(st.st_mode)) {
+		return tide_errf(e, TIDE_EUSAGE, "%s: not a directory", dir);
+	}
+	if (opts->read_only) {
+		char path[PATH_MAX];
+		snprintf(path, sizeof path, "%s/data.mdb", dir);
+		if (stat(path, &st) != 0)
+			return tide_errf(e, TIDE_EUSAGE, "%s: no store here; create it with tide ingest", dir);
+	}
+
+	store *s = calloc(1, sizeof *s);
+	if (!s || !(s->dir = strdup(dir))) {
+		free(s);
+		return tide_errf(e, TIDE_ENOMEM, "out of memory");
+	}
+	s->map_cap = opts->map_cap ? opts->map_cap : TIDE_MAP_CAP_DEFAULT;
+	int rc = mdb_env_create(&s->env);
+	if (rc)
+		goto fail_env;
+	mdb_env_set_maxdbs(s->env, DB_COUNT);
+	/* TIDE_MAP_INITIAL (bytes) lets tests start small and watch the map grow. */
+	uint64_t initial = MAP_INITIAL;
+	const char *env = getenv("TIDE_MAP_INITIAL");
+	if (env && strtoull(env, NULL, 10) >= (1u << 16))
+		initial = strtoull(env, NULL, 10);
+	if (initial > s->map_cap)
+		initial = s->map_cap;
+	mdb_env_set_mapsize(s->env, (size_t)initial);
+	/* MDB_NOTLS: read transactions are tied to our snapshot objects, not to
+	 * threads, so a server thread pool can use them. */
+	rc = mdb_env_open(s->env, dir, MDB_NOTLS | (opts->read_only ? MDB_RDONLY : 0), 0666);
+	if (rc)
+		goto fail_env;
+
+	MDB_txn *txn;
+	rc = txn_begin(s, opts->read_only ? MDB_RDONLY : 0, &txn);
+	if (rc)
+		goto fail_env;
+	for (int i = 0; i < DB_COUNT; i++) {
+		unsigned flags = db_defs[i].flags | (opts->read_only ? 0 : MDB_CREATE);
+		rc = mdb_dbi_open(txn, db_defs[i].name, flags, &s->dbi[i]);
+		if (rc) {
+			mdb_txn_abort(txn);
+			if (rc == MDB_NOTFOUND)
+				rc = tide_errf(e, TIDE_ECORRUPT, "%s: not a tide store (no '%s' table)",
+					       dir, db_defs[i].name);
+			else
+				lmdb_err(e, rc, dir);
+			goto fail;
+		}
+	}
+	rc = mdb_txn_commit(txn);
+	if (rc)
+		goto fail_env;
+	*out = s;
+	return 0;
+
+fail_env:
+	lmdb_err(e, rc, dir);
+fail:
+	if (s->env)
+		mdb_env_close(s->env);
+	free(s->dir);
+	free(s);
+	return rc;
+}
+
+void store_close(store *s)
+{
+	if (!s)
+		return;
+	mdb_env_close(s->env);
+	free(s->dir);
+	free(s);
+}
+
+int store_grow(store *s, tide_err *e)
+{
+	MDB_envinfo info;
+	mdb_env_info(s->env, &info);
+	uint64_t cur = info.me_mapsize;
+	if (cur >= s->map_cap)
+		return tide_errf(e, TIDE_EFULL,
+				 "the store needs more than its cap of %llu MiB (raise --map-cap)",
+				 (unsigned long long)(s->map_cap >> 20));
+	uint64_t next = cur * 2 < s->map_cap ? cur * 2 : s->map_cap;
+	int rc = mdb_env_set_mapsize(s->env, (size_t)next);
+	return rc ? lmdb_err(e, rc, "growing the map") : 0;
+}
+
+/* ---- meta ------------------------------------------------------------- */
+
+static int meta_read(MDB_txn *txn, const store *s, meta_info *m)
+{
+	MDB_val k = {4, "info"}, v;
+	int rc = mdb_get(txn, s->dbi[DB_META], &k, &v);
+	if (rc == MDB_NOTFOUND) {
+		memset(m, 0, sizeof *m);
+		m->version = STORE_VERSION;
+		m->next_seq = 1;
+		return 0;
+	}
+	if (rc)
+		return rc;
+	if (v.mv_size != sizeof *m)
+		return TIDE_ECORRUPT;
+	memcpy(m, v.mv_data, sizeof *m);
+	return m->version == STORE_VERSION ? 0 : TIDE_ECORRUPT;
+}
+
+static int tags_read(MDB_txn *txn, const store *s, tide_kind kind, uint32_t *names, int max)
+{
+	MDB_val k = {strlen(tag_list_key[kind]), (void *)tag_list_key[kind]}, v;
+	int rc = mdb_get(txn, s->dbi[DB_META], &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc)
+		return rc;
+	int n = (int)(v.mv_size / sizeof(uint32_t));
+	memcpy(names, v.mv_data, (size_t)(n < max ? n : max) * sizeof(uint32_t));
+	return n;
+}
+
+/* ---- snapshots -------------------------------------------------------- */
+
+int store_snap_begin(store *s, store_snap **out, tide_err *e)
+{
+	store_snap *r = calloc(1, sizeof *r);
+	if (!r)
+		return tide_errf(e, TIDE_ENOMEM, "out of memory");
+	int rc = txn_begin(s, MDB_RDONLY, &r->txn);
+	if (rc) {
+		free(r);
+		return lmdb_err(e, rc, "opening a read snapshot");
+	}
+	r->s = s;
+	*out = r;
+	return 0;
+}
+
+void store_snap_end(store_snap *r)
+{
+	if (!r)
+		return;
+	mdb_txn_abort(r->txn);
+	free(r);
+}
+
+int store_snap_info(store_snap *r, store_info *out, tide_err *e)
+{
+	meta_info m;
+	int rc = meta_read(r->txn, r->s, &m);
+	if (rc)
+		return rc == TIDE_ECORRUPT ? tide_errf(e, rc, "%s: unknown store version", r->s->dir)
+					   : lmdb_err(e, rc, "reading meta");
+	memset(out, 0, sizeof *out);
+	for (int k = 0; k < 2; k++) {
+		out->events[k] = m.events[k];
+		out->first_ts[k] = m.first_ts[k];
+		out->last_ts[k] = m.last_ts[k];
+	}
+	out->customers = m.customers;
+	out->strings = m.strings;
+	out->next_seq = m.next_seq;
+	MDB_envinfo info;
+	mdb_env_info(r->s->env, &info);
+	out->map_size = info.me_mapsize;
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s/data.mdb", r->s->dir);
+	struct stat st;
+	if (stat(path, &st) == 0)
+		out->file_bytes = (uint64_t)st.st_size;
+	return 0;
+}
+
+int store_tag_names(store_snap *r, tide_kind kind, uint32_t *names, int max, tide_err *e)
+{
+	int n = tags_read(r->txn, r->s, kind, names, max);
+	return n < 0 ? lmdb_err(e, n, "reading tag names") : n;
+}
+
+static int lookup_text(store_snap *r, store_dbi db, uint32_t id, tide_str *out)
+{
+	MDB_val k = {sizeof id, &id}, v;
+	int rc = mdb_get(r->txn, r->s->dbi[db], &k, &v);
+	if (rc)
+		return rc;
+	out->p = v.mv_data;
+	out->n = (uint32_t)v.mv_size;
+	return 0;
+}
+
+int store_customer_name(store_snap *r, uint32_t id, tide_str *out)
+{
+	return lookup_text(r, DB_CUST_ID, id, out);
+}
+
+int store_string(store_snap *r, uint32_t id, tide_str *out)
+{
+	return lookup_text(r, DB_STR_ID, id, out);
+}
+
+static int find_text(store_snap *r, store_dbi db, const char *p, size_t n, uint32_t *id)
+{
+	if (n == 0 || n > 511)	/* LMDB's key size limit; nothing longer was stored */
+		return 0;
+	MDB_val k = {n, (void *)p}, v;
+	int rc = mdb_get(r->txn, r->s->dbi[db], &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc)
+		return rc;
+	memcpy(id, v.mv_data, sizeof *id);
+	return 1;
+}
+
+int store_customer_find(store_snap *r, const char *p, size_t n, uint32_t *id)
+{
+	return find_text(r, DB_CUST, p, n, id);
+}
+
+int store_string_find(store_snap *r, const char *p, size_t n, uint32_t *id)
+{
+	return find_text(r, DB_STR, p, n, id);
+}
+
+/* ---- records ---------------------------------------------------------- */
+
+/* Order record: ts i64, amount i64, cost i64, customer u32, sku u32,
+ * qty i32, flags u8, ntags u8, id_len u8, id bytes, ntags × (u32, u32).
+ * Little-endian native, unaligned: always memcpy. */
+enum { ORDER_FIXED = 39, CONTACT_FIXED = 32, FLAG_COST = 1, FLAG_FOLLOWUP = 1 };
+#define REC_MAX (ORDER_FIXED + TIDE_ID_MAX + TIDE_TAGS_MAX * 8)
+
+static void put64(uint8_t *p, int64_t v) { memcpy(p, &v, 8); }
+static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
+static int64_t get64(const uint8_t *p) { int64_t v; memcpy(&v, p, 8); return v; }
+static uint32_t get32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
+
+store_tag store_tag_at(const uint8_t *tags, uint32_t i)
+{
+	store_tag t = {get32(tags + i * 8), get32(tags + i * 8 + 4)};
+	return t;
+}
+
+uint32_t store_tag_lookup(const uint8_t *tags, uint32_t ntags, uint32_t name)
+{
+	for (uint32_t i = 0; i < ntags; i++)
+		if (get32(tags + i * 8) == name)
+			return get32(tags + i * 8 + 4);
+	return 0;
+}
+
+int store_decode_order(uint64_t seq, const MDB_val *v, store_order *o)
+{
+	const uint8_t *p = v->mv_data;
+	if (v->mv_size < ORDER_FIXED)
+		return TIDE_ECORRUPT;
+	o->seq = seq;
+	o->ts = get64(p);
+	o->amount = get64(p + 8);
+	o->cost = get64(p + 16);
+	o->customer = get32(p + 24);
+	o->sku = get32(p + 28);
+	o->qty = (int32_t)get32(p + 32);
+	o->has_cost = p[36] & FLAG_COST;
+	o->ntags = p[37];
+	o->id.n = p[38];
+	o->id.p = (const char *)p + ORDER_FIXED;
+	o->tags = p + ORDER_FIXED + o->id.n;
+	if (v->mv_size != ORDER_FIXED + o->id.n + o->ntags * 8u)
+		return TIDE_ECORRUPT;
+	return 0;
+}
+
+int store_decode_contact(uint64_t seq, const MDB_val *v, store_contact *c)
+{
+	const uint8_t *p = v->mv_data;
+	if (v->mv_size < CONTACT_FIXED)
+		return TIDE_ECORRUPT;
+	c->seq = seq;
+	c->ts = get64(p);
+	c->next_followup = get64(p + 8);
+	c->customer = get32(p + 16);
+	c->channel = get32(p + 20);
+	c->reason = get32(p + 24);
+	c->stage = (int8_t)p[28];
+	c->has_next_followup = p[29] & FLAG_FOLLOWUP;
+	c->ntags = p[30];
+	c->id.n = p[31];
+	c->id.p = (const char *)p + CONTACT_FIXED;
+	c->tags = p + CONTACT_FIXED + c->id.n;
+	if (v->mv_size != CONTACT_FIXED + c->id.n + c->ntags * 8u)
+		return TIDE_ECORRUPT;
+	return 0;
+}
+
+void store_custkey_encode(int64_t ts, uint64_t seq, uint8_t out[16])
+{
+	/* Big-endian with the sign bit flipped, so memcmp orders by ts. */
+	uint64_t t = (uint64_t)ts ^ (UINT64_C(1) << 63);
+	for (int i = 0; i < 8; i++) {
+		out[i] = (uint8_t)(t >> (56 - 8 * i));
+		out[8 + i] = (uint8_t)(seq >> (56 - 8 * i));
+	}
+}
+
+void store_custkey_decode(const uint8_t in[16], int64_t *ts, uint64_t *seq)
+{
+	uint64_t t = 0, s = 0;
+	for (int i = 0; i < 8; i++) {
+		t = t << 8 | in[i];
+		s = s << 8 | in[8 + i];
+	}
+	*ts = (int64_t)(t ^ (UINT64_C(1) << 63));
+	*seq = s;
+}
+
+/* ---- writing ---------------------------------------------------------- */
+
+int store_batch_begin(store *s, store_batch **out, tide_err *e)
+{
+	store_batch *b = calloc(1, sizeof *b);
+	if (!b)
+		return tide_errf(e, TIDE_ENOMEM, "out of memory");
+	b->s = s;
+	b->customers = strmap_new();
+	b->strings = strmap_new();
+	int rc = 0;
+	if (!b->customers || !b->strings) {
+		rc = tide_errf(e, TIDE_ENOMEM, "out of memory");
+		goto fail;
+	}
+	rc = txn_begin(s, 0, &b->txn);
+	if (rc) {
+		lmdb_err(e, rc, "starting a write");
+		b->txn = NULL;
+		goto fail;
+	}
+	rc = meta_read(b->txn, s, &b->info);
+	if (rc == 0)
+		rc = mdb_cursor_open(b->txn, s->dbi[DB_O_ROLL], &b->roll);
+	for (int k = 0; rc == 0 && k < 2; k++) {
+		b->ntags[k] = tags_read(b->txn, s, (tide_kind)k, b->tags[k], TIDE_TAGS_MAX * 8);
+		if (b->ntags[k] < 0)
+			rc = b->ntags[k];
+		else if (b->ntags[k] > TIDE_TAGS_MAX * 8)
+			rc = TIDE_ECORRUPT;
+	}
+	if (rc) {
+		lmdb_err(e, rc, "reading meta");
+		goto fail;
+	}
+	*out = b;
+	return 0;
+fail:
+	store_batch_abort(b);
+	return rc;
+}
+
+void store_batch_abort(store_batch *b)
+{
+	if (!b)
+		return;
+	if (b->roll)
+		mdb_cursor_close(b->roll);
+	if (b->txn)
+		mdb_txn_abort(b->txn);
+	strmap_free(b->customers);
+	strmap_free(b->strings);
+	free(b);
+}
+
+int store_batch_commit(store_batch *b, tide_err *e)
+{
+	MDB_val k = {4, "info"}, v = {sizeof b->info, &b->info};
+	int rc = mdb_put(b->txn, b->s->dbi[DB_META], &k, &v, 0);
+	for (int kind = 0; rc == 0 && b->tags_dirty && kind < 2; kind++) {
+		MDB_val tk = {strlen(tag_list_key[kind]), (void *)tag_list_key[kind]};
+		MDB_val tv = {(size_t)b->ntags[kind] * sizeof(uint32_t), b->tags[kind]};
+		rc = mdb_put(b->txn, b->s->dbi[DB_META], &tk, &tv, 0);
+	}
+	mdb_cursor_close(b->roll);
+	b->roll = NULL;
+	if (rc == 0)
+		rc = mdb_txn_commit(b->txn);
+	else
+		mdb_txn_abort(b->txn);
+	b->txn = NULL;
+	store_batch_abort(b);
+	return rc ? lmdb_err(e, rc, "committing") : 0;
+}
+
+/* Returns the id of text in (name → id, id → name), creating it. */
+static int intern(store_batch *b, strmap *cache, store_dbi by_name, store_dbi by_id,
+		  uint64_t *counter, tide_str text, uint32_t *id)
+{
+	if (strmap_get(cache, text.p, text.n, id))
+		return 0;
+	MDB_val k = {text.n, (void *)text.p}, v;
+	int rc = mdb_get(b->txn, b->s->dbi[by_name], &k, &v);
+	if (rc == 0) {
+		memcpy(id, v.mv_data, sizeof *id);
+	} else if (rc == MDB_NOTFOUND) {
+		if (*counter >= UINT32_MAX - 1)
+			return TIDE_EFULL;
+		*id = (uint32_t)++*counter;
+		v.mv_size = sizeof *id;
+		v.mv_data = id;
+		rc = mdb_put(b->txn, b->s->dbi[by_name], &k, &v, MDB_NOOVERWRITE);
+		if (rc)
+			return rc;
+		MDB_val ik = {sizeof *id, id}, iv = {text.n, (void *)text.p};
+		rc = mdb_put(b->txn, b->s->dbi[by_id], &ik, &iv, MDB_APPEND);
+		if (rc)
+			return rc;
+	} else {
+		return rc;
+	}
+	return strmap_put(cache, text.p, text.n, *id) ? TIDE_ENOMEM : 0;
+}
+
+static int intern_str(store_batch *b, tide_str text, uint32_t *id)
+{
+	if (text.n == 0) {
+		*id = 0;
+		return 0;
+	}
+	return intern(b, b->strings, DB_STR, DB_STR_ID, &b->info.strings, text, id);
+}
+
+/* Records tag name ids per kind in first-seen order, for export. */
+static int note_tag_name(store_batch *b, tide_kind kind, uint32_t name)
+{
+	for (int i = 0; i < b->ntags[kind]; i++)
+		if (b->tags[kind][i] == name)
+			return 0;
+	if (b->ntags[kind] == TIDE_TAGS_MAX * 8)
+		return TIDE_EFULL;
+	b->tags[kind][b->ntags[kind]++] = name;
+	b->tags_dirty = true;
+	return 0;
+}
+
+static int encode_tags(store_batch *b, const tide_event *ev, uint8_t *p)
+{
+	for (uint32_t i = 0; i < ev->ntags; i++) {
+		uint32_t name, value;
+		int rc = intern_str(b, ev->tags[i].name, &name);
+		if (rc == 0)
+			rc = intern_str(b, ev->tags[i].value, &value);
+		if (rc == 0)
+			rc = note_tag_name(b, ev->kind, name);
+		if (rc)
+			return rc;
+		put32(p + i * 8, name);
+		put32(p + i * 8 + 4, value);
+	}
+	return 0;
+}
+
+/* The event's id seen before in this kind?  Checks the hash index, then
+ * the exact-id table that holds the rare colliding ids. */
+static int check_duplicate(store_batch *b, const tide_event *ev, uint64_t seq, bool *dup)
+{
+	uint64_t h = XXH3_64bits_withSeed(ev->id.p, ev->id.n, (uint64_t)ev->kind + 1);
+	MDB_val k = {sizeof h, &h}, v = {sizeof seq, &seq};
+	int rc = mdb_put(b->txn, b->s->dbi[DB_IDS], &k, &v, MDB_NOOVERWRITE);
+	*dup = false;
+	if (rc != MDB_KEYEXIST)
+		return rc;
+
+	uint64_t other;
+	memcpy(&other, v.mv_data, sizeof other);
+	MDB_val ok = {sizeof other, &other}, ov;
+	rc = mdb_get(b->txn, b->s->dbi[ev->kind == TIDE_ORDERS ? DB_ORDERS : DB_CONTACTS], &ok, &ov);
+	if (rc)
+		return rc;
+	tide_str id;
+	if (ev->kind == TIDE_ORDERS) {
+		store_order o;
+		rc = store_decode_order(other, &ov, &o);
+		id = o.id;
+	} else {
+		store_contact c;
+		rc = store_decode_contact(other, &ov, &c);
+		id = c.id;
+	}
+	if (rc)
+		return rc;
+	if (id.n == ev->id.n && memcmp(id.p, ev->id.p, id.n) == 0) {
+		*dup = true;
+		return 0;
+	}
+	uint8_t xkey[1 + TIDE_ID_MAX];
+	xkey[0] = (uint8_t)ev->kind;
+	memcpy(xkey + 1, ev->id.p, ev->id.n);
+	MDB_val xk = {1 + (size_t)ev->id.n, xkey}, xv = {sizeof seq, &seq};
+	rc = mdb_put(b->txn, b->s->dbi[DB_IDS_X], &xk, &xv, MDB_NOOVERWRITE);
+	if (rc == MDB_KEYEXIST) {
+		*dup = true;
+		return 0;
+	}
+	return rc;
+}
+
+static uint32_t day_key(int64_t ts)
+{
+	int64_t day = ts >= 0 ? ts / 86400 : -((-ts + 86399) / 86400);
+	return (uint32_t)(day + INT64_C(0x80000000));
+}
+
+static int roll_up(store_batch *b, const tide_event *ev, uint32_t customer)
+{
+	uint64_t key = (uint64_t)day_key(ev->ts) << 32 | customer;
+	MDB_val k = {sizeof key, &key}, v;
+	store_cell cell;
+	int rc = mdb_cursor_get(b->roll, &k, &v, MDB_SET_KEY);
+	if (rc == 0)
+		memcpy(&cell, v.mv_data, sizeof cell);
+	else if (rc == MDB_NOTFOUND)
+		memset(&cell, 0, sizeof cell);
+	else
+		return rc;
+	cell.revenue += ev->amount;
+	cell.cost += ev->has_cost ? ev->cost : 0;
+	cell.qty += ev->qty;
+	cell.events++;
+	if (ev->amount >= 0) {
+		cell.order_revenue += ev->amount;
+		if (cell.orders == 0 || ev->ts < cell.first_order_ts)
+			cell.first_order_ts = ev->ts;
+		if (cell.orders == 0 || ev->ts > cell.last_order_ts)
+			cell.last_order_ts = ev->ts;
+		cell.orders++;
+	}
+	v.mv_size = sizeof cell;
+	v.mv_data = &cell;
+	return mdb_cursor_put(b->roll, &k, &v, rc == 0 ? MDB_CURRENT : 0);
+}
+
+static int append_index(store_batch *b, store_dbi by_cust, store_dbi by_day,
+			uint32_t customer, int64_t ts, uint64_t seq)
+{
+	uint8_t ck[16];
+	store_custkey_encode(ts, seq, ck);
+	MDB_val k = {sizeof customer, &customer}, v = {sizeof ck, ck};
+	int rc = mdb_put(b->txn, b->s->dbi[by_cust], &k, &v, 0);
+	if (rc)
+		return rc;
+	uint32_t day = day_key(ts);
+	MDB_val dk = {sizeof day, &day}, dv = {sizeof seq, &seq};
+	return mdb_put(b->txn, b->s->dbi[by_day], &dk, &dv, 0);
+}
+
+int store_batch_add(store_batch *b, const tide_event *ev, bool *duplicate, tide_err *e)
+{
+	uint64_t seq = b->info.next_seq;
+	int rc = check_duplicate(b, ev, seq, duplicate);
+	if (rc || *duplicate)
+		goto done;
+
+	uint32_t customer;
+	rc = intern(b, b->customers, DB_CUST, DB_CUST_ID, &b->info.customers, ev->customer, &customer);
+	if (rc)
+		goto done;
+
+	uint8_t rec[REC_MAX];
+	size_t len;
+	if (ev->kind == TIDE_ORDERS) {
+		uint32_t sku;
+		if ((rc = intern_str(b, ev->sku, &sku)))
+			goto done;
+		put64(rec, ev->ts);
+		put64(rec + 8, ev->amount);
+		put64(rec + 16, ev->has_cost ? ev->cost : 0);
+		put32(rec + 24, customer);
+		put32(rec + 28, sku);
+		put32(rec + 32, (uint32_t)(int32_t)ev->qty);
+		rec[36] = ev->has_cost ? FLAG_COST : 0;
+		rec[37] = (uint8_t)ev->ntags;
+		rec[38] = (uint8_t)ev->id.n;
+		memcpy(rec + ORDER_FIXED, ev->id.p, ev->id.n);
+		len = ORDER_FIXED + ev->id.n;
+	} else {
+		uint32_t channel, reason;
+		if ((rc = intern_str(b, ev->channel, &channel)) || (rc = intern_str(b, ev->reason, &reason)))
+			goto done;
+		put64(rec, ev->ts);
+		put64(rec + 8, ev->has_next_followup ? ev->next_followup : 0);
+		put32(rec + 16, customer);
+		put32(rec + 20, channel);
+		put32(rec + 24, reason);
+		rec[28] = (uint8_t)(int8_t)ev->stage;
+		rec[29] = ev->has_next_followup ? FLAG_FOLLOWUP : 0;
+		rec[30] = (uint8_t)ev->ntags;
+		rec[31] = (uint8_t)ev->id.n;
+		memcpy(rec + CONTACT_FIXED, ev->id.p, ev->id.n);
+		len = CONTACT_FIXED + ev->id.n;
+	}
+	if ((rc = encode_tags(b, ev, rec + len)))
+		goto done;
+	len += ev->ntags * 8u;
+
+	bool order = ev->kind == TIDE_ORDERS;
+	MDB_val k = {sizeof seq, &seq}, v = {len, rec};
+	rc = mdb_put(b->txn, b->s->dbi[order ? DB_ORDERS : DB_CONTACTS], &k, &v, MDB_APPEND);
+	if (rc == 0)
+		rc = append_index(b, order ? DB_O_CUST : DB_C_CUST, order ? DB_O_DAY : DB_C_DAY,
+				  customer, ev->ts, seq);
+	if (rc == 0 && order)
+		rc = roll_up(b, ev, customer);
+	if (rc)
+		goto done;
+
+	int kind = ev->kind;
+	if (b->info.events[kind] == 0 || ev->ts < b->info.first_ts[kind])
+		b->info.first_ts[kind] = ev->ts;
+	if (b->info.events[kind] == 0 || ev->ts > b->info.last_ts[kind])
+		b->info.last_ts[kind] = ev->ts;
+	b->info.events[kind]++;
+	b->info.next_seq++;
+done:
+	if (rc == 0)
+		return 0;
+	if (rc == TIDE_ENOMEM)
+		return tide_errf(e, rc, "out of memory");
+	if (rc == TIDE_EFULL)
+		return tide_errf(e, rc, "too many distinct strings or tag names");
+	if (rc == TIDE_ECORRUPT)
+		return tide_errf(e, rc, "store is corrupt: a record does not decode");
+	return lmdb_err(e, rc, "writing");
+}

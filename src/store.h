@@ -1,0 +1,157 @@
+/* store.h — the LMDB environment: the append-only event logs, interned
+ * strings, indexes and roll-ups, all written in one transaction per batch.
+ *
+ * Layout (docs/storage.md has the full story):
+ *   orders, contacts   u64 seq → event record      (MDB_INTEGERKEY, MDB_APPEND)
+ *   ids                u64 hash(kind,id) → u64 seq  (dedupe; ids_x holds the
+ *   ids_x              kind+id bytes → u64 seq       rare hash collisions)
+ *   cust / cust_id     customer name ↔ u32 (dense, from 1)
+ *   str / str_id       any other string ↔ u32 (sku, tag names and values,
+ *                      channel, reason)
+ *   o_cust, c_cust     u32 customer → dups of (ts, seq), 16 bytes, sorted:
+ *                      one customer's history is one range
+ *   o_day, c_day       u32 day → dups of u64 seq: the time index
+ *   o_roll             u64 (day << 32 | customer) → store_cell: per customer
+ *                      per UTC day sums
+ *   meta               counters (see store_info)
+ *
+ * Views: every pointer a read returns points into an LMDB page and is valid
+ * only until its transaction ends. */
+#ifndef TIDE_STORE_H
+#define TIDE_STORE_H
+
+#include <lmdb.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "event.h"
+
+typedef struct store store;
+
+typedef struct store_opts {
+	bool read_only;
+	uint64_t map_cap;	/* 0 = default (TIDE_MAP_CAP_DEFAULT) */
+} store_opts;
+
+#define TIDE_MAP_CAP_DEFAULT (UINT64_C(1) << 40)	/* 1 TiB of address space */
+
+/* Opens (and, unless read_only, creates) the store in directory dir. */
+int store_open(const char *dir, const store_opts *opts, store **out, tide_err *e);
+void store_close(store *s);
+
+/* Counters kept in meta, exact as of the last commit. */
+typedef struct store_info {
+	uint64_t events[2];		/* per tide_kind */
+	uint64_t customers;
+	uint64_t strings;
+	int64_t first_ts[2], last_ts[2];	/* valid when events[k] > 0 */
+	uint64_t next_seq;
+	uint64_t map_size;		/* current map size in bytes */
+	uint64_t file_bytes;		/* size of data.mdb */
+} store_info;
+
+/* ---- writing ---------------------------------------------------------- */
+
+typedef struct store_batch store_batch;
+
+/* Starts the one write transaction of a batch (blocks while another process
+ * writes). */
+int store_batch_begin(store *s, store_batch **out, tide_err *e);
+
+/* Appends ev unless an event of its kind with its id exists (then
+ * *duplicate = true and nothing is written).  MDB_MAP_FULL means the batch
+ * is dead: abort it, store_grow(), and replay the batch. */
+int store_batch_add(store_batch *b, const tide_event *ev, bool *duplicate, tide_err *e);
+
+int store_batch_commit(store_batch *b, tide_err *e);
+void store_batch_abort(store_batch *b);
+
+/* Doubles the map (up to the cap).  TIDE_EFULL when already at the cap.
+ * No transaction of this process may be open. */
+int store_grow(store *s, tide_err *e);
+
+/* ---- reading ---------------------------------------------------------- */
+
+/* A read snapshot: all reads through it see one consistent state. */
+typedef struct store_snap store_snap;
+
+int store_snap_begin(store *s, store_snap **out, tide_err *e);
+void store_snap_end(store_snap *r);
+int store_snap_info(store_snap *r, store_info *out, tide_err *e);
+MDB_txn *store_snap_txn(store_snap *r);
+
+/* Decoded records.  Strings are interned ids; resolve them with
+ * store_customer_name / store_string. */
+typedef struct store_tag {
+	uint32_t name, value;
+} store_tag;
+
+typedef struct store_order {
+	uint64_t seq;
+	int64_t ts, amount, cost;
+	bool has_cost;
+	uint32_t customer, sku;	/* sku 0 = none */
+	int32_t qty;
+	tide_str id;		/* view into the page */
+	uint32_t ntags;
+	const uint8_t *tags;	/* ntags × store_tag, unaligned: use store_tag_at */
+} store_order;
+
+typedef struct store_contact {
+	uint64_t seq;
+	int64_t ts, next_followup;
+	bool has_next_followup;
+	uint32_t customer, channel, reason;	/* reason 0 = none */
+	int stage;		/* TIDE_STAGE_* */
+	tide_str id;
+	uint32_t ntags;
+	const uint8_t *tags;
+} store_contact;
+
+int store_decode_order(uint64_t seq, const MDB_val *v, store_order *o);
+int store_decode_contact(uint64_t seq, const MDB_val *v, store_contact *c);
+store_tag store_tag_at(const uint8_t *tags, uint32_t i);
+
+/* Tag value of a given tag name in a record, 0 when the event lacks it. */
+uint32_t store_tag_lookup(const uint8_t *tags, uint32_t ntags, uint32_t name);
+
+/* Per customer per UTC day roll-up cell. */
+typedef struct store_cell {
+	int64_t revenue;	/* Σ amount, returns included */
+	int64_t order_revenue;	/* Σ amount of orders with amount ≥ 0 */
+	int64_t cost;		/* Σ cost (missing = 0) */
+	int64_t qty;
+	uint32_t orders;	/* events with amount ≥ 0 */
+	uint32_t events;
+	int64_t first_order_ts, last_order_ts;	/* of orders; 0 when orders == 0 */
+} store_cell;
+
+/* Database handles, for the query engine's cursors. */
+typedef enum {
+	DB_META, DB_ORDERS, DB_CONTACTS, DB_IDS, DB_IDS_X, DB_CUST, DB_CUST_ID,
+	DB_STR, DB_STR_ID, DB_O_CUST, DB_C_CUST, DB_O_DAY, DB_C_DAY, DB_O_ROLL,
+	DB_COUNT
+} store_dbi;
+
+MDB_dbi store_dbi_of(const store *s, store_dbi which);
+store *store_of_snap(const store_snap *r);
+
+/* Interned strings.  *out is a view valid for the snapshot's lifetime. */
+int store_customer_name(store_snap *r, uint32_t id, tide_str *out);
+int store_string(store_snap *r, uint32_t id, tide_str *out);
+/* Lookups by text: 1 found, 0 not, <0 error. */
+int store_customer_find(store_snap *r, const char *p, size_t n, uint32_t *id);
+int store_string_find(store_snap *r, const char *p, size_t n, uint32_t *id);
+
+/* Index keys: the 16-byte (ts, seq) entries of o_cust / c_cust sort by ts
+ * then seq under memcmp. */
+void store_custkey_encode(int64_t ts, uint64_t seq, uint8_t out[16]);
+void store_custkey_decode(const uint8_t in[16], int64_t *ts, uint64_t *seq);
+
+/* Tag names seen per kind, in first-seen order (for export's header).
+ * Writes up to max ids into names and returns how many there are. */
+int store_tag_names(store_snap *r, tide_kind kind, uint32_t *names, int max, tide_err *e);
+
+#endif

@@ -1,0 +1,130 @@
+#include "strmap.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+typedef struct slot {
+	uint64_t hash;		/* 0 marks an empty slot */
+	uint32_t off, len;	/* key bytes in the arena */
+	uint32_t val;
+} slot;
+
+struct strmap {
+	slot *slots;
+	size_t cap, count;	/* cap is a power of two */
+	char *arena;
+	size_t arena_len, arena_cap;
+};
+
+static uint64_t key_hash(const void *key, size_t len)
+{
+	uint64_t h = XXH3_64bits(key, len);
+	return h ? h : 1;
+}
+
+strmap *strmap_new(void)
+{
+	strmap *m = calloc(1, sizeof *m);
+	if (!m)
+		return NULL;
+	m->cap = 1024;
+	m->slots = calloc(m->cap, sizeof *m->slots);
+	if (!m->slots) {
+		free(m);
+		return NULL;
+	}
+	return m;
+}
+
+void strmap_free(strmap *m)
+{
+	if (!m)
+		return;
+	free(m->slots);
+	free(m->arena);
+	free(m);
+}
+
+size_t strmap_count(const strmap *m)
+{
+	return m->count;
+}
+
+static slot *find(const strmap *m, const void *key, size_t len, uint64_t h)
+{
+	size_t mask = m->cap - 1;
+	for (size_t i = h & mask;; i = (i + 1) & mask) {
+		slot *s = &m->slots[i];
+		if (s->hash == 0)
+			return s;
+		if (s->hash == h && s->len == len &&
+		    memcmp(m->arena + s->off, key, len) == 0)
+			return s;
+	}
+}
+
+int strmap_get(const strmap *m, const void *key, size_t len, uint32_t *val)
+{
+	const slot *s = find(m, key, len, key_hash(key, len));
+	if (s->hash == 0)
+		return 0;
+	*val = s->val;
+	return 1;
+}
+
+static int grow(strmap *m)
+{
+	size_t ncap = m->cap * 2;
+	slot *ns = calloc(ncap, sizeof *ns);
+	if (!ns)
+		return -1;
+	for (size_t i = 0; i < m->cap; i++) {
+		slot *s = &m->slots[i];
+		if (s->hash == 0)
+			continue;
+		size_t j = s->hash & (ncap - 1);
+		while (ns[j].hash)
+			j = (j + 1) & (ncap - 1);
+		ns[j] = *s;
+	}
+	free(m->slots);
+	m->slots = ns;
+	m->cap = ncap;
+	return 0;
+}
+
+int strmap_put(strmap *m, const void *key, size_t len, uint32_t val)
+{
+	uint64_t h = key_hash(key, len);
+	slot *s = find(m, key, len, h);
+	if (s->hash) {
+		s->val = val;
+		return 0;
+	}
+	if ((m->count + 1) * 4 > m->cap * 3) {
+		if (grow(m) < 0)
+			return -1;
+		s = find(m, key, len, h);
+	}
+	if (m->arena_len + len > m->arena_cap) {
+		size_t ncap = m->arena_cap ? m->arena_cap * 2 : 65536;
+		while (ncap < m->arena_len + len)
+			ncap *= 2;
+		if (ncap > UINT32_MAX)
+			return -1;
+		char *na = realloc(m->arena, ncap);
+		if (!na)
+			return -1;
+		m->arena = na;
+		m->arena_cap = ncap;
+	}
+	memcpy(m->arena + m->arena_len, key, len);
+	s->hash = h;
+	s->off = (uint32_t)m->arena_len;
+	s->len = (uint32_t)len;
+	s->val = val;
+	m->arena_len += len;
+	m->count++;
+	return 0;
+}
