@@ -369,8 +369,6 @@ tql_node ast_case(tql_ctx *c, tql_tok kw, tql_node whens, tql_node els,
 
 /* ---- the select ---- */
 
-static const char *const time_names[] = { "WINDOW", "ASOF", "STEP" };
-
 /* Frees s and returns NULL: the failure path of every clause. */
 static ast_select *drop(ast_select *s)
 {
@@ -465,20 +463,12 @@ ast_select *ast_sel_where(tql_ctx *c, ast_select *s, tql_node e)
 	return s;
 }
 
-/* The checks every time clause shares: given once, and not over a derived
- * table, whose inner query owns time.  i indexes time_names; TZ is -1. */
-static int time_clause(tql_ctx *c, ast_select *s, tql_tok kw, bool given,
-		       int i)
+/* Each time clause may be given once.  (Whether it applies at all, e.g.
+ * over a derived table, and the range of COUNT are the binder's checks.) */
+static int once(tql_ctx *c, tql_tok kw, bool given, const char *name)
 {
-	const char *name = i < 0 ? "TZ" : time_names[i];
 	if (given) {
 		tql_error(c, kw.pos, "%s given twice", name);
-		return -1;
-	}
-	if (i >= 0 && s->source == SRC_QUERY) {
-		tql_error(c, kw.pos,
-			  "%s does not apply to a derived table; put it in the inner query",
-			  name);
 		return -1;
 	}
 	return 0;
@@ -487,7 +477,7 @@ static int time_clause(tql_ctx *c, ast_select *s, tql_tok kw, bool given,
 ast_select *ast_sel_window(tql_ctx *c, ast_select *s, tql_tok kw,
 			   tql_tok dur)
 {
-	if (c->rc || time_clause(c, s, kw, s->has_window, 0) < 0)
+	if (c->rc || once(c, kw, s->has_window, "WINDOW") < 0)
 		return drop(s);
 	s->has_window = true;
 	s->window = (cal_dur){ dur.ival, dur.unit };
@@ -497,7 +487,7 @@ ast_select *ast_sel_window(tql_ctx *c, ast_select *s, tql_tok kw,
 
 ast_select *ast_sel_asof(tql_ctx *c, ast_select *s, tql_tok kw, tql_node ts)
 {
-	if (c->rc || time_clause(c, s, kw, s->asof != NULL, 1) < 0) {
+	if (c->rc || once(c, kw, s->asof != NULL, "ASOF") < 0) {
 		ast_expr_free(ts.x);
 		return drop(s);
 	}
@@ -508,16 +498,8 @@ ast_select *ast_sel_asof(tql_ctx *c, ast_select *s, tql_tok kw, tql_node ts)
 ast_select *ast_sel_step(tql_ctx *c, ast_select *s, tql_tok kw,
 			 tql_tok dur, tql_tok count)
 {
-	if (c->rc || time_clause(c, s, kw, s->has_step, 2) < 0)
+	if (c->rc || once(c, kw, s->has_step, "STEP") < 0)
 		return drop(s);
-	if (count.ival < 1) {
-		char found[TQL_FOUND_MAX];
-		tql_found(c, &count, found, sizeof found);
-		tql_error(c, count.pos,
-			  "expected a count of at least 1 after COUNT, found %s",
-			  found);
-		return drop(s);
-	}
 	s->has_step = true;
 	s->step = (cal_dur){ dur.ival, dur.unit };
 	s->step_count = count.ival;
@@ -527,7 +509,7 @@ ast_select *ast_sel_step(tql_ctx *c, ast_select *s, tql_tok kw,
 
 ast_select *ast_sel_tz(tql_ctx *c, ast_select *s, tql_tok kw, tql_tok zone)
 {
-	if (c->rc || time_clause(c, s, kw, s->tz != NULL, -1) < 0)
+	if (c->rc || once(c, kw, s->tz != NULL, "TZ") < 0)
 		return drop(s);
 	if (!(s->tz = unquote(c, zone)))
 		return drop(s);

@@ -247,13 +247,28 @@ static bool name_is(const char *name, const char *p, size_t n)
 	return strlen(name) == n && memcmp(name, p, n) == 0;
 }
 
+static bool in_kind(int f, tide_kind kind)
+{
+	return fields[f].kinds & (1u << kind);
+}
+
+/* The first required field of the kind that is not in the seen mask (bit
+ * per role), or -1. */
+static int missing_field(tide_kind kind, unsigned seen)
+{
+	for (int f = 0; f < R_NFIELDS; f++)
+		if (fields[f].required && in_kind(f, kind) && !(seen & (1u << f)))
+			return f;
+	return -1;
+}
+
 /* The role of a non-empty column (or key) name for this kind: a field,
  * R_TAG, or -1 with *why saying what is wrong with it as a tag name. */
 static int column_role(tide_kind kind, const char *p, size_t n,
 		       const char **why)
 {
 	for (int i = 0; i < R_NFIELDS; i++)
-		if ((fields[i].kinds & (1u << kind)) && name_is(fields[i].name, p, n))
+		if (in_kind(i, kind) && name_is(fields[i].name, p, n))
 			return i;
 	if (!is_ident(p, n)) {
 		*why = "a tag name is a letter or _ then up to 63 letters, "
@@ -691,10 +706,9 @@ static int csv_header(tide_reader *r, tide_err *e)
 		}
 		r->role[k] = (uint8_t)role;
 	}
-	for (int f = 0; f < R_NFIELDS; f++)
-		if (fields[f].required && (fields[f].kinds & (1u << r->kind)) &&
-		    !(seen & (1u << f)))
-			return row_err(r, e, "missing column '%s'", fields[f].name);
+	int f = missing_field(r->kind, seen);
+	if (f >= 0)
+		return row_err(r, e, "missing column '%s'", fields[f].name);
 	r->ncols = n;
 	return 0;
 }
@@ -871,10 +885,9 @@ static int json_event(tide_reader *r, tide_event *ev, tide_err *e)
 			seen |= 1u << role;
 		}
 	}
-	for (int f = 0; f < R_NFIELDS; f++)
-		if (fields[f].required && (fields[f].kinds & (1u << r->kind)) &&
-		    !(seen & (1u << f)))
-			return row_err(r, e, "missing field '%s'", fields[f].name);
+	int f = missing_field(r->kind, seen);
+	if (f >= 0)
+		return row_err(r, e, "missing field '%s'", fields[f].name);
 	ev->ntags = nt;
 	return 1;
 }

@@ -30,7 +30,6 @@ static const struct {
 	[DB_C_CUST] = {"c_cust", MDB_INTEGERKEY | MDB_DUPSORT | MDB_DUPFIXED},
 	[DB_O_DAY] = {"o_day", MDB_INTEGERKEY | MDB_DUPSORT | MDB_DUPFIXED | MDB_INTEGERDUP},
 	[DB_C_DAY] = {"c_day", MDB_INTEGERKEY | MDB_DUPSORT | MDB_DUPFIXED | MDB_INTEGERDUP},
-	[DB_O_ROLL] = {"o_roll", MDB_INTEGERKEY},
 };
 
 /* The "info" record in meta.  Fixed layout, native endianness (LMDB files
@@ -61,7 +60,6 @@ struct store_snap {
 struct store_batch {
 	store *s;
 	MDB_txn *txn;
-	MDB_cursor *roll;
 	meta_info info;
 	strmap *customers, *strings;
 	/* tag names per kind, to persist the first-seen order */
@@ -456,8 +454,6 @@ int store_batch_begin(store *s, store_batch **out, tide_err *e)
 		goto fail;
 	}
 	rc = meta_read(b->txn, s, &b->info);
-	if (rc == 0)
-		rc = mdb_cursor_open(b->txn, s->dbi[DB_O_ROLL], &b->roll);
 	for (int k = 0; rc == 0 && k < 2; k++) {
 		b->ntags[k] = tags_read(b->txn, s, (tide_kind)k, b->tags[k], TIDE_TAGS_MAX * 8);
 		if (b->ntags[k] < 0)
@@ -480,8 +476,6 @@ void store_batch_abort(store_batch *b)
 {
 	if (!b)
 		return;
-	if (b->roll)
-		mdb_cursor_close(b->roll);
 	if (b->txn)
 		mdb_txn_abort(b->txn);
 	strmap_free(b->customers);
@@ -498,8 +492,6 @@ int store_batch_commit(store_batch *b, tide_err *e)
 		MDB_val tv = {(size_t)b->ntags[kind] * sizeof(uint32_t), b->tags[kind]};
 		rc = mdb_put(b->txn, b->s->dbi[DB_META], &tk, &tv, 0);
 	}
-	mdb_cursor_close(b->roll);
-	b->roll = NULL;
 	if (rc == 0)
 		rc = mdb_txn_commit(b->txn);
 	else
@@ -628,35 +620,6 @@ static uint32_t day_key(int64_t ts)
 	return (uint32_t)(day + INT64_C(0x80000000));
 }
 
-static int roll_up(store_batch *b, const tide_event *ev, uint32_t customer)
-{
-	uint64_t key = (uint64_t)day_key(ev->ts) << 32 | customer;
-	MDB_val k = {sizeof key, &key}, v;
-	store_cell cell;
-	int rc = mdb_cursor_get(b->roll, &k, &v, MDB_SET_KEY);
-	if (rc == 0)
-		memcpy(&cell, v.mv_data, sizeof cell);
-	else if (rc == MDB_NOTFOUND)
-		memset(&cell, 0, sizeof cell);
-	else
-		return rc;
-	cell.revenue += ev->amount;
-	cell.cost += ev->has_cost ? ev->cost : 0;
-	cell.qty += ev->qty;
-	cell.events++;
-	if (ev->amount >= 0) {
-		cell.order_revenue += ev->amount;
-		if (cell.orders == 0 || ev->ts < cell.first_order_ts)
-			cell.first_order_ts = ev->ts;
-		if (cell.orders == 0 || ev->ts > cell.last_order_ts)
-			cell.last_order_ts = ev->ts;
-		cell.orders++;
-	}
-	v.mv_size = sizeof cell;
-	v.mv_data = &cell;
-	return mdb_cursor_put(b->roll, &k, &v, rc == 0 ? MDB_CURRENT : 0);
-}
-
 static int append_index(store_batch *b, store_dbi by_cust, store_dbi by_day,
 			uint32_t customer, int64_t ts, uint64_t seq)
 {
@@ -726,8 +689,6 @@ int store_batch_add(store_batch *b, const tide_event *ev, bool *duplicate, tide_
 	if (rc == 0)
 		rc = append_index(b, order ? DB_O_CUST : DB_C_CUST, order ? DB_O_DAY : DB_C_DAY,
 				  customer, ev->ts, seq);
-	if (rc == 0 && order)
-		rc = roll_up(b, ev, customer);
 	if (rc)
 		goto done;
 

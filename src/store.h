@@ -11,8 +11,6 @@
  *   o_cust, c_cust     u32 customer → dups of (ts, seq), 16 bytes, sorted:
  *                      one customer's history is one range
  *   o_day, c_day       u32 day → dups of u64 seq: the time index
- *   o_roll             u64 (day << 32 | customer) → store_cell: per customer
- *                      per UTC day sums
  *   meta               counters (see store_info)
  *
  * Views: every pointer a read returns points into an LMDB page and is valid
@@ -117,21 +115,10 @@ store_tag store_tag_at(const uint8_t *tags, uint32_t i);
 /* Tag value of a given tag name in a record, 0 when the event lacks it. */
 uint32_t store_tag_lookup(const uint8_t *tags, uint32_t ntags, uint32_t name);
 
-/* Per customer per UTC day roll-up cell. */
-typedef struct store_cell {
-	int64_t revenue;	/* Σ amount, returns included */
-	int64_t order_revenue;	/* Σ amount of orders with amount ≥ 0 */
-	int64_t cost;		/* Σ cost (missing = 0) */
-	int64_t qty;
-	uint32_t orders;	/* events with amount ≥ 0 */
-	uint32_t events;
-	int64_t first_order_ts, last_order_ts;	/* of orders; 0 when orders == 0 */
-} store_cell;
-
 /* Database handles, for the query engine's cursors. */
 typedef enum {
 	DB_META, DB_ORDERS, DB_CONTACTS, DB_IDS, DB_IDS_X, DB_CUST, DB_CUST_ID,
-	DB_STR, DB_STR_ID, DB_O_CUST, DB_C_CUST, DB_O_DAY, DB_C_DAY, DB_O_ROLL,
+	DB_STR, DB_STR_ID, DB_O_CUST, DB_C_CUST, DB_O_DAY, DB_C_DAY,
 	DB_COUNT
 } store_dbi;
 
