@@ -265,7 +265,8 @@ static tql_node from_list(tql_ctx *c, ast_kind kind, tql_node list,
 	return finish(c, x, list.h + 1);
 }
 
-tql_node ast_call(tql_ctx *c, tql_tok name, tql_node args, tql_tok rp)
+tql_node ast_call(tql_ctx *c, tql_tok name, tql_node args, bool distinct,
+		  tql_tok rp)
 {
 	if (c->rc) {
 		ast_expr_free(args.x);
@@ -279,19 +280,12 @@ tql_node ast_call(tql_ctx *c, tql_tok name, tql_node args, tql_tok rp)
 	for (char *p = s; *p; p++)
 		*p = (char)tolower((unsigned char)*p);
 	tql_node n = from_list(c, AST_CALL, args, name.pos, tok_end(rp));
-	if (!n.x)
+	if (!n.x) {
 		free(s);
-	else
-		n.x->str = s;
-	return n;
-}
-
-tql_node ast_count(tql_ctx *c, tql_tok name, tql_node arg, bool distinct,
-		   tql_tok rp)
-{
-	tql_node n = ast_call(c, name, ast_list(c, null_node, arg), rp);
-	if (n.x)
-		n.x->distinct = distinct;
+		return n;
+	}
+	n.x->str = s;
+	n.x->distinct = distinct;
 	return n;
 }
 

@@ -779,9 +779,13 @@ static int alive_series(double r, double alpha, double a, double b, double x,
  *   E = E_p[(1 − (1 + p·u)^−(r+x)) / p],  u = t/(α+T).
  * In s = logit p the Beta density is e^(a·s) / (1+e^s)^(a+b') / B(a, b'),
  * smooth and unimodal (mode at log(a/b'), curvature ab'/(a+b')), with
- * tails e^(a·s) and e^(−b'·s).  We map s = s0 + w·sinh(τ) (w = the width
- * at the mode) so the tails decay double-exponentially in τ, and use the
- * trapezoidal rule in τ, halving the step until two levels agree to 1e-13.
+ * tails e^(a·s) and e^(−b'·s).  We map s = s0 + w·sinh(τ) so the tails
+ * decay double-exponentially in τ, and use the trapezoidal rule in τ,
+ * halving the step until two levels agree to 1e-13 (looser for huge a,
+ * b': see tol).  w is the width at the
+ * mode, but at most 1: with small a or b' the density has a kink of width
+ * ~1 in s at the mode and g changes over ~1 in s near logit(1/((r+x)u)),
+ * which a larger w would squeeze below the step.
  * This converges for every t, every shape (tiny a with its slowly decaying
  * tail, huge a and b' with a narrow peak) and never forms p^(a−1) or
  * 1/B(a, b') separately, so nothing underflows or overflows. */
@@ -818,19 +822,19 @@ static double alive_quad(double r, double alpha, double a, double b, double x,
 	beta_integrand f = { a, b + x, r + x, t / (alpha + T), 0, 0, 0 };
 	f.lnb = lnbeta(a, b + x);
 	f.s0 = log(a) - log(b + x);
-	f.w = sqrt(1 / a + 1 / (b + x));
+	f.w = fmin(1, sqrt(1 / a + 1 / (b + x)));
 	/* Level 0 (step 1/2) also fixes the range: out to where the terms are
-	 * negligible against the sum so far, at most |τ| = 20. */
+	 * negligible against the sum so far, at most |τ| = 40. */
 	double h = 0.5, sum = beta_term(&f, 0);
 	int klo = 0, khi = 0;
-	for (int k = 1; k <= 40; k++) {
+	for (int k = 1; k <= 80; k++) {
 		double v = beta_term(&f, k * h);
 		sum += v;
 		khi = k;
 		if (k * h >= 2 && v <= 1e-20 * sum)
 			break;
 	}
-	for (int k = 1; k <= 40; k++) {
+	for (int k = 1; k <= 80; k++) {
 		double v = beta_term(&f, -k * h);
 		sum += v;
 		klo = k;
@@ -838,12 +842,15 @@ static double alive_quad(double r, double alpha, double a, double b, double x,
 			break;
 	}
 	double lo = -klo * h, hi = khi * h, prev = sum * h;
-	for (int level = 1; level <= 9; level++) {
+	/* With huge shapes the log-density is a difference of terms of size
+	 * ~(a+b'), whose rounding sets the attainable accuracy. */
+	double tol = 1e-13 + 4 * DBL_EPSILON * (a + b + x);
+	for (int level = 1; level <= 10; level++) {
 		h /= 2;
 		for (double tau = lo + h; tau < hi; tau += 2 * h)
 			sum += beta_term(&f, tau);
 		double cur = sum * h;
-		if (level >= 2 && fabs(cur - prev) <= 1e-13 * fabs(cur))
+		if (level >= 2 && fabs(cur - prev) <= tol * fabs(cur))
 			return cur;
 		prev = cur;
 	}

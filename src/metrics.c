@@ -188,8 +188,9 @@ const char *metrics_class(int64_t revenue, const int64_t *periods, int64_t n,
 {
 	bool high;
 	if (s->total <= 0) {
-		/* contribution is 0 for everyone */
-		high = cth_units < 0 ? s->npositive == 0 : cth_units <= 0;
+		/* contribution is 0 for everyone, below any default cth = 1/npositive
+		 * (infinite when npositive = 0) */
+		high = cth_units == 0;
 	} else if (cth_units < 0) {
 		/* revenue / total ≥ 1 / npositive */
 		high = s->npositive > 0 && (i128)revenue * (i128)s->npositive >= (i128)s->total;

@@ -108,10 +108,9 @@ tql_node ast_paren(tql_ctx *c, tql_tok lp, tql_node a, tql_tok rp);
 /* Appends item to list (list.x == NULL for a new list).  A list is a
  * node whose args are the items; its own kind is meaningless. */
 tql_node ast_list(tql_ctx *c, tql_node list, tql_node item);
-/* name(args) with args a list or null node (no arguments). */
-tql_node ast_call(tql_ctx *c, tql_tok name, tql_node args, tql_tok rp);
-tql_node ast_count(tql_ctx *c, tql_tok name, tql_node arg, bool distinct,
-		   tql_tok rp);
+/* name([DISTINCT] args) with args a list, or a null node for name(). */
+tql_node ast_call(tql_ctx *c, tql_tok name, tql_node args, bool distinct,
+		  tql_tok rp);
 tql_node ast_in(tql_ctx *c, tql_node a, bool negated, tql_node list,
 		tql_tok rp);
 tql_node ast_between(tql_ctx *c, tql_node a, bool negated, tql_node lo,

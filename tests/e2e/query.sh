@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# tide query end to end: the ways to pass a query, output formats, options,
+# and the one-line errors with line:column.
+. "$(dirname "$0")/lib.sh"
+
+db=$TMP/db
+cat >"$TMP/o.csv" <<'CSV'
+id,ts,customer,amount,qty,region
+o1,2025-01-10T10:00:00Z,alice,100.005,1,north
+o2,2025-02-10T10:00:00Z,alice,50,2,north
+o3,2025-02-11T09:00:00Z,bob,"1,000.5",1,south
+o4,2025-03-01,bob,-20.25,1,south
+o5,2025-03-02 08:00:00,carol,0,1,
+CSV
+# the quoted amount with a comma is bad input: fix it, then load
+sed -i 's/"1,000.5"/1000.5/' "$TMP/o.csv"
+"$TIDE" ingest "$db" orders "$TMP/o.csv" >/dev/null
+
+q='SELECT customer, revenue() AS revenue, orders() AS n FROM orders GROUP BY customer ORDER BY customer'
+expect_eq csv "$("$TIDE" query "$db" --format csv "$q")" "customer,revenue,n
+alice,150.01,2
+bob,980.25,1
+carol,0.00,1"
+expect_eq json "$("$TIDE" query "$db" --format json "$q" | tr -d '\n')" '[{"customer":"alice","revenue":150.01,"n":2},{"customer":"bob","revenue":980.25,"n":1},{"customer":"carol","revenue":0.00,"n":1}]'
+expect_eq ndjson_lines "$("$TIDE" query "$db" --format ndjson "$q" | wc -l)" "3"
+"$TIDE" query "$db" --format text "$q" >"$TMP/text"
+expect_contains text_header "$TMP/text" "customer  revenue  n"
+expect_contains text_footer "$TMP/text" "(3 rows)"
+printf '%s\n' "$q" >"$TMP/q.tql"
+expect_eq from_file "$("$TIDE" query "$db" --format csv -f "$TMP/q.tql" | tail -1)" "carol,0.00,1"
+expect_eq from_stdin "$(printf '%s' "$q" | "$TIDE" query "$db" --format csv | tail -1)" "carol,0.00,1"
+
+# WINDOW, ASOF and --asof: T defaults to just after the newest event.
+expect_eq window "$("$TIDE" query "$db" --format csv 'SELECT count(*) AS n FROM orders WINDOW 7d')" "n
+2"
+expect_eq asof_clause "$("$TIDE" query "$db" --format csv "SELECT revenue() AS r FROM orders ASOF '2025-02-11'")" "r
+150.01"
+expect_eq asof_flag "$("$TIDE" query "$db" --format csv --asof 2025-02-11 'SELECT revenue() AS r FROM orders')" "r
+150.01"
+expect_eq where_tag "$("$TIDE" query "$db" --format csv "SELECT sum(amount) AS s FROM orders WHERE region = 'south'")" "s
+980.25"
+expect_eq avg_exact "$("$TIDE" query "$db" --format csv "SELECT avg_order() AS a FROM orders WHERE customer = 'alice'")" "a
+75.00"
+expect_eq series "$("$TIDE" query "$db" --format csv "SELECT revenue() AS r FROM orders WINDOW 1mo ASOF '2025-03-10' STEP 1mo COUNT 2 ORDER BY asof")" "asof,r
+2025-02-10T00:00:00Z,100.01
+2025-03-10T00:00:00Z,1030.25"
+expect_eq rows "$("$TIDE" query "$db" --format csv "SELECT customer, amount FROM orders WHERE amount < 0")" "customer,amount
+bob,-20.25"
+expect_eq by_month "$("$TIDE" query "$db" --format csv 'SELECT month, count(*) AS n, count(DISTINCT customer) AS c FROM orders GROUP BY month ORDER BY month')" "month,n,c
+2025-01,1,1
+2025-02,2,2
+2025-03,2,2"
+expect_eq explain_head "$("$TIDE" query "$db" --format text 'EXPLAIN SELECT revenue() FROM orders WINDOW 30d' | grep -c 'time index')" "1"
+
+# Errors: one line, LINE:COL, exit status 3.
+err_case() { # name, query, message
+	expect_status "$1_exit" 3 "$TIDE" query "$db" "$2"
+	expect_eq "$1_message" "$(cat "$TMP/err")" "tide: $3"
+}
+err_case window_unit 'SELECT revenue() FROM orders WINDOW month' "1:37: expected a duration after WINDOW, found 'month'"
+err_case unknown_fn 'SELECT revnue() FROM orders' "1:8: unknown function 'revnue'"
+err_case needs_customer 'SELECT contribution() FROM orders' "1:8: contribution() is relative to each customer and needs GROUP BY customer"
+err_case stability_window $'SELECT customer,\n  stability(1mo) FROM orders WINDOW 90d GROUP BY customer' "2:3: stability(1mo) needs a WINDOW that is a whole number of 1mo, got 90d"
+err_case contacts_metric 'SELECT stage() FROM orders GROUP BY customer' "1:8: stage() is a metric of contacts; this query reads orders"
+err_case bad_tz "SELECT revenue() FROM orders TZ 'Mars/Base'" "1:33: unknown time zone 'Mars/Base'"
+err_case not_a_key 'SELECT amount FROM orders GROUP BY customer' "1:8: 'amount' is not a GROUP BY key or output column; use it inside an aggregate such as count(DISTINCT amount)"
+expect_status timeout_flag 2 "$TIDE" query "$db" --timeout 0 "$q"
+expect_status no_store 2 "$TIDE" query "$TMP/none" "$q"

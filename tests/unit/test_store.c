@@ -1,0 +1,159 @@
+/* Unit tests of store.c: append, dedupe, atomic abort, decode, indexes. */
+#include <lmdb.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "store.h"
+
+static char dir[64];
+
+static tide_str S(const char *s)
+{
+	tide_str t = {s, (uint32_t)strlen(s)};
+	return t;
+}
+
+static tide_event order(const char *id, const char *cust, int64_t ts, int64_t amount)
+{
+	static tide_tag tags[1];
+	tags[0].name = S("region");
+	tags[0].value = S("north");
+	tide_event ev = {.kind = TIDE_ORDERS, .id = S(id), .customer = S(cust), .ts = ts,
+			 .amount = amount, .qty = 2, .sku = S("sku1"), .ntags = 1, .tags = tags,
+			 .stage = TIDE_STAGE_NONE};
+	return ev;
+}
+
+static store *open_fresh(void)
+{
+	snprintf(dir, sizeof dir, "/tmp/tide-store-XXXXXX");
+	CHECK(mkdtemp(dir) != NULL);
+	store *s = NULL;
+	tide_err e;
+	CHECK(store_open(dir, NULL, &s, &e) == 0);
+	return s;
+}
+
+static void cleanup(store *s)
+{
+	store_close(s);
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	CHECK(system(cmd) == 0);
+}
+
+static void test_append_and_dedupe(void)
+{
+	store *s = open_fresh();
+	tide_err e;
+	store_batch *b;
+	bool dup;
+	CHECK(store_batch_begin(s, &b, &e) == 0);
+	tide_event a = order("o1", "c1", 1000, 125000), a2 = order("o2", "c2", 500, -5000);
+	CHECK(store_batch_add(b, &a, &dup, &e) == 0 && !dup);
+	CHECK(store_batch_add(b, &a2, &dup, &e) == 0 && !dup);
+	CHECK(store_batch_add(b, &a, &dup, &e) == 0 && dup);	/* same batch */
+	CHECK(store_batch_commit(b, &e) == 0);
+	CHECK(store_batch_begin(s, &b, &e) == 0);
+	CHECK(store_batch_add(b, &a2, &dup, &e) == 0 && dup);	/* a later batch */
+	CHECK(store_batch_commit(b, &e) == 0);
+
+	store_snap *r;
+	store_info info;
+	CHECK(store_snap_begin(s, &r, &e) == 0);
+	CHECK(store_snap_info(r, &info, &e) == 0);
+	CHECK(info.events[TIDE_ORDERS] == 2 && info.customers == 2);
+	CHECK(info.first_ts[TIDE_ORDERS] == 500 && info.last_ts[TIDE_ORDERS] == 1000);
+
+	uint64_t seq = 1;
+	MDB_val k = {sizeof seq, &seq}, v;
+	CHECK(mdb_get(store_snap_txn(r), store_dbi_of(s, DB_ORDERS), &k, &v) == 0);
+	store_order o;
+	CHECK(store_decode_order(seq, &v, &o) == 0);
+	CHECK(o.ts == 1000 && o.amount == 125000 && o.qty == 2 && !o.has_cost);
+	CHECK(o.id.n == 2 && memcmp(o.id.p, "o1", 2) == 0);
+	tide_str name, region;
+	CHECK(store_customer_name(r, o.customer, &name) == 0 && name.n == 2 && memcmp(name.p, "c1", 2) == 0);
+	uint32_t rid;
+	CHECK(store_string_find(r, "region", 6, &rid) == 1);
+	CHECK(store_string(r, store_tag_lookup(o.tags, o.ntags, rid), &region) == 0);
+	CHECK(region.n == 5 && memcmp(region.p, "north", 5) == 0);
+	CHECK(store_tag_lookup(o.tags, o.ntags, rid + 1000) == 0);
+	store_snap_end(r);
+	cleanup(s);
+}
+
+static void test_abort_writes_nothing(void)
+{
+	store *s = open_fresh();
+	tide_err e;
+	store_batch *b;
+	bool dup;
+	tide_event a = order("o1", "c1", 1000, 1);
+	CHECK(store_batch_begin(s, &b, &e) == 0);
+	CHECK(store_batch_add(b, &a, &dup, &e) == 0);
+	store_batch_abort(b);
+	store_snap *r;
+	store_info info;
+	CHECK(store_snap_begin(s, &r, &e) == 0);
+	CHECK(store_snap_info(r, &info, &e) == 0);
+	CHECK(info.events[TIDE_ORDERS] == 0 && info.customers == 0);
+	uint32_t id;
+	CHECK(store_customer_find(r, "c1", 2, &id) == 0);
+	store_snap_end(r);
+	cleanup(s);
+}
+
+static void test_custkey_orders_by_time(void)
+{
+	uint8_t a[16], b[16], c[16];
+	store_custkey_encode(-5, 9, a);
+	store_custkey_encode(3, 1, b);
+	store_custkey_encode(3, 2, c);
+	CHECK(memcmp(a, b, 16) < 0 && memcmp(b, c, 16) < 0);
+	int64_t ts;
+	uint64_t seq;
+	store_custkey_decode(a, &ts, &seq);
+	CHECK(ts == -5 && seq == 9);
+}
+
+static void test_customer_index_range(void)
+{
+	store *s = open_fresh();
+	tide_err e;
+	store_batch *b;
+	bool dup;
+	CHECK(store_batch_begin(s, &b, &e) == 0);
+	tide_event x = order("o1", "c1", 300, 1), y = order("o2", "c2", 100, 1), z = order("o3", "c1", 200, 1);
+	CHECK(store_batch_add(b, &x, &dup, &e) == 0 && store_batch_add(b, &y, &dup, &e) == 0 &&
+	      store_batch_add(b, &z, &dup, &e) == 0);
+	CHECK(store_batch_commit(b, &e) == 0);
+	store_snap *r;
+	CHECK(store_snap_begin(s, &r, &e) == 0);
+	MDB_cursor *cur;
+	CHECK(mdb_cursor_open(store_snap_txn(r), store_dbi_of(s, DB_O_CUST), &cur) == 0);
+	uint32_t c1;
+	CHECK(store_customer_find(r, "c1", 2, &c1) == 1);
+	MDB_val k = {sizeof c1, &c1}, v;
+	int64_t ts[2] = {0, 0};
+	int n = 0;
+	for (int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY); rc == 0 && n < 2;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP)) {
+		uint64_t seq;
+		store_custkey_decode(v.mv_data, &ts[n++], &seq);
+	}
+	CHECK(n == 2 && ts[0] == 200 && ts[1] == 300);	/* one customer's history, in time order */
+	mdb_cursor_close(cur);
+	store_snap_end(r);
+	cleanup(s);
+}
+
+int main(void)
+{
+	RUN(test_append_and_dedupe);
+	RUN(test_abort_writes_nothing);
+	RUN(test_custkey_orders_by_time);
+	RUN(test_customer_index_range);
+	return run_failed;
+}
