@@ -16,7 +16,8 @@ enum {
 	F_AGG = 8,		/* aggregate over the group's rows */
 	F_WINDOW_P = 16,	/* first argument P must divide the window */
 	F_MODEL = 32,		/* BG/NBD or gamma-gamma */
-	F_DAYS = 64		/* needs each group's order days */
+	F_DAYS = 64,		/* needs each group's order days */
+	F_HISTORY = 128		/* reads events before the window */
 };
 
 typedef struct fn_def {
@@ -31,35 +32,35 @@ static const fn_def functions[] = {
 	{"orders", M_ORDERS, 0, 0, F_ORDERS},
 	{"avg_order", M_AVG_ORDER, 0, 0, F_ORDERS},
 	{"margin", M_MARGIN, 0, 0, F_ORDERS},
-	{"first_order", M_FIRST_ORDER, 0, 0, F_ORDERS},
-	{"last_order", M_LAST_ORDER, 0, 0, F_ORDERS},
-	{"recency", M_RECENCY, 0, 0, F_ORDERS},
-	{"tenure", M_TENURE, 0, 0, F_ORDERS},
+	{"first_order", M_FIRST_ORDER, 0, 0, F_ORDERS | F_HISTORY},
+	{"last_order", M_LAST_ORDER, 0, 0, F_ORDERS | F_HISTORY},
+	{"recency", M_RECENCY, 0, 0, F_ORDERS | F_HISTORY},
+	{"tenure", M_TENURE, 0, 0, F_ORDERS | F_HISTORY},
 	{"contribution", M_CONTRIBUTION, 0, 0, F_ORDERS | F_CUSTOMER},
 	{"activity", M_ACTIVITY, 1, 1, F_ORDERS | F_WINDOW_P},
 	{"stability", M_STABILITY, 1, 1, F_ORDERS | F_WINDOW_P},
-	{"median_gap", M_MEDIAN_GAP, 0, 0, F_ORDERS | F_DAYS},
-	{"churned", M_CHURNED, 1, 1, F_ORDERS},
-	{"churned_adaptive", M_CHURNED_ADAPTIVE, 2, 2, F_ORDERS | F_DAYS},
-	{"rfm_r", M_RFM_R, 0, 0, F_ORDERS | F_CUSTOMER},
+	{"median_gap", M_MEDIAN_GAP, 0, 0, F_ORDERS | F_DAYS | F_HISTORY},
+	{"churned", M_CHURNED, 1, 1, F_ORDERS | F_HISTORY},
+	{"churned_adaptive", M_CHURNED_ADAPTIVE, 2, 2, F_ORDERS | F_DAYS | F_HISTORY},
+	{"rfm_r", M_RFM_R, 0, 0, F_ORDERS | F_CUSTOMER | F_HISTORY},
 	{"rfm_f", M_RFM_F, 0, 0, F_ORDERS | F_CUSTOMER},
 	{"rfm_m", M_RFM_M, 0, 0, F_ORDERS | F_CUSTOMER},
 	{"class", M_CLASS, 0, 3, F_ORDERS | F_CUSTOMER},
 	{"abc", M_ABC, 0, 3, F_ORDERS | F_CUSTOMER},
-	{"lifetime_value", M_LIFETIME_VALUE, 0, 0, F_ORDERS},
-	{"stage", M_STAGE, 0, 0, F_CONTACTS | F_CUSTOMER},
+	{"lifetime_value", M_LIFETIME_VALUE, 0, 0, F_ORDERS | F_HISTORY},
+	{"stage", M_STAGE, 0, 0, F_CONTACTS | F_CUSTOMER | F_HISTORY},
 	{"contacts", M_CONTACTS, 0, 0, F_CONTACTS},
-	{"last_contact", M_LAST_CONTACT, 0, 0, F_CONTACTS},
-	{"next_followup", M_NEXT_FOLLOWUP, 0, 0, F_CONTACTS | F_CUSTOMER},
-	{"followup_overdue", M_FOLLOWUP_OVERDUE, 0, 0, F_CONTACTS | F_CUSTOMER},
-	{"conversion", M_CONVERSION, 0, 0, F_CONTACTS},
-	{"p_alive", M_P_ALIVE, 0, 0, F_ORDERS | F_CUSTOMER | F_MODEL | F_DAYS},
-	{"expected_orders", M_EXPECTED_ORDERS, 1, 1, F_ORDERS | F_CUSTOMER | F_MODEL | F_DAYS},
-	{"expected_spend", M_EXPECTED_SPEND, 0, 0, F_ORDERS | F_CUSTOMER | F_MODEL | F_DAYS},
-	{"clv", M_CLV, 2, 2, F_ORDERS | F_CUSTOMER | F_MODEL | F_DAYS},
-	{"bgnbd", M_BGNBD, 1, 1, F_ORDERS | F_MODEL | F_DAYS},
-	{"gg", M_GG, 1, 1, F_ORDERS | F_MODEL | F_DAYS},
-	{"churn_rate", M_CHURN_RATE, 1, 1, F_ORDERS},
+	{"last_contact", M_LAST_CONTACT, 0, 0, F_CONTACTS | F_HISTORY},
+	{"next_followup", M_NEXT_FOLLOWUP, 0, 0, F_CONTACTS | F_CUSTOMER | F_HISTORY},
+	{"followup_overdue", M_FOLLOWUP_OVERDUE, 0, 0, F_CONTACTS | F_CUSTOMER | F_HISTORY},
+	{"conversion", M_CONVERSION, 0, 0, F_CONTACTS | F_HISTORY},
+	{"p_alive", M_P_ALIVE, 0, 0, F_ORDERS | F_CUSTOMER | F_MODEL | F_DAYS | F_HISTORY},
+	{"expected_orders", M_EXPECTED_ORDERS, 1, 1, F_ORDERS | F_CUSTOMER | F_MODEL | F_DAYS | F_HISTORY},
+	{"expected_spend", M_EXPECTED_SPEND, 0, 0, F_ORDERS | F_CUSTOMER | F_MODEL | F_DAYS | F_HISTORY},
+	{"clv", M_CLV, 2, 2, F_ORDERS | F_CUSTOMER | F_MODEL | F_DAYS | F_HISTORY},
+	{"bgnbd", M_BGNBD, 1, 1, F_ORDERS | F_MODEL | F_DAYS | F_HISTORY},
+	{"gg", M_GG, 1, 1, F_ORDERS | F_MODEL | F_DAYS | F_HISTORY},
+	{"churn_rate", M_CHURN_RATE, 1, 1, F_ORDERS | F_HISTORY},
 	{"sum", A_SUM, 1, 1, F_AGG},
 	{"avg", A_AVG, 1, 1, F_AGG},
 	{"min", A_MIN, 1, 1, F_AGG},
@@ -377,6 +378,8 @@ static int bind_metric(binder *b, const ast_expr *x, const fn_def *f, bx *n)
 		return rc;
 	if (f->flags & F_DAYS)
 		p->need_days = true;
+	if (f->flags & F_HISTORY)
+		p->need_history = true;
 	if (f->flags & F_MODEL)
 		p->need_model = true;
 	if (f->fn == M_CONVERSION && !p->by_customer)

@@ -599,7 +599,23 @@ static int scan_events(run *r, tide_result *out)
 	int rc = mdb_cursor_open(txn, store_dbi_of(s, orders ? DB_ORDERS : DB_CONTACTS), &cur);
 	if (rc)
 		return tide_errf(r->e, rc, "reading events: %s", mdb_strerror(rc));
-	MDB_val k, v;
+	/* Only the window's slice of the log when nothing looks further back. */
+	uint64_t first = 0, last = UINT64_MAX;
+	if (p->has_window && !p->need_history) {
+		store_span span;
+		if ((rc = store_time_range(p->snap, orders ? TIDE_ORDERS : TIDE_CONTACTS,
+					   r->win_start, r->T, &span, r->e))) {
+			mdb_cursor_close(cur);
+			return rc;
+		}
+		if (span.events == 0) {
+			mdb_cursor_close(cur);
+			return 0;
+		}
+		first = span.first_seq;
+		last = span.last_seq;
+	}
+	MDB_val k = {sizeof first, &first}, v;
 	eval_ctx c = {.p = p, .asof = r->T};
 	store_order o;
 	store_contact ct;
@@ -607,10 +623,12 @@ static int scan_events(run *r, tide_result *out)
 		c.order = &o;
 	else
 		c.contact = &ct;
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	for (rc = mdb_cursor_get(cur, &k, &v, first ? MDB_SET_RANGE : MDB_FIRST); rc == 0;
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		uint64_t seq;
 		memcpy(&seq, k.mv_data, sizeof seq);
+		if (seq > last)
+			break;
 		int64_t ts;
 		uint32_t customer;
 		if (orders) {

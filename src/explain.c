@@ -44,33 +44,6 @@ static void sb_printf(sbuf *b, const char *fmt, ...)
 	}
 }
 
-/* Events of a kind on UTC days [from, to], counted from the time index. */
-static int count_days(const plan *p, store_dbi db, int64_t from_ts, int64_t to_ts, uint64_t *out)
-{
-	MDB_txn *txn = store_snap_txn(p->snap);
-	MDB_cursor *cur;
-	int rc = mdb_cursor_open(txn, store_dbi_of(store_of_snap(p->snap), db), &cur);
-	if (rc)
-		return rc;
-	*out = 0;
-	uint32_t first = (uint32_t)(metrics_floor_div(from_ts, 86400) + INT64_C(0x80000000));
-	uint32_t last = (uint32_t)(metrics_floor_div(to_ts, 86400) + INT64_C(0x80000000));
-	MDB_val k = {sizeof first, &first}, v;
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_NODUP)) {
-		uint32_t day;
-		memcpy(&day, k.mv_data, sizeof day);
-		if (day > last)
-			break;
-		size_t n;
-		if ((rc = mdb_cursor_count(cur, &n)))
-			break;
-		*out += n;
-	}
-	mdb_cursor_close(cur);
-	return rc == MDB_NOTFOUND ? 0 : rc;
-}
-
 static const char *key_desc(const key *k)
 {
 	switch (k->kind) {
@@ -104,19 +77,24 @@ static void explain_into(const plan *p, sbuf *b, int depth, tide_err *e)
 			sb_printf(b, "%sseries: %lld points, stepping back %s (one evaluation each)\n",
 				  pad, (long long)p->step_count, ws);
 		}
-		sb_printf(b, "%sscan log '%s' (MDB_INTEGERKEY by arrival sequence), events with ts < T: %llu rows\n",
-			  pad, name, (unsigned long long)info.events[kind]);
+		const char *idx = kind == TIDE_ORDERS ? "o_days" : "c_days";
 		if (p->has_window) {
 			int64_t start = cal_add(T, p->window, -1, p->tz);
-			uint64_t est = 0;
-			count_days(p, kind == TIDE_ORDERS ? DB_O_DAY : DB_C_DAY, start, T - 1, &est);
+			store_span span;
+			store_time_range(p->snap, (tide_kind)kind, start, T, &span, e);
 			cal_dur_format(p->window, ws);
 			char ss[32];
 			tide_ts_format(start, ss);
-			sb_printf(b, "%swindow %s = [%s, %s): about %llu events (time index '%s', day range)\n",
-				  pad, ws, ss, ts, (unsigned long long)est,
-				  kind == TIDE_ORDERS ? "o_day" : "c_day");
+			sb_printf(b, "%swindow %s = [%s, %s): time index '%s' gives sequence range %llu..%llu, about %llu events\n",
+				  pad, ws, ss, ts, idx, (unsigned long long)span.first_seq,
+				  (unsigned long long)span.last_seq, (unsigned long long)span.events);
 		}
+		if (p->has_window && !p->need_history)
+			sb_printf(b, "%sscan log '%s' over that sequence range only (no metric looks before the window)\n",
+				  pad, name);
+		else
+			sb_printf(b, "%sscan log '%s' from the start, events with ts < T (history metrics): %llu rows\n",
+				  pad, name, (unsigned long long)info.events[kind]);
 		if (p->where)
 			sb_printf(b, "%sfilter WHERE on each event (interned strings compared by id)\n", pad);
 	}

@@ -119,6 +119,7 @@ typedef struct plan {
 	cal_dur period_sets[PLAN_MAX_PERIOD_SETS];
 	int64_t period_counts[PLAN_MAX_PERIOD_SETS];
 	int nperiod_sets;
+	bool need_history;	/* some metric reads events before the window */
 	bool need_days;		/* median_gap / models: per-group order days */
 	bool need_model;	/* BG/NBD or gamma-gamma */
 	bool need_customer_sets;	/* conversion() outside GROUP BY customer */

@@ -28,8 +28,8 @@ static const struct {
 	[DB_STR_ID] = {"str_id", MDB_INTEGERKEY},
 	[DB_O_CUST] = {"o_cust", MDB_INTEGERKEY | MDB_DUPSORT | MDB_DUPFIXED},
 	[DB_C_CUST] = {"c_cust", MDB_INTEGERKEY | MDB_DUPSORT | MDB_DUPFIXED},
-	[DB_O_DAY] = {"o_day", MDB_INTEGERKEY | MDB_DUPSORT | MDB_DUPFIXED | MDB_INTEGERDUP},
-	[DB_C_DAY] = {"c_day", MDB_INTEGERKEY | MDB_DUPSORT | MDB_DUPFIXED | MDB_INTEGERDUP},
+	[DB_O_DAYS] = {"o_days", MDB_INTEGERKEY},
+	[DB_C_DAYS] = {"c_days", MDB_INTEGERKEY},
 };
 
 /* The "info" record in meta.  Fixed layout, native endianness (LMDB files
@@ -62,6 +62,12 @@ struct store_batch {
 	MDB_txn *txn;
 	meta_info info;
 	strmap *customers, *strings;
+	/* this batch's day spans, merged into o_days / c_days at commit */
+	strmap *day_index;
+	store_span *spans;
+	uint32_t *span_days;
+	uint8_t *span_kinds;
+	size_t nspans, capspans;
 	/* tag names per kind, to persist the first-seen order */
 	uint32_t tags[2][TIDE_TAGS_MAX * 8];
 	int ntags[2];
@@ -71,6 +77,13 @@ struct store_batch {
 static int lmdb_err(tide_err *e, int rc, const char *what)
 {
 	return tide_errf(e, rc, "%s: %s", what, mdb_strerror(rc));
+}
+
+/* UTC day number, offset so that INTEGERKEY's unsigned order is time order. */
+static uint32_t day_key(int64_t ts)
+{
+	int64_t day = ts >= 0 ? ts / 86400 : -((-ts + 86399) / 86400);
+	return (uint32_t)(day + INT64_C(0x80000000));
 }
 
 MDB_dbi store_dbi_of(const store *s, store_dbi which)
@@ -144,7 +157,7 @@ int store_open(const char *dir, const store_opts *opts, store **out, tide_err *e
 	mdb_env_set_mapsize(s->env, (size_t)initial);
 	/* MDB_NOTLS: read transactions are tied to our snapshot objects, not to
 	 * threads, so a server thread pool can use them. */
-	rc = mdb_env_open(s->env, dir, MDB_NOTLS | (opts->read_only ? MDB_RDONLY : 0), 0666);
+	rc = mdb_env_open(s->env, dir, MDB_NOTLS | (opts->read_only ? MDB_RDONLY : MDB_WRITEMAP), 0666);
 	if (rc)
 		goto fail_env;
 
@@ -340,6 +353,36 @@ int store_string_find(store_snap *r, const char *p, size_t n, uint32_t *id)
 	return find_text(r, DB_STR, p, n, id);
 }
 
+int store_time_range(store_snap *r, tide_kind kind, int64_t from, int64_t to,
+		     store_span *out, tide_err *e)
+{
+	memset(out, 0, sizeof *out);
+	if (from >= to)
+		return 0;
+	MDB_cursor *cur;
+	int rc = mdb_cursor_open(r->txn, r->s->dbi[kind == TIDE_ORDERS ? DB_O_DAYS : DB_C_DAYS], &cur);
+	if (rc)
+		return lmdb_err(e, rc, "reading the time index");
+	uint32_t first = day_key(from), last = day_key(to - 1);
+	MDB_val k = {sizeof first, &first}, v;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		uint32_t day;
+		memcpy(&day, k.mv_data, sizeof day);
+		if (day > last)
+			break;
+		store_span sp;
+		memcpy(&sp, v.mv_data, sizeof sp);
+		if (out->events == 0 || sp.first_seq < out->first_seq)
+			out->first_seq = sp.first_seq;
+		if (out->events == 0 || sp.last_seq > out->last_seq)
+			out->last_seq = sp.last_seq;
+		out->events += sp.events;
+	}
+	mdb_cursor_close(cur);
+	return rc == 0 || rc == MDB_NOTFOUND ? 0 : lmdb_err(e, rc, "reading the time index");
+}
+
 /* ---- records ---------------------------------------------------------- */
 
 /* Order record: ts i64, amount i64, cost i64, customer u32, sku u32,
@@ -442,8 +485,9 @@ int store_batch_begin(store *s, store_batch **out, tide_err *e)
 	b->s = s;
 	b->customers = strmap_new();
 	b->strings = strmap_new();
+	b->day_index = strmap_new();
 	int rc = 0;
-	if (!b->customers || !b->strings) {
+	if (!b->customers || !b->strings || !b->day_index) {
 		rc = tide_errf(e, TIDE_ENOMEM, "out of memory");
 		goto fail;
 	}
@@ -480,13 +524,46 @@ void store_batch_abort(store_batch *b)
 		mdb_txn_abort(b->txn);
 	strmap_free(b->customers);
 	strmap_free(b->strings);
+	strmap_free(b->day_index);
+	free(b->spans);
+	free(b->span_days);
+	free(b->span_kinds);
 	free(b);
+}
+
+/* Merges the batch's day spans into the time index. */
+static int flush_spans(store_batch *b)
+{
+	for (size_t i = 0; i < b->nspans; i++) {
+		store_dbi db = b->span_kinds[i] == TIDE_ORDERS ? DB_O_DAYS : DB_C_DAYS;
+		MDB_val k = {sizeof b->span_days[i], &b->span_days[i]}, v;
+		store_span span = b->spans[i];
+		int rc = mdb_get(b->txn, b->s->dbi[db], &k, &v);
+		if (rc == 0) {
+			store_span old;
+			memcpy(&old, v.mv_data, sizeof old);
+			if (old.first_seq < span.first_seq)
+				span.first_seq = old.first_seq;
+			if (old.last_seq > span.last_seq)
+				span.last_seq = old.last_seq;
+			span.events += old.events;
+		} else if (rc != MDB_NOTFOUND) {
+			return rc;
+		}
+		v.mv_size = sizeof span;
+		v.mv_data = &span;
+		if ((rc = mdb_put(b->txn, b->s->dbi[db], &k, &v, 0)))
+			return rc;
+	}
+	return 0;
 }
 
 int store_batch_commit(store_batch *b, tide_err *e)
 {
 	MDB_val k = {4, "info"}, v = {sizeof b->info, &b->info};
-	int rc = mdb_put(b->txn, b->s->dbi[DB_META], &k, &v, 0);
+	int rc = flush_spans(b);
+	if (rc == 0)
+		rc = mdb_put(b->txn, b->s->dbi[DB_META], &k, &v, 0);
 	for (int kind = 0; rc == 0 && b->tags_dirty && kind < 2; kind++) {
 		MDB_val tk = {strlen(tag_list_key[kind]), (void *)tag_list_key[kind]};
 		MDB_val tv = {(size_t)b->ntags[kind] * sizeof(uint32_t), b->tags[kind]};
@@ -614,24 +691,54 @@ static int check_duplicate(store_batch *b, const tide_event *ev, uint64_t seq, b
 	return rc;
 }
 
-static uint32_t day_key(int64_t ts)
+
+static int note_span(store_batch *b, tide_kind kind, int64_t ts, uint64_t seq)
 {
-	int64_t day = ts >= 0 ? ts / 86400 : -((-ts + 86399) / 86400);
-	return (uint32_t)(day + INT64_C(0x80000000));
+	uint32_t day = day_key(ts);
+	uint8_t key[5];
+	memcpy(key, &day, 4);
+	key[4] = (uint8_t)kind;
+	uint32_t i;
+	if (strmap_get(b->day_index, key, sizeof key, &i)) {
+		store_span *sp = &b->spans[i];
+		if (seq < sp->first_seq)
+			sp->first_seq = seq;
+		if (seq > sp->last_seq)
+			sp->last_seq = seq;
+		sp->events++;
+		return 0;
+	}
+	if (b->nspans == b->capspans) {
+		size_t nc = b->capspans ? b->capspans * 2 : 256;
+		store_span *ns = realloc(b->spans, nc * sizeof *ns);
+		if (ns)
+			b->spans = ns;
+		uint32_t *nd = realloc(b->span_days, nc * sizeof *nd);
+		if (nd)
+			b->span_days = nd;
+		uint8_t *nk = realloc(b->span_kinds, nc);
+		if (nk)
+			b->span_kinds = nk;
+		if (!ns || !nd || !nk)
+			return TIDE_ENOMEM;
+		b->capspans = nc;
+	}
+	store_span sp = {seq, seq, 1};
+	b->spans[b->nspans] = sp;
+	b->span_days[b->nspans] = day;
+	b->span_kinds[b->nspans] = (uint8_t)kind;
+	if (strmap_put(b->day_index, key, sizeof key, (uint32_t)b->nspans))
+		return TIDE_ENOMEM;
+	b->nspans++;
+	return 0;
 }
 
-static int append_index(store_batch *b, store_dbi by_cust, store_dbi by_day,
-			uint32_t customer, int64_t ts, uint64_t seq)
+static int append_index(store_batch *b, store_dbi by_cust, uint32_t customer, int64_t ts, uint64_t seq)
 {
 	uint8_t ck[16];
 	store_custkey_encode(ts, seq, ck);
 	MDB_val k = {sizeof customer, &customer}, v = {sizeof ck, ck};
-	int rc = mdb_put(b->txn, b->s->dbi[by_cust], &k, &v, 0);
-	if (rc)
-		return rc;
-	uint32_t day = day_key(ts);
-	MDB_val dk = {sizeof day, &day}, dv = {sizeof seq, &seq};
-	return mdb_put(b->txn, b->s->dbi[by_day], &dk, &dv, 0);
+	return mdb_put(b->txn, b->s->dbi[by_cust], &k, &v, 0);
 }
 
 int store_batch_add(store_batch *b, const tide_event *ev, bool *duplicate, tide_err *e)
@@ -687,8 +794,9 @@ int store_batch_add(store_batch *b, const tide_event *ev, bool *duplicate, tide_
 	MDB_val k = {sizeof seq, &seq}, v = {len, rec};
 	rc = mdb_put(b->txn, b->s->dbi[order ? DB_ORDERS : DB_CONTACTS], &k, &v, MDB_APPEND);
 	if (rc == 0)
-		rc = append_index(b, order ? DB_O_CUST : DB_C_CUST, order ? DB_O_DAY : DB_C_DAY,
-				  customer, ev->ts, seq);
+		rc = append_index(b, order ? DB_O_CUST : DB_C_CUST, customer, ev->ts, seq);
+	if (rc == 0)
+		rc = note_span(b, ev->kind, ev->ts, seq);
 	if (rc)
 		goto done;
 

@@ -10,7 +10,8 @@
  *                      channel, reason)
  *   o_cust, c_cust     u32 customer → dups of (ts, seq), 16 bytes, sorted:
  *                      one customer's history is one range
- *   o_day, c_day       u32 day → dups of u64 seq: the time index
+ *   o_days, c_days     u32 UTC day → store_span: the sequence numbers that
+ *                      hold that day's events (the time index)
  *   meta               counters (see store_info)
  *
  * Views: every pointer a read returns points into an LMDB page and is valid
@@ -118,7 +119,7 @@ uint32_t store_tag_lookup(const uint8_t *tags, uint32_t ntags, uint32_t name);
 /* Database handles, for the query engine's cursors. */
 typedef enum {
 	DB_META, DB_ORDERS, DB_CONTACTS, DB_IDS, DB_IDS_X, DB_CUST, DB_CUST_ID,
-	DB_STR, DB_STR_ID, DB_O_CUST, DB_C_CUST, DB_O_DAY, DB_C_DAY,
+	DB_STR, DB_STR_ID, DB_O_CUST, DB_C_CUST, DB_O_DAYS, DB_C_DAYS,
 	DB_COUNT
 } store_dbi;
 
@@ -136,6 +137,21 @@ int store_string_find(store_snap *r, const char *p, size_t n, uint32_t *id);
  * then seq under memcmp. */
 void store_custkey_encode(int64_t ts, uint64_t seq, uint8_t out[16]);
 void store_custkey_decode(const uint8_t in[16], int64_t *ts, uint64_t *seq);
+
+/* The time index.  Events mostly arrive in time order, so one UTC day's
+ * events sit in a short run of sequence numbers; a late event widens its
+ * day's span (costing scan length, never correctness: readers still filter
+ * on ts). */
+typedef struct store_span {
+	uint64_t first_seq, last_seq;	/* inclusive */
+	uint64_t events;
+} store_span;
+
+/* The smallest sequence range holding every event of kind with ts in
+ * [from, to).  out->events counts the events of the days touched (an
+ * estimate for EXPLAIN: whole days).  No event: out->events == 0. */
+int store_time_range(store_snap *r, tide_kind kind, int64_t from, int64_t to,
+		     store_span *out, tide_err *e);
 
 /* Tag names seen per kind, in first-seen order (for export's header).
  * Writes up to max ids into names and returns how many there are. */

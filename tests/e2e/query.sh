@@ -50,7 +50,7 @@ expect_eq by_month "$("$TIDE" query "$db" --format csv 'SELECT month, count(*) A
 2025-01,1,1
 2025-02,2,2
 2025-03,2,2"
-expect_eq explain_head "$("$TIDE" query "$db" --format text 'EXPLAIN SELECT revenue() FROM orders WINDOW 30d' | grep -c 'time index')" "1"
+expect_eq explain_head "$("$TIDE" query "$db" --format text 'EXPLAIN SELECT revenue() FROM orders WINDOW 30d' | grep -c 'sequence range only')" "1"
 
 # Errors: one line, LINE:COL, exit status 3.
 err_case() { # name, query, message

@@ -10,9 +10,7 @@
                                   temp table per(k, s, e): [T-k*P, T-(k-1)*P)
   ref.py cmp NAME TIDE.json SQL.json SPEC [--ordered]
                                   compare a tide result with the SQL result.
-  ref.py series NAME SERIES.json DIR SPEC
-                                  the series property: DIR/<asof>.json is the
-                                  same query at ASOF <asof>
+  ref.py cmpdir DIR               the queued cases of reflib.bash, in order
 
 SPEC is a space separated list of column:type, type one of
   key    string, identifies the row (unordered comparison)
@@ -172,6 +170,30 @@ def report(name, diffs, nrows):
         print("PASS %s" % name)
 
 
+def series(name, sj, d, spec, want_asofs):
+    """The series property: the rows of the series at each asof are the rows of the
+    same query with that ASOF (DIR/<asof>.json), and the asofs are the expected ones."""
+    cols = parse_spec(spec)
+    rows = load(sj)
+    diffs = []
+    byasof = {}
+    for r in rows:
+        if "asof" not in r:
+            diffs.append("no asof column")
+            break
+        byasof.setdefault(r["asof"], []).append({k: v for k, v in r.items() if k != "asof"})
+    got = sorted(byasof)
+    if got != sorted(want_asofs):
+        diffs.append("series asofs %s, want %s" % (got, sorted(want_asofs)))
+    n = 0
+    for a in want_asofs:
+        single = load(os.path.join(d, "%s.json" % a))
+        n += len(single)
+        for x in compare(byasof.get(a, []), single, cols, True):
+            diffs.append("asof %s: %s" % (a, x))
+    report(name, diffs[:8], n)
+
+
 def main(argv):
     cmd = argv[1]
     if cmd == "addmo":
@@ -196,26 +218,23 @@ def main(argv):
         ordered = "--ordered" in argv[6:]
         t, s = load(tj), load(sj)
         report(name, compare(t, s, parse_spec(spec), ordered), len(t) + len(s))
-    elif cmd == "series":
-        name, sj, d, spec = argv[2:6]
-        cols = parse_spec(spec)
-        rows = load(sj)
-        diffs = []
-        byasof = {}
-        for r in rows:
-            byasof.setdefault(r.get("asof"), []).append({k: v for k, v in r.items() if k != "asof"})
-        for a in sorted(byasof, key=str):
-            p = os.path.join(d, "%s.json" % a)
-            if not os.path.exists(p):
-                diffs.append("unexpected asof %s" % a)
-                continue
-            for x in compare(byasof[a], load(p), cols, True):
-                diffs.append("asof %s: %s" % (a, x))
-        for f in sorted(os.listdir(d)):
-            a = f[:-5]
-            if a not in byasof and load(os.path.join(d, f)):
-                diffs.append("series lacks asof %s" % a)
-        report(name, diffs[:8], len(rows))
+    elif cmd == "cmpdir":
+        d = argv[2]
+        for f in sorted(x for x in os.listdir(d) if x.endswith(".name")):
+            c = os.path.join(d, f[:-5])
+            name = open(c + ".name").read().strip()
+            if os.path.exists(c + ".fail"):
+                print("FAIL %s: %s" % (name, open(c + ".fail").read().strip()))
+            elif os.path.exists(c + ".spec"):
+                t, s = load(c + ".t.json"), load(c + ".s.json")
+                ordered = "--ordered" in open(c + ".opts").read().split()
+                report(name, compare(t, s, parse_spec(open(c + ".spec").read().strip()), ordered),
+                       len(t) + len(s))
+            elif os.path.exists(c + ".series"):
+                a = open(c + ".series").read().split("\n")
+                series(name, c + ".t.json", c + ".dir", a[0], a[1].split())
+            else:
+                print("PASS %s" % name)
     else:
         raise SystemExit("unknown command " + cmd)
 

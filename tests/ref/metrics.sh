@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# Every per-customer metric of metrics.md, one case each, on a generated history:
+# tide's answer against the same definition written in SQL (metrics.sql) and run by sqlite3.
+. "$(dirname "$0")/reflib.bash"
+
+"$GEN" --seed 11 --orders 3000 --out "$TMP/g" 2>/dev/null
+load g "$TMP/g/orders.csv" "$TMP/g/contacts.csv"
+
+W12=$(mo_before "$T" 12)
+ctx "$T" "$W12" mo 12
+Q="FROM orders WINDOW 12mo GROUP BY customer"
+
+# one metric per case: m NAME TYPE TQL-EXPR SQL-COLUMN-OF-cmc
+m() { rc "$1" "customer:key v:$2" "SELECT customer, $3 AS v $Q" "SELECT customer, $4 AS v FROM cmc"; }
+m revenue          money "revenue()"          revenue
+m orders           int   "orders()"           orders
+m avg_order        money "avg_order()"        avg_order
+m margin           money "margin()"           margin
+m first_order      ts    "first_order()"      first_ts
+m last_order       ts    "last_order()"       last_ts
+m recency          ratio "recency()"          recency
+m tenure           ratio "tenure()"           tenure
+m contribution     ratio "contribution()"     contribution
+m activity_1mo     ratio "activity(1mo)"      activity
+m stability_1mo    ratio "stability(1mo)"     stability
+m median_gap       ratio "median_gap()"       median_gap
+m churned_90d      bool  "churned(90d)"       churned90
+m churned_adaptive bool  "churned_adaptive(2, 30d)" churned_ad
+m rfm_r            int   "rfm_r()"            rfm_r
+m rfm_f            int   "rfm_f()"            rfm_f
+m rfm_m            int   "rfm_m()"            rfm_m
+m class_default    str   "class()"            class
+m abc_default      str   "abc()"              abc
+m tier             int   "tier(revenue(), 1000, 500, 100)" tier
+m lifetime_value   money "lifetime_value()"   lifetime_value
+
+# class with explicit thresholds (these compare as reals: no exact boundary in this data)
+m class_explicit str "class(0.02, 0.4)" \
+	"CASE WHEN contribution >= 0.02 AND stability >= 0.4 THEN 'EI' WHEN contribution >= 0.02 THEN 'EII'
+	      WHEN stability >= 0.4 THEN 'EIII' ELSE 'EIV' END"
+# abc with explicit cut points a=0.3 b=0.6 c=0.9: s < a  <=>  10*above < 3*total, ...
+m abc_explicit str "abc(0.3, 0.6, 0.9)" \
+	"CASE WHEN rev_u <= 0 OR (SELECT total_u FROM tot) <= 0 THEN 'D'
+	      WHEN 10 * (SELECT above_u FROM crank r WHERE r.customer = cmc.customer) < 3 * (SELECT total_u FROM tot) THEN 'A'
+	      WHEN 10 * (SELECT above_u FROM crank r WHERE r.customer = cmc.customer) < 6 * (SELECT total_u FROM tot) THEN 'B'
+	      WHEN 10 * (SELECT above_u FROM crank r WHERE r.customer = cmc.customer) < 9 * (SELECT total_u FROM tot) THEN 'C'
+	      ELSE 'D' END"
+
+# contributions in scope sum to 1 (total > 0 here), and the classes partition the scope
+rc contribution_sums_to_1 "s:ratio n:int" \
+	"SELECT sum(c) AS s, count(*) AS n FROM (SELECT customer, contribution() AS c $Q)" \
+	"SELECT CASE WHEN total_u > 0 THEN 1.0 ELSE 0.0 END AS s, n FROM tot"
+rc class_partition "n:int k:int" \
+	"SELECT count(*) AS n, sum(CASE WHEN cl IN ('EI', 'EII', 'EIII', 'EIV') THEN 1 ELSE 0 END) AS k
+	 FROM (SELECT customer, class() AS cl $Q)" \
+	"SELECT n, n AS k FROM tot"
+# the example of language.md: the four classes and what each holds
+rc derived_classes "class:key customers:int revenue:money" \
+	"SELECT class, count(*) AS customers, sum(revenue) AS revenue
+	 FROM (SELECT customer, class() AS class, revenue() AS revenue FROM orders WINDOW 12mo GROUP BY customer)
+	 GROUP BY class ORDER BY class" \
+	"SELECT class, count(*) AS customers, $(cents 'sum(rev_u)') AS revenue FROM cmc GROUP BY class ORDER BY class" --ordered
+rc derived_where_having "class:key customers:int" \
+	"SELECT class, count(*) AS customers
+	 FROM (SELECT customer, class() AS class, revenue() AS revenue FROM orders WINDOW 12mo GROUP BY customer)
+	 WHERE revenue > 200 GROUP BY class HAVING customers >= 2 ORDER BY class" \
+	"SELECT class, count(*) AS customers FROM cmc WHERE rev_u > 2000000 GROUP BY class
+	 HAVING count(*) >= 2 ORDER BY class" --ordered
+
+# HAVING, ORDER BY, LIMIT (ordered comparison)
+rc having_order_limit "customer:key rev:money n:int" \
+	"SELECT customer, revenue() AS rev, orders() AS n $Q HAVING n >= 5 AND rev > 300
+	 ORDER BY rev DESC, customer LIMIT 10" \
+	"SELECT customer, revenue AS rev, orders AS n FROM cmc WHERE orders >= 5 AND rev_u > 3000000
+	 ORDER BY rev_u DESC, customer LIMIT 10" --ordered
+rc order_by_two_keys_limit "customer:key n:int r:int" \
+	"SELECT customer, orders() AS n, rfm_r() AS r $Q ORDER BY n DESC, r ASC, customer DESC LIMIT 7" \
+	"SELECT customer, orders AS n, rfm_r AS r FROM cmc ORDER BY orders DESC, rfm_r ASC, customer DESC LIMIT 7" --ordered
+rc having_metric_calls "customer:key days:ratio ltv:money" \
+	"SELECT customer, recency() AS days, lifetime_value() AS ltv $Q
+	 HAVING churned(90d) AND abc() IN ('A', 'B', 'C') ORDER BY ltv DESC, customer" \
+	"SELECT customer, recency AS days, lifetime_value AS ltv FROM cmc
+	 WHERE churned90 AND abc IN ('A', 'B', 'C') ORDER BY ltv_u DESC, customer" --ordered
+
+# all history (no WINDOW): scope is every customer with an order event before T
+ctx "$T" all mo 12
+rc all_history "customer:key r:money n:int c:ratio a:str m:int" \
+	"SELECT customer, revenue() AS r, orders() AS n, contribution() AS c, abc() AS a, rfm_m() AS m
+	 FROM orders GROUP BY customer" \
+	"SELECT customer, revenue AS r, orders AS n, contribution AS c, abc AS a, rfm_m AS m FROM cmc"
+
+# a shorter window: 12 weeks, activity over weeks
+ctx "$T" "$(d_before "$T" 84)" 7 12
+rc window_12w_activity_1w "customer:key act:ratio st:ratio n:int" \
+	"SELECT customer, activity(1w) AS act, stability(1w) AS st, orders() AS n FROM orders WINDOW 12w GROUP BY customer" \
+	"SELECT customer, activity AS act, stability AS st, orders AS n FROM cmc"
+
+# WHERE on a tag, and on amount: the filter applies before every metric and defines scope
+OF="region = 'north'" ctx "$T" "$W12" mo 12
+rc where_region "customer:key r:money c:ratio fo:ts ltv:money m:int a:str cl:str mg:ratio" \
+	"SELECT customer, revenue() AS r, contribution() AS c, first_order() AS fo, lifetime_value() AS ltv,
+	        rfm_m() AS m, abc() AS a, class() AS cl, median_gap() AS mg
+	 FROM orders WHERE region = 'north' WINDOW 12mo GROUP BY customer" \
+	"SELECT customer, revenue AS r, contribution AS c, first_ts AS fo, lifetime_value AS ltv,
+	        rfm_m AS m, abc AS a, class AS cl, median_gap AS mg FROM cmc"
+OF="amt >= 1000000" ctx "$T" "$W12" mo 12
+rc where_amount "customer:key r:money n:int c:ratio lo:ts st:ratio f:int" \
+	"SELECT customer, revenue() AS r, orders() AS n, contribution() AS c, last_order() AS lo,
+	        stability(1mo) AS st, rfm_f() AS f
+	 FROM orders WHERE amount >= 100 WINDOW 12mo GROUP BY customer" \
+	"SELECT customer, revenue AS r, orders AS n, contribution AS c, last_ts AS lo, stability AS st,
+	        rfm_f AS f FROM cmc"
+OF="amt < 0 OR channel = 'phone'" ctx "$T" "$W12" mo 12
+rc where_or_returns "customer:key r:money n:int ao:money" \
+	"SELECT customer, revenue() AS r, orders() AS n, avg_order() AS ao
+	 FROM orders WHERE amount < 0 OR channel = 'phone' WINDOW 12mo GROUP BY customer" \
+	"SELECT customer, revenue AS r, orders AS n, avg_order AS ao FROM cmc"
+
+# ASOF in the past, 90-day window
+TP=$($PY epoch 2025-03-15)
+ctx "$TP" "$(d_before "$TP" 90)" 30 3
+rc asof_past "customer:key r:money n:int rec:ratio fo:ts lo:ts ch:bool c:ratio rr:int ltv:money mg:ratio cl:str" \
+	"SELECT customer, revenue() AS r, orders() AS n, recency() AS rec, first_order() AS fo, last_order() AS lo,
+	        churned(90d) AS ch, contribution() AS c, rfm_r() AS rr, lifetime_value() AS ltv, median_gap() AS mg,
+	        class(0.05, 0.5, 30d) AS cl
+	 FROM orders WINDOW 90d ASOF '2025-03-15' GROUP BY customer" \
+	"SELECT customer, revenue AS r, orders AS n, recency AS rec, first_ts AS fo, last_ts AS lo,
+	        churned90 AS ch, contribution AS c, rfm_r AS rr, lifetime_value AS ltv, median_gap AS mg,
+	        CASE WHEN contribution >= 0.05 AND hi_s THEN 'EI' WHEN contribution >= 0.05 THEN 'EII'
+	             WHEN hi_s THEN 'EIII' ELSE 'EIV' END AS cl FROM cmc"
+# ASOF with a time of day
+TP=$($PY epoch 2024-11-20T13:45:10Z)
+ctx "$TP" "$(mo_before "$TP" 6)" mo 6
+rc asof_past_time_of_day "customer:key r:money act:ratio st:ratio ten:ratio" \
+	"SELECT customer, revenue() AS r, activity(1mo) AS act, stability(1mo) AS st, tenure() AS ten
+	 FROM orders WINDOW 6mo ASOF '2024-11-20T13:45:10Z' GROUP BY customer" \
+	"SELECT customer, revenue AS r, activity AS act, stability AS st, tenure AS ten FROM cmc"
+
+# whole-scope metrics without GROUP BY
+ctx "$T" "$W12" mo 12
+rc scope_totals "r:money n:int m:money" \
+	"SELECT revenue() AS r, orders() AS n, margin() AS m FROM orders WINDOW 12mo" \
+	"SELECT $(cents 'sum(rev_u)') AS r, sum(norders) AS n, $(cents 'sum(margin_u)') AS m FROM cm"
+# GROUP BY a tag
+rc group_by_region "region:key r:money n:int dc:int" \
+	"SELECT region, revenue() AS r, orders() AS n, count(DISTINCT customer) AS dc FROM orders WINDOW 12mo GROUP BY region" \
+	"SELECT region, $(cents 'sum(amt)') AS r, sum(amt >= 0) AS n, count(DISTINCT customer) AS dc FROM win GROUP BY region"
+
+finish
