@@ -4,10 +4,10 @@
 //   node duck.mjs DB exec FILE LABEL                 run a script once, timed
 //   node duck.mjs DB query FILE LABEL RUNS [OUT]     1 warm-up run (its result as CSV to OUT,
 //                                                    or stdout), then RUNS timed runs
-//   node duck.mjs DB rounds R FILE...                R rounds over the files (a poller);
+//   node duck.mjs DB rounds R PFX FILE...              R rounds over the files (a poller);
 //                                                    labels are the file names sans .sql
-//   node duck.mjs DB concurrent WRITE READ LABEL     runs WRITE on one connection while
-//                                                    READ loops on another until it ends
+//   node duck.mjs DB concurrent WRITE WLABEL READ RLABEL   runs WRITE on one connection
+//                                                    while READ loops on another until it ends
 //
 // Timings are measured in-process (performance.now() around run + read of the
 // whole result), so node's start-up is not counted.  Printed on stdout (on
@@ -70,17 +70,17 @@ try {
 			report(`time\t${label}\t${secs.toFixed(9)}`);
 		}
 	} else if (mode === 'rounds') {
-		const [rounds, ...files] = args;
-		const qs = files.map((f) => [labelOf(f), sqlOf(f)]);
+		const [rounds, prefix, ...files] = args;
+		const qs = files.map((f) => [prefix + labelOf(f), sqlOf(f)]);
 		for (let r = 0; r < Number(rounds); r++)
 			for (const [lab, sql] of qs) {
 				const [secs] = await timed(conn, sql);
 				report(`time\t${lab}\t${secs.toFixed(9)}`);
 			}
-		label = 'rounds';
+		label = 'dashboard';
 	} else if (mode === 'concurrent') {
-		const [wfile, rfile, lab] = args;
-		label = lab;
+		const [wfile, wlab, rfile, rlab] = args;
+		label = wlab;
 		const reader = await instance.connect();
 		const rsql = sqlOf(rfile);
 		let done = false;
@@ -92,10 +92,10 @@ try {
 		let n = 0;
 		while (!done || n === 0) {
 			const [secs] = await timed(reader, rsql);
-			report(`time\t${lab}:read\t${secs.toFixed(9)}`);
+			report(`time\t${rlab}\t${secs.toFixed(9)}`);
 			n++;
 		}
-		report(`time\t${lab}:write\t${(await write).toFixed(9)}`);
+		report(`time\t${wlab}\t${(await write).toFixed(9)}`);
 		reader.closeSync();
 	} else {
 		throw new Error(`unknown mode ${mode}`);

@@ -531,12 +531,21 @@ static const char digits2[] =
 
 static int dry;			/* a trial run: format, but write nothing */
 
+/* A write failed (disk full, ...): say so, leave no partial files. */
+static void die_io(const char *path)
+{
+	fprintf(stderr, "gen: %s: %s\n", path, strerror(errno));
+	if (oo.tmp[0])
+		remove(oo.tmp);
+	if (oc.tmp[0])
+		remove(oc.tmp);
+	exit(1);
+}
+
 static void out_flush(out_t *o)
 {
-	if (!dry && o->n && fwrite(o->buf, 1, o->n, o->f) != o->n) {
-		fprintf(stderr, "gen: %s: %s\n", o->tmp, strerror(errno));
-		exit(1);
-	}
+	if (!dry && o->n && fwrite(o->buf, 1, o->n, o->f) != o->n)
+		die_io(o->tmp);
 	o->n = 0;
 }
 
@@ -965,16 +974,19 @@ static double acq_intensity(double day)
 	return g > 0.25 ? g : 0.25;
 }
 
+static double acq_t;		/* the lead process's clock, in days (not rounded) */
+
 static void on_acquire(uint32_t now)
 {
 	new_customer(now);
-	double t = now / 86400.0;
+	double t = acq_t;
 	do
 		t += exp_var() / (acq_rate * 1.5);
 	while (t < HORIZON_DAYS && u01() * 1.5 >= acq_intensity(t));
+	acq_t = t;
 	if (t < HORIZON_DAYS) {
 		uint32_t ts = (uint32_t)(t * 86400);
-		schedule(ts > now ? ts : now + 1, UINT32_MAX, EV_ACQ, 0, 0, 0);
+		schedule(ts > now ? ts : now, UINT32_MAX, EV_ACQ, 0, 0, 0);
 	}
 }
 
@@ -1245,6 +1257,9 @@ static void run(void)
 			}
 			if (v->n)
 				memcpy(heap, v->v, v->n * sizeof *heap);
+			for (uint32_t i = 0; i < v->n; i++)	/* this minute's customers */
+				if ((uint32_t)v->v[i].key < ncust)
+					PREFETCH(&cust[(uint32_t)v->v[i].key]);
 			hn = v->n;
 			v->n = 0;
 			for (size_t i = hn / 2; i-- > 0;)
@@ -1310,6 +1325,7 @@ static void start_run(uint64_t seed)
 	for (int i = 0; i < 4; i++)
 		rs[i] = splitmix64(&sm);
 	have_spare = 0;
+	acq_t = 0;
 	ncust = 0;
 	n_orders = n_returns = n_contacts = n_zero = 0;
 	first_ts = UINT32_MAX;
@@ -1445,23 +1461,18 @@ static void out_open(out_t *o, const char *dir, const char *name)
 		exit(2);
 	}
 	snprintf(o->tmp, sizeof o->tmp, "%s.tmp", o->path);
-	o->f = fopen(o->tmp, "wb");
 	o->buf = malloc(OUTCAP);
-	if (!o->f || !o->buf) {
-		fprintf(stderr, "gen: %s: %s\n", o->tmp, strerror(errno));
-		exit(1);
-	}
+	o->f = fopen(o->tmp, "wb");
+	if (!o->f || !o->buf)
+		die_io(o->tmp);
 	o->n = 0;
 }
 
 static void out_close(out_t *o)
 {
 	out_flush(o);
-	if (fclose(o->f) || rename(o->tmp, o->path)) {
-		fprintf(stderr, "gen: %s: %s\n", o->path, strerror(errno));
-		remove(o->tmp);
-		exit(1);
-	}
+	if (fclose(o->f))
+		die_io(o->path);
 	free(o->buf);
 }
 
@@ -1589,6 +1600,10 @@ int main(int argc, char **argv)
 	}
 	out_close(&oo);
 	out_close(&oc);
+	if (rename(oo.tmp, oo.path))
+		die_io(oo.path);
+	if (rename(oc.tmp, oc.path))
+		die_io(oc.path);
 	double el = now_sec() - t0;
 
 	uint32_t buyers = 0;

@@ -5,7 +5,7 @@
 //   node lite.mjs DB exec FILE LABEL                 run a script once, timed
 //   node lite.mjs DB query FILE LABEL RUNS [OUT]     1 warm-up run (CSV with header to OUT,
 //                                                    or stdout), then RUNS timed runs
-//   node lite.mjs DB rounds R FILE...                R rounds over the files
+//   node lite.mjs DB rounds R PFX FILE...              R rounds over the files
 //   node lite.mjs DB loop FILE LABEL UNTIL           timed runs until the file UNTIL exists
 //
 // A run sends the SQL followed by `.print <sentinel>` and waits for the
@@ -89,14 +89,14 @@ try {
 			report(`time\t${label}\t${secs.toFixed(9)}`);
 		}
 	} else if (mode === 'rounds') {
-		const [rounds, ...files] = args;
-		const qs = files.map((f) => [labelOf(f), sqlOf(f)]);
+		const [rounds, prefix, ...files] = args;
+		const qs = files.map((f) => [prefix + labelOf(f), sqlOf(f)]);
 		for (let r = 0; r < Number(rounds); r++)
 			for (const [lab, sql] of qs) {
 				const [secs] = await timed(sql, false);
 				report(`time\t${lab}\t${secs.toFixed(9)}`);
 			}
-		label = 'rounds';
+		label = 'dashboard';
 	} else if (mode === 'loop') {
 		const [file, lab, until] = args;
 		label = lab;

@@ -53,7 +53,7 @@ say() { printf '\n== %s\n' "$*"; }
 note() { printf '%s\n' "$*"; }
 fail() { FAILED+=("$*"); printf 'FAILED: %s\n' "$*" >&2; }
 has() { [[ " $ENGINES " == *" $1 "* ]]; }
-drop() { ENGINES=$(printf '%s\n' $ENGINES | grep -vx "$1" | tr '\n' ' '); }
+drop() { local x out=; for x in $ENGINES; do [ "$x" = "$1" ] || out+="$x "; done; ENGINES=${out% }; }
 
 # ---------------------------------------------------------------- prerequisites
 
@@ -110,7 +110,7 @@ make_data() {
 	rm -rf "$raw"
 	# T = the first second after the newest event (the contacts end no later).
 	cutoff=$(date -u -d "@$(( $(date -u -d "$last" +%s) + 1 - 7 * 86400 ))" +%Y-%m-%dT%H:%M:%SZ)
-	ev7=$(tac "$DATA/orders.csv" | awk -F, -v c="$cutoff" '$2 < c || NR > 1 && $1 == "id" { exit } { n++ } END { print n + 0 }')
+	ev7=$( (tac "$DATA/orders.csv" || true) | awk -F, -v c="$cutoff" '$2 < c || NR > 1 && $1 == "id" { exit } { n++ } END { print n + 0 }')
 	customer=$(sed -n "$(( N / 2 + 1 ))p" "$DATA/orders.csv" | cut -d, -f3)
 	contacts=$(( $(wc -l <"$DATA/contacts.csv") - 1 ))
 	cat >"$DATA/meta.env" <<-EOF
@@ -132,7 +132,7 @@ record() { awk -v e="$1" -F'\t' '$1 == "time" || $1 == "rss_kb" { print e "\t" $
 bytes() { printf '%s\t%s\tbytes\t%s\n' "$1" "$2" "$(du -scb "${@:3}" 2>/dev/null | tail -n 1 | cut -f1)" >>"$RAW"; }
 
 # Renders a SQL or TQL file for this data set.
-render() { sed -e "s|@FILE@|$2|g" -e "s|@CUSTOMER@|$point_customer|g" "$1" >"$3"; }
+render() { sed -e "s|@FILE@|$2|g" -e "s|@CUSTOMER@|$point_customer|g" "$1" >"${3/#-//dev/stdout}"; }
 
 store_files() {
 	case $1 in
@@ -270,7 +270,9 @@ mkdir -p "$WORK/sql" "$WORK/out" "$WORK/log"
 QUERIES=$(awk -F'\t' '!/^#/ && NF { print $1 }' "$BENCH/queries/manifest.tsv")
 DASH=$(awk -F'\t' '!/^#/ && NF && $2 != "probe" { print $1 }' "$BENCH/queries/manifest.tsv")
 for q in $QUERIES; do
-	render "$BENCH/queries/$q.tql" "" "$WORK/sql/$q.tql"
+	# The text goes on the command line: without its leading comment, which
+	# would read as an option.
+	render "$BENCH/queries/$q.tql" "" - | grep -v '^--' >"$WORK/sql/$q.tql"
 	render "$BENCH/queries/$q.duckdb.sql" "" "$WORK/sql/$q.duckdb.sql"
 	render "$BENCH/queries/$q.sqlite.sql" "" "$WORK/sql/$q.sqlite.sql"
 done

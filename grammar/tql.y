@@ -1,5 +1,5 @@
 /* tql.y — the TQL grammar (lemon; build/tql.c and build/tql.h are
- * generated).  See docs: /work/shared/spec/language.md for the language.
+ * generated); the language is the spec's language.md.
  *
  *   [EXPLAIN] SELECT item, ... FROM source [WHERE e]
  *     {WINDOW dur | ASOF ts | STEP dur COUNT n | TZ 'zone'}   -- any order, each once
@@ -87,6 +87,7 @@
 %type whens {tql_node}
 %destructor whens { ast_expr_free($$.x); }
 %type name {tql_tok}
+%type fname {tql_tok}
 
 /* ---- statement ---- */
 
@@ -168,13 +169,16 @@ expr(A) ::= TRUE(T).		{ A = ast_leaf(ctx, AST_BOOL, T); }
 expr(A) ::= FALSE(T).		{ A = ast_leaf(ctx, AST_BOOL, T); }
 expr(A) ::= NULL(T).		{ A = ast_leaf(ctx, AST_NULL, T); }
 
-expr(A) ::= ID(N) LP RP(R).		{ A = ast_call(ctx, N, (tql_node){ 0 }, R); }
-expr(A) ::= ID(N) LP exprlist(L) RP(R).	{ A = ast_call(ctx, N, L, R); }
-expr(A) ::= COUNT(N) LP STAR(S) RP(R).
-	{ A = ast_count(ctx, N, ast_leaf(ctx, AST_STAR, S), false, R); }
-expr(A) ::= COUNT(N) LP expr(X) RP(R).	{ A = ast_count(ctx, N, X, false, R); }
-expr(A) ::= COUNT(N) LP DISTINCT expr(X) RP(R).
-	{ A = ast_count(ctx, N, X, true, R); }
+/* Calls.  Any function takes DISTINCT or a lone `*` here; the binder says
+ * that only count() does, and checks each function's arguments. */
+expr(A) ::= fname(N) LP RP(R).		{ A = ast_call(ctx, N, (tql_node){ 0 }, false, R); }
+expr(A) ::= fname(N) LP exprlist(L) RP(R).	{ A = ast_call(ctx, N, L, false, R); }
+expr(A) ::= fname(N) LP DISTINCT exprlist(L) RP(R).
+	{ A = ast_call(ctx, N, L, true, R); }
+expr(A) ::= fname(N) LP STAR(S) RP(R).
+	{ A = ast_call(ctx, N, ast_list(ctx, (tql_node){ 0 }, ast_leaf(ctx, AST_STAR, S)), false, R); }
+fname(A) ::= ID(A).
+fname(A) ::= COUNT(A).
 
 expr(A) ::= MINUS(M) expr(X). [UMINUS]	{ A = ast_unary(ctx, AST_NEG, M, X); }
 expr(A) ::= NOT(M) expr(X).		{ A = ast_unary(ctx, AST_NOT, M, X); }

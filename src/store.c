@@ -297,8 +297,10 @@ int store_snap_info(store_snap *r, store_info *out, tide_err *e)
 	char path[PATH_MAX];
 	snprintf(path, sizeof path, "%s/data.mdb", r->s->dir);
 	struct stat st;
+	/* Allocated blocks, not st_size: with MDB_WRITEMAP the file is as long
+	 * as the map, mostly holes. */
 	if (stat(path, &st) == 0)
-		out->file_bytes = (uint64_t)st.st_size;
+		out->file_bytes = (uint64_t)st.st_blocks * 512;
 	return 0;
 }
 

@@ -48,7 +48,7 @@ typedef struct store_info {
 	int64_t first_ts[2], last_ts[2];	/* valid when events[k] > 0 */
 	uint64_t next_seq;
 	uint64_t map_size;		/* current map size in bytes */
-	uint64_t file_bytes;		/* size of data.mdb */
+	uint64_t file_bytes;		/* bytes data.mdb occupies on disk */
 } store_info;
 
 /* ---- writing ---------------------------------------------------------- */
