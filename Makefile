@@ -26,7 +26,7 @@ LIB_OBJS := $(LIB_SRCS:src/%.c=$(BUILD)/%.o) $(GEN_C:.c=.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps demo test check-asan unit clean bench fuzz soak
+.PHONY: all deps demo test check-asan unit clean bench fuzz fuzz-deps
 
 all: deps $(BUILD)/tide $(BUILD)/gen
 
@@ -84,6 +84,18 @@ demo: all
 SIZE ?= 1m
 bench: all
 	@bash bench/run.sh $(SIZE)
+
+fuzz-deps:
+	@command -v clang >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq clang >/dev/null; } || \
+	  { echo "missing clang; run: sudo apt-get install clang"; exit 1; }
+
+# The parser fuzzer (libFuzzer; clang).  FUZZ_SECONDS bounds the run.
+FUZZ_SECONDS ?= 60
+$(BUILD)/fuzz_parse: tests/fuzz/fuzz_parse.c src/ast.c src/parse.c src/err.c $(GEN_C) | $(BUILD)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc -I$(BUILD) -o $@ $^ -llmdb
+fuzz: deps fuzz-deps $(BUILD)/fuzz_parse
+	mkdir -p $(BUILD)/fuzz-corpus
+	$(BUILD)/fuzz_parse -max_total_time=$(FUZZ_SECONDS) -max_len=4096 $(BUILD)/fuzz-corpus
 
 clean:
 	rm -rf build build-asan
