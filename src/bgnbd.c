@@ -887,7 +887,7 @@ static int gg_usable(const bgnbd_cust *c)
 	return isfinite(c->x) && c->x > 0 && isfinite(c->zbar) && c->zbar > 0;
 }
 
-/* ln f(zbar | p, q, γ; x) (note 025, eq. 5)
+/* ln f(zbar | p, q, γ; x), the density of the mean of x spends (note 025)
  *   = −ln B(px, q) + q ln γ + (px−1) ln zbar + px ln x − (px+q) ln(γ + x zbar)
  *   = −ln B(px, q) − q log1p(x zbar/γ) − px log1p(γ/(x zbar)) − ln zbar. */
 static double gg_ll_row(double p, double q, double g, double x, double z,

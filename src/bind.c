@@ -177,6 +177,7 @@ static const fn_def *find_fn(const char *name)
 }
 
 static int bind_expr(binder *b, const ast_expr *x, ctx_kind ctx, bx **out);
+static int bind_id_compare(binder *b, bx *n);
 
 static int bind_args(binder *b, const ast_expr *x, ctx_kind ctx, bx *n)
 {
@@ -535,7 +536,64 @@ static int bind_expr(binder *b, const ast_expr *x, ctx_kind ctx, bx **out)
 	case AST_CASE: n->kind = BX_CASE; n->has_else = x->has_else; break;
 	}
 	n->negated = x->negated;
-	return bind_args(b, x, ctx, n);
+	int rc = bind_args(b, x, ctx, n);
+	if (rc == 0 && ctx == CTX_EVENT)
+		rc = bind_id_compare(b, n);
+	return rc;
+}
+
+static bool interned_column(ev_col c)
+{
+	return c == EV_CUSTOMER || c == EV_SKU || c == EV_CHANNEL || c == EV_REASON || c == EV_TAG;
+}
+
+/* `col = 'text'` or `col != 'text'` on an interned column compares ids, not
+ * strings: resolve the text once here instead of every event's id there. */
+static int bind_id_compare(binder *b, bx *n)
+{
+	if (n->kind != BX_BIN || (n->op != OP_EQ && n->op != OP_NE))
+		return 0;
+	bx *col = n->args[0], *lit = n->args[1];
+	if (col->kind == BX_CONST) {
+		col = n->args[1];
+		lit = n->args[0];
+	}
+	if (col->kind != BX_EVCOL || !interned_column(col->col) || lit->kind != BX_CONST ||
+	    lit->c.type != VAL_STR)
+		return 0;
+	uint32_t id = 0;
+	int rc = col->col == EV_CUSTOMER ? store_customer_find(b->p->snap, lit->c.s.p, lit->c.s.n, &id)
+					 : store_string_find(b->p->snap, lit->c.s.p, lit->c.s.n, &id);
+	if (rc < 0)
+		return tide_errf(b->e, rc, "looking up '%.*s': %s", (int)lit->c.s.n, lit->c.s.p,
+				 tide_strerror(rc));
+	n->kind = BX_EVID;
+	n->col = col->col;
+	n->idx = col->idx;
+	n->negated = n->op == OP_NE;
+	n->c = val_int(rc == 1 ? id : 0);
+	return 0;
+}
+
+/* The customer of a top-level `customer = 'text'` conjunct, if any. */
+static const char *point_customer(const ast_expr *w)
+{
+	if (!w)
+		return NULL;
+	if (w->kind == AST_BIN && w->op == OP_AND) {
+		const char *c = point_customer(w->args[0]);
+		return c ? c : point_customer(w->args[1]);
+	}
+	if (w->kind != AST_BIN || w->op != OP_EQ)
+		return NULL;
+	const ast_expr *a = w->args[0], *v = w->args[1];
+	if (v->kind == AST_COL) {
+		a = w->args[1];
+		v = w->args[0];
+	}
+	if (a->kind == AST_COL && strcmp(a->str, "customer") == 0 && v->kind == AST_STR)
+		return v->str;
+	return NULL;
 }
 
 /* Does x hold an aggregate or metric call (anything that needs a group)? */
@@ -787,6 +845,8 @@ int plan_bind(const ast_select *a, const char *text, store_snap *snap,
 	}
 	if (rc == 0 && a->where) {
 		rc = bind_expr(&b, a->where, a->source == SRC_QUERY ? CTX_ROW : CTX_EVENT, &p->where);
+		if (a->source != SRC_QUERY)
+			p->point_customer = point_customer(a->where);
 	}
 	if (rc == 0)
 		rc = bind_items(&b);

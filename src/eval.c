@@ -26,6 +26,23 @@ static int interned(const eval_ctx *c, uint32_t id, bool customer, value *out, t
 	return 0;
 }
 
+uint32_t eval_event_id(const eval_ctx *c, ev_col col, uint32_t tag)
+{
+	const store_order *o = c->order;
+	const store_contact *k = c->contact;
+	switch (col) {
+	case EV_CUSTOMER: return o ? o->customer : k->customer;
+	case EV_SKU: return o->sku;
+	case EV_CHANNEL: return k->channel;
+	case EV_REASON: return k->reason;
+	case EV_TAG:
+		if (tag == 0)
+			return 0;
+		return o ? store_tag_lookup(o->tags, o->ntags, tag) : store_tag_lookup(k->tags, k->ntags, tag);
+	default: return 0;
+	}
+}
+
 int eval_event_column(const eval_ctx *c, ev_col col, uint32_t tag, value *out, tide_err *e)
 {
 	const store_order *o = c->order;
@@ -253,6 +270,11 @@ int eval(const bx *x, const eval_ctx *c, value *out, tide_err *e)
 		}
 		return 0;
 	case BX_TIER: return eval_tier(x, c, out, e);
+	case BX_EVID: {
+		uint32_t id = eval_event_id(c, x->col, x->idx);
+		*out = id == 0 ? val_null() : val_bool((id == (uint64_t)x->c.i) != x->negated);
+		return 0;
+	}
 	}
 	return tide_errf(e, TIDE_EQUERY, "cannot evaluate expression");
 }

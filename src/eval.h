@@ -25,6 +25,10 @@ bool eval_true(value v);
 /* The value of event column col (tag: name id) of the context's event. */
 int eval_event_column(const eval_ctx *c, ev_col col, uint32_t tag, value *out, tide_err *e);
 
+/* The interned id of an interned column (customer, sku, channel, reason,
+ * tag) of the context's event; 0 when the event lacks it. */
+uint32_t eval_event_id(const eval_ctx *c, ev_col col, uint32_t tag);
+
 extern const char *const eval_stage_names[TIDE_STAGE_COUNT];
 
 #endif

@@ -589,6 +589,76 @@ static int fold_event(run *r, eval_ctx *c, int64_t ts, uint32_t customer, tide_r
 	return rc;
 }
 
+/* Decodes one log record and, when it is before T and passes WHERE, folds
+ * it in. */
+static int visit_event(run *r, eval_ctx *c, uint64_t seq, const MDB_val *v, tide_result *out)
+{
+	int64_t ts;
+	uint32_t customer;
+	int rc;
+	if (c->order) {
+		rc = store_decode_order(seq, v, (store_order *)c->order);
+		ts = c->order->ts;
+		customer = c->order->customer;
+	} else {
+		rc = store_decode_contact(seq, v, (store_contact *)c->contact);
+		ts = c->contact->ts;
+		customer = c->contact->customer;
+	}
+	if (rc)
+		return tide_errf(r->e, TIDE_ECORRUPT, "event %llu does not decode", (unsigned long long)seq);
+	if (ts >= r->T)
+		return 0;
+	if ((rc = check_time(r)))
+		return rc;
+	if (r->p->where) {
+		value w;
+		if ((rc = eval(r->p->where, c, &w, r->e)))
+			return rc;
+		if (!eval_true(w))
+			return 0;
+	}
+	return fold_event(r, c, ts, customer, out);
+}
+
+/* One customer's events, from the (customer, ts) index, up to T. */
+static int scan_customer(run *r, eval_ctx *c, MDB_cursor *log, tide_result *out)
+{
+	plan *p = r->p;
+	bool orders = p->source == SRC_ORDERS;
+	uint32_t id;
+	int rc = store_customer_find(p->snap, p->point_customer, strlen(p->point_customer), &id);
+	if (rc <= 0)
+		return rc < 0 ? tide_errf(r->e, rc, "reading customers: %s", tide_strerror(rc)) : 0;
+	MDB_cursor *cur;
+	store *s = store_of_snap(p->snap);
+	rc = mdb_cursor_open(store_snap_txn(p->snap), store_dbi_of(s, orders ? DB_O_CUST : DB_C_CUST), &cur);
+	if (rc)
+		return tide_errf(r->e, rc, "reading the customer index: %s", mdb_strerror(rc));
+	int64_t from = p->has_window && !p->need_history ? r->win_start : INT64_MIN;
+	MDB_val k = {sizeof id, &id}, v;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP)) {
+		int64_t ts;
+		uint64_t seq;
+		store_custkey_decode(v.mv_data, &ts, &seq);
+		if (ts >= r->T)
+			break;	/* the index is in time order */
+		if (ts < from)
+			continue;
+		MDB_val sk = {sizeof seq, &seq}, rec;
+		if ((rc = mdb_cursor_get(log, &sk, &rec, MDB_SET_KEY))) {
+			rc = tide_errf(r->e, rc == MDB_NOTFOUND ? TIDE_ECORRUPT : rc,
+				       "event %llu is indexed but not in the log", (unsigned long long)seq);
+			break;
+		}
+		if ((rc = visit_event(r, c, seq, &rec, out)))
+			break;
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
 static int scan_events(run *r, tide_result *out)
 {
 	plan *p = r->p;
@@ -599,6 +669,18 @@ static int scan_events(run *r, tide_result *out)
 	int rc = mdb_cursor_open(txn, store_dbi_of(s, orders ? DB_ORDERS : DB_CONTACTS), &cur);
 	if (rc)
 		return tide_errf(r->e, rc, "reading events: %s", mdb_strerror(rc));
+	eval_ctx c = {.p = p, .asof = r->T};
+	store_order o;
+	store_contact ct;
+	if (orders)
+		c.order = &o;
+	else
+		c.contact = &ct;
+	if (p->point_customer) {
+		rc = scan_customer(r, &c, cur, out);
+		mdb_cursor_close(cur);
+		return rc;
+	}
 	/* Only the window's slice of the log when nothing looks further back. */
 	uint64_t first = 0, last = UINT64_MAX;
 	if (p->has_window && !p->need_history) {
@@ -616,46 +698,11 @@ static int scan_events(run *r, tide_result *out)
 		last = span.last_seq;
 	}
 	MDB_val k = {sizeof first, &first}, v;
-	eval_ctx c = {.p = p, .asof = r->T};
-	store_order o;
-	store_contact ct;
-	if (orders)
-		c.order = &o;
-	else
-		c.contact = &ct;
 	for (rc = mdb_cursor_get(cur, &k, &v, first ? MDB_SET_RANGE : MDB_FIRST); rc == 0;
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		uint64_t seq;
 		memcpy(&seq, k.mv_data, sizeof seq);
-		if (seq > last)
-			break;
-		int64_t ts;
-		uint32_t customer;
-		if (orders) {
-			rc = store_decode_order(seq, &v, &o);
-			ts = o.ts;
-			customer = o.customer;
-		} else {
-			rc = store_decode_contact(seq, &v, &ct);
-			ts = ct.ts;
-			customer = ct.customer;
-		}
-		if (rc) {
-			rc = tide_errf(r->e, TIDE_ECORRUPT, "event %llu does not decode", (unsigned long long)seq);
-			break;
-		}
-		if (ts >= r->T)
-			continue;
-		if ((rc = check_time(r)))
-			break;
-		if (p->where) {
-			value w;
-			if ((rc = eval(p->where, &c, &w, r->e)))
-				break;
-			if (!eval_true(w))
-				continue;
-		}
-		if ((rc = fold_event(r, &c, ts, customer, out)))
+		if (seq > last || (rc = visit_event(r, &c, seq, &v, out)))
 			break;
 	}
 	mdb_cursor_close(cur);

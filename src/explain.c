@@ -89,7 +89,10 @@ static void explain_into(const plan *p, sbuf *b, int depth, tide_err *e)
 				  pad, ws, ss, ts, idx, (unsigned long long)span.first_seq,
 				  (unsigned long long)span.last_seq, (unsigned long long)span.events);
 		}
-		if (p->has_window && !p->need_history)
+		if (p->point_customer)
+			sb_printf(b, "%sread customer '%s' from the (customer, ts) index '%s', each event from log '%s' by sequence\n",
+				  pad, p->point_customer, kind == TIDE_ORDERS ? "o_cust" : "c_cust", name);
+		else if (p->has_window && !p->need_history)
 			sb_printf(b, "%sscan log '%s' over that sequence range only (no metric looks before the window)\n",
 				  pad, name);
 		else

@@ -47,7 +47,9 @@ typedef enum {
 	BX_OUT,		/* idx: output column (an AS name in HAVING / ORDER BY) */
 	BX_ASOF,	/* the evaluation instant */
 	BX_NEG, BX_NOT, BX_BIN, BX_IN, BX_BETWEEN, BX_ISNULL, BX_CASE,
-	BX_ROUND, BX_ABS, BX_COALESCE, BX_TIER
+	BX_ROUND, BX_ABS, BX_COALESCE, BX_TIER,
+	BX_EVID		/* interned event column (col, tag in idx) = c.i (an id;
+			 * 0 = the text is in no event); negated for != */
 } bx_kind;
 
 typedef struct bx {
@@ -100,6 +102,7 @@ typedef struct plan {
 	tide_result *sub_result;	/* filled when running */
 
 	bx *where;		/* event or row context, or NULL */
+	const char *point_customer;	/* WHERE has `customer = '...'` at its top */
 	bool has_window;
 	cal_dur window;
 	bool has_asof;

@@ -66,3 +66,12 @@ err_case bad_tz "SELECT revenue() FROM orders TZ 'Mars/Base'" "1:33: unknown tim
 err_case not_a_key 'SELECT amount FROM orders GROUP BY customer' "1:8: 'amount' is not a GROUP BY key or output column; use it inside an aggregate such as count(DISTINCT amount)"
 expect_status timeout_flag 2 "$TIDE" query "$db" --timeout 0 "$q"
 expect_status no_store 2 "$TIDE" query "$TMP/none" "$q"
+
+# A point query reads one customer's index range, and says so.
+expect_eq point_result "$("$TIDE" query "$db" --format csv "SELECT revenue() AS r, last_order() AS l FROM orders WHERE customer = 'bob' AND amount > 0")" "r,l
+1000.50,2025-02-11T09:00:00Z"
+expect_eq point_unknown "$("$TIDE" query "$db" --format csv "SELECT count(*) AS n FROM orders WHERE customer = 'nobody'")" "n
+0"
+expect_eq explain_point "$("$TIDE" query "$db" --format text "EXPLAIN SELECT revenue() FROM orders WHERE customer = 'bob'" | grep -c "index 'o_cust'")" "1"
+expect_eq tag_not_equal "$("$TIDE" query "$db" --format csv "SELECT count(*) AS n FROM orders WHERE region != 'north'")" "n
+2"

@@ -119,7 +119,7 @@ def same(typ, a, b):
     return a == b
 
 
-def compare(tide_rows, sql_rows, cols, ordered, limit=8):
+def compare(tide_rows, sql_rows, cols, ordered, limit=8, sides=("tide", "sql")):
     """Returns a list of difference strings (empty when equal)."""
     diffs = []
     names = [c for c, _ in cols]
@@ -131,8 +131,8 @@ def compare(tide_rows, sql_rows, cols, ordered, limit=8):
     def nrow(r, side):
         return {c: norm(t, r.get(c), side) for c, t in cols}
 
-    T = [nrow(r, "tide") for r in tide_rows]
-    S = [nrow(r, "sql") for r in sql_rows]
+    T = [nrow(r, sides[0]) for r in tide_rows]
+    S = [nrow(r, sides[1]) for r in sql_rows]
     if ordered or not keys:
         if len(T) != len(S):
             diffs.append("tide %d rows, sql %d rows" % (len(T), len(S)))
@@ -189,7 +189,7 @@ def series(name, sj, d, spec, want_asofs):
     for a in want_asofs:
         single = load(os.path.join(d, "%s.json" % a))
         n += len(single)
-        for x in compare(byasof.get(a, []), single, cols, True):
+        for x in compare(byasof.get(a, []), single, cols, True, sides=("tide", "tide")):
             diffs.append("asof %s: %s" % (a, x))
     report(name, diffs[:8], n)
 
