@@ -38,7 +38,7 @@ uint32_t eval_event_id(const eval_ctx *c, ev_col col, uint32_t tag)
 	case EV_TAG:
 		if (tag == 0)
 			return 0;
-		return o ? store_tag_lookup(o->tags, o->ntags, tag) : store_tag_lookup(k->tags, k->ntags, tag);
+		return o ? store_tag_lookup(o->tags, o->tags_len, tag) : store_tag_lookup(k->tags, k->tags_len, tag);
 	default: return 0;
 	}
 }
@@ -67,8 +67,8 @@ int eval_event_column(const eval_ctx *c, ev_col col, uint32_t tag, value *out, t
 			*out = val_null();
 			return 0;
 		}
-		return interned(c, o ? store_tag_lookup(o->tags, o->ntags, tag)
-				     : store_tag_lookup(k->tags, k->ntags, tag), false, out, e);
+		return interned(c, o ? store_tag_lookup(o->tags, o->tags_len, tag)
+				     : store_tag_lookup(k->tags, k->tags_len, tag), false, out, e);
 	}
 	return tide_errf(e, TIDE_EQUERY, "unknown column");
 }

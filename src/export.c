@@ -118,11 +118,11 @@ typedef struct tag_cols {
 } tag_cols;
 
 static int write_tags(store_snap *snap, row *r, const tag_cols *cols,
-		      const uint8_t *tags, uint32_t ntags)
+		      const uint8_t *tags, uint32_t tags_len)
 {
 	for (int i = 0; i < cols->n; i++) {
 		tide_str v;
-		int rc = text_of(snap, store_tag_lookup(tags, ntags, cols->names[i]), &v);
+		int rc = text_of(snap, store_tag_lookup(tags, tags_len, cols->names[i]), &v);
 		if (rc)
 			return rc;
 		field_str(r, cols->text[i], v);
@@ -150,7 +150,7 @@ static int write_order(store_snap *snap, row *r, const tag_cols *cols, const sto
 		field_money(r, "cost", o->cost);
 	else
 		field(r, "cost", NULL, 0, true);
-	return write_tags(snap, r, cols, o->tags, o->ntags);
+	return write_tags(snap, r, cols, o->tags, o->tags_len);
 }
 
 static int write_contact(store_snap *snap, row *r, const tag_cols *cols, const store_contact *c)
@@ -176,7 +176,7 @@ static int write_contact(store_snap *snap, row *r, const tag_cols *cols, const s
 	else
 		field(r, "next_followup", NULL, 0, true);
 	field_str(r, "reason", reason);
-	return write_tags(snap, r, cols, c->tags, c->ntags);
+	return write_tags(snap, r, cols, c->tags, c->tags_len);
 }
 
 int export_run(store *s, tide_kind kind, tide_format format, FILE *out, tide_err *e)

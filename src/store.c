@@ -10,7 +10,7 @@
 
 #include "strmap.h"
 
-#define STORE_VERSION 1
+#define STORE_VERSION 3
 #define MAP_INITIAL (UINT64_C(64) << 20)
 
 static const struct {
@@ -387,92 +387,156 @@ int store_time_range(store_snap *r, tide_kind kind, int64_t from, int64_t to,
 
 /* ---- records ---------------------------------------------------------- */
 
-/* Order record: ts i64, amount i64, cost i64, customer u32, sku u32,
- * qty i32, flags u8, ntags u8, id_len u8, id bytes, ntags × (u32, u32).
- * Little-endian native, unaligned: always memcpy. */
-enum { ORDER_FIXED = 39, CONTACT_FIXED = 32, FLAG_COST = 1, FLAG_FOLLOWUP = 1 };
-#define REC_MAX (ORDER_FIXED + TIDE_ID_MAX + TIDE_TAGS_MAX * 8)
+/* Records are varint-encoded: an order of a few tags takes ~35 bytes, not
+ * the ~70 of fixed-width fields, and the log is most of the store.
+ *
+ * Order:   flags u8 (1 cost, 2 sku), zz(ts), zz(amount), [zz(cost)],
+ *          customer, [sku], zz(qty), ntags u8, id_len u8, id, tags
+ * Contact: flags u8 (1 next_followup, 2 reason), zz(ts), [zz(next_followup)],
+ *          customer, channel, [reason], stage + 1 u8, ntags u8, id_len u8,
+ *          id, tags
+ * where tags are ntags pairs of varints (name id, value id), zz() is the
+ * zigzag varint of a signed value and the rest are unsigned varints. */
+enum { FLAG_COST = 1, FLAG_SKU = 2, FLAG_FOLLOWUP = 1, FLAG_REASON = 2 };
+#define REC_MAX (1 + 8 * 10 + 2 + TIDE_ID_MAX + TIDE_TAGS_MAX * 10)
 
-static void put64(uint8_t *p, int64_t v) { memcpy(p, &v, 8); }
-static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
-static int64_t get64(const uint8_t *p) { int64_t v; memcpy(&v, p, 8); return v; }
-static uint32_t get32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
-
-store_tag store_tag_at(const uint8_t *tags, uint32_t i)
+static size_t put_uv(uint8_t *p, uint64_t v)
 {
-	store_tag t = {get32(tags + i * 8), get32(tags + i * 8 + 4)};
-	return t;
+	size_t n = 0;
+	while (v >= 0x80) {
+		p[n++] = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	p[n++] = (uint8_t)v;
+	return n;
 }
 
-uint32_t store_tag_lookup(const uint8_t *tags, uint32_t ntags, uint32_t name)
+static size_t put_zz(uint8_t *p, int64_t v)
 {
-	for (uint32_t i = 0; i < ntags; i++)
-		if (get32(tags + i * 8) == name)
-			return get32(tags + i * 8 + 4);
+	return put_uv(p, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
+}
+
+/* A cursor over a record's bytes; any read past the end marks it bad. */
+typedef struct rd {
+	const uint8_t *p, *end;
+	bool bad;
+} rd;
+
+static uint64_t get_uv(rd *r)
+{
+	uint64_t v = 0;
+	for (int shift = 0; shift < 64; shift += 7) {
+		if (r->p >= r->end)
+			break;
+		uint8_t byte = *r->p++;
+		v |= (uint64_t)(byte & 0x7f) << shift;
+		if (!(byte & 0x80))
+			return v;
+	}
+	r->bad = true;
+	return 0;
+}
+
+static int64_t get_zz(rd *r)
+{
+	uint64_t v = get_uv(r);
+	return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
+}
+
+static uint8_t get_u8(rd *r)
+{
+	if (r->p >= r->end) {
+		r->bad = true;
+		return 0;
+	}
+	return *r->p++;
+}
+
+static uint32_t get_u32(rd *r)
+{
+	uint64_t v = get_uv(r);
+	if (v > UINT32_MAX)
+		r->bad = true;
+	return (uint32_t)v;
+}
+
+/* ntags, the id and the tag bytes that end every record. */
+static int get_tail(rd *r, uint32_t *ntags, tide_str *id, const uint8_t **tags, uint32_t *tags_len)
+{
+	*ntags = get_u8(r);
+	id->n = get_u8(r);
+	if (r->bad || (size_t)(r->end - r->p) < id->n)
+		return TIDE_ECORRUPT;
+	id->p = (const char *)r->p;
+	r->p += id->n;
+	*tags = r->p;
+	*tags_len = (uint32_t)(r->end - r->p);
+	for (uint32_t i = 0; i < 2 * *ntags; i++)
+		get_uv(r);
+	return r->bad || r->p != r->end ? TIDE_ECORRUPT : 0;
+}
+
+uint32_t store_tag_lookup(const uint8_t *tags, uint32_t tags_len, uint32_t name)
+{
+	rd r = {tags, tags + tags_len, false};
+	while (r.p < r.end && !r.bad) {
+		uint32_t n = get_u32(&r), v = get_u32(&r);
+		if (n == name && !r.bad)
+			return v;
+	}
 	return 0;
 }
 
 int store_decode_order(uint64_t seq, const MDB_val *v, store_order *o)
 {
-	const uint8_t *p = v->mv_data;
-	if (v->mv_size < ORDER_FIXED)
-		return TIDE_ECORRUPT;
+	rd r = {v->mv_data, (const uint8_t *)v->mv_data + v->mv_size, false};
+	uint8_t flags = get_u8(&r);
 	o->seq = seq;
-	o->ts = get64(p);
-	o->amount = get64(p + 8);
-	o->cost = get64(p + 16);
-	o->customer = get32(p + 24);
-	o->sku = get32(p + 28);
-	o->qty = (int32_t)get32(p + 32);
-	o->has_cost = p[36] & FLAG_COST;
-	o->ntags = p[37];
-	o->id.n = p[38];
-	o->id.p = (const char *)p + ORDER_FIXED;
-	o->tags = p + ORDER_FIXED + o->id.n;
-	if (v->mv_size != ORDER_FIXED + o->id.n + o->ntags * 8u)
-		return TIDE_ECORRUPT;
-	return 0;
+	o->ts = get_zz(&r);
+	o->amount = get_zz(&r);
+	o->has_cost = flags & FLAG_COST;
+	o->cost = o->has_cost ? get_zz(&r) : 0;
+	o->customer = get_u32(&r);
+	o->sku = flags & FLAG_SKU ? get_u32(&r) : 0;
+	int64_t qty = get_zz(&r);
+	o->qty = (int32_t)qty;
+	if (qty != o->qty)
+		r.bad = true;
+	return get_tail(&r, &o->ntags, &o->id, &o->tags, &o->tags_len);
 }
 
 int store_decode_contact(uint64_t seq, const MDB_val *v, store_contact *c)
 {
-	const uint8_t *p = v->mv_data;
-	if (v->mv_size < CONTACT_FIXED)
-		return TIDE_ECORRUPT;
+	rd r = {v->mv_data, (const uint8_t *)v->mv_data + v->mv_size, false};
+	uint8_t flags = get_u8(&r);
 	c->seq = seq;
-	c->ts = get64(p);
-	c->next_followup = get64(p + 8);
-	c->customer = get32(p + 16);
-	c->channel = get32(p + 20);
-	c->reason = get32(p + 24);
-	c->stage = (int8_t)p[28];
-	c->has_next_followup = p[29] & FLAG_FOLLOWUP;
-	c->ntags = p[30];
-	c->id.n = p[31];
-	c->id.p = (const char *)p + CONTACT_FIXED;
-	c->tags = p + CONTACT_FIXED + c->id.n;
-	if (v->mv_size != CONTACT_FIXED + c->id.n + c->ntags * 8u)
-		return TIDE_ECORRUPT;
-	return 0;
+	c->ts = get_zz(&r);
+	c->has_next_followup = flags & FLAG_FOLLOWUP;
+	c->next_followup = c->has_next_followup ? get_zz(&r) : 0;
+	c->customer = get_u32(&r);
+	c->channel = get_u32(&r);
+	c->reason = flags & FLAG_REASON ? get_u32(&r) : 0;
+	c->stage = (int)get_u8(&r) - 1;
+	return get_tail(&r, &c->ntags, &c->id, &c->tags, &c->tags_len);
 }
 
-void store_custkey_encode(int64_t ts, uint64_t seq, uint8_t out[16])
+void store_custkey_encode(int64_t ts, uint64_t seq, uint8_t out[STORE_CUSTKEY])
 {
 	/* Big-endian with the sign bit flipped, so memcmp orders by ts. */
 	uint64_t t = (uint64_t)ts ^ (UINT64_C(1) << 63);
-	for (int i = 0; i < 8; i++) {
+	for (int i = 0; i < 8; i++)
 		out[i] = (uint8_t)(t >> (56 - 8 * i));
-		out[8 + i] = (uint8_t)(seq >> (56 - 8 * i));
-	}
+	for (int i = 0; i < 4; i++)
+		out[8 + i] = (uint8_t)(seq >> (24 - 8 * i));
 }
 
-void store_custkey_decode(const uint8_t in[16], int64_t *ts, uint64_t *seq)
+void store_custkey_decode(const uint8_t in[STORE_CUSTKEY], int64_t *ts, uint64_t *seq)
 {
 	uint64_t t = 0, s = 0;
-	for (int i = 0; i < 8; i++) {
+	for (int i = 0; i < 8; i++)
 		t = t << 8 | in[i];
+	for (int i = 0; i < 4; i++)
 		s = s << 8 | in[8 + i];
-	}
 	*ts = (int64_t)(t ^ (UINT64_C(1) << 63));
 	*seq = s;
 }
@@ -631,8 +695,10 @@ static int note_tag_name(store_batch *b, tide_kind kind, uint32_t name)
 	return 0;
 }
 
-static int encode_tags(store_batch *b, const tide_event *ev, uint8_t *p)
+/* Appends the tag pairs at p, adding their length to *len. */
+static int encode_tags(store_batch *b, const tide_event *ev, uint8_t *p, size_t *len)
 {
+	size_t n = 0;
 	for (uint32_t i = 0; i < ev->ntags; i++) {
 		uint32_t name, value;
 		int rc = intern_str(b, ev->tags[i].name, &name);
@@ -642,9 +708,10 @@ static int encode_tags(store_batch *b, const tide_event *ev, uint8_t *p)
 			rc = note_tag_name(b, ev->kind, name);
 		if (rc)
 			return rc;
-		put32(p + i * 8, name);
-		put32(p + i * 8 + 4, value);
+		n += put_uv(p + n, name);
+		n += put_uv(p + n, value);
 	}
+	*len += n;
 	return 0;
 }
 
@@ -653,14 +720,16 @@ static int encode_tags(store_batch *b, const tide_event *ev, uint8_t *p)
 static int check_duplicate(store_batch *b, const tide_event *ev, uint64_t seq, bool *dup)
 {
 	uint64_t h = XXH3_64bits_withSeed(ev->id.p, ev->id.n, (uint64_t)ev->kind + 1);
-	MDB_val k = {sizeof h, &h}, v = {sizeof seq, &seq};
+	uint32_t seq32 = (uint32_t)seq;
+	MDB_val k = {sizeof h, &h}, v = {sizeof seq32, &seq32};
 	int rc = mdb_put(b->txn, b->s->dbi[DB_IDS], &k, &v, MDB_NOOVERWRITE);
 	*dup = false;
 	if (rc != MDB_KEYEXIST)
 		return rc;
 
-	uint64_t other;
-	memcpy(&other, v.mv_data, sizeof other);
+	uint32_t other32;
+	memcpy(&other32, v.mv_data, sizeof other32);
+	uint64_t other = other32;
 	MDB_val ok = {sizeof other, &other}, ov;
 	rc = mdb_get(b->txn, b->s->dbi[ev->kind == TIDE_ORDERS ? DB_ORDERS : DB_CONTACTS], &ok, &ov);
 	if (rc)
@@ -684,7 +753,7 @@ static int check_duplicate(store_batch *b, const tide_event *ev, uint64_t seq, b
 	uint8_t xkey[1 + TIDE_ID_MAX];
 	xkey[0] = (uint8_t)ev->kind;
 	memcpy(xkey + 1, ev->id.p, ev->id.n);
-	MDB_val xk = {1 + (size_t)ev->id.n, xkey}, xv = {sizeof seq, &seq};
+	MDB_val xk = {1 + (size_t)ev->id.n, xkey}, xv = {sizeof seq32, &seq32};
 	rc = mdb_put(b->txn, b->s->dbi[DB_IDS_X], &xk, &xv, MDB_NOOVERWRITE);
 	if (rc == MDB_KEYEXIST) {
 		*dup = true;
@@ -737,7 +806,7 @@ static int note_span(store_batch *b, tide_kind kind, int64_t ts, uint64_t seq)
 
 static int append_index(store_batch *b, store_dbi by_cust, uint32_t customer, int64_t ts, uint64_t seq)
 {
-	uint8_t ck[16];
+	uint8_t ck[STORE_CUSTKEY];
 	store_custkey_encode(ts, seq, ck);
 	MDB_val k = {sizeof customer, &customer}, v = {sizeof ck, ck};
 	return mdb_put(b->txn, b->s->dbi[by_cust], &k, &v, 0);
@@ -746,6 +815,9 @@ static int append_index(store_batch *b, store_dbi by_cust, uint32_t customer, in
 int store_batch_add(store_batch *b, const tide_event *ev, bool *duplicate, tide_err *e)
 {
 	uint64_t seq = b->info.next_seq;
+	if (seq > STORE_SEQ_MAX)
+		return tide_errf(e, TIDE_EFULL, "the store holds %llu events, its limit",
+				 (unsigned long long)STORE_SEQ_MAX);
 	int rc = check_duplicate(b, ev, seq, duplicate);
 	if (rc || *duplicate)
 		goto done;
@@ -756,41 +828,40 @@ int store_batch_add(store_batch *b, const tide_event *ev, bool *duplicate, tide_
 		goto done;
 
 	uint8_t rec[REC_MAX];
-	size_t len;
+	size_t len = 1;
 	if (ev->kind == TIDE_ORDERS) {
 		uint32_t sku;
 		if ((rc = intern_str(b, ev->sku, &sku)))
 			goto done;
-		put64(rec, ev->ts);
-		put64(rec + 8, ev->amount);
-		put64(rec + 16, ev->has_cost ? ev->cost : 0);
-		put32(rec + 24, customer);
-		put32(rec + 28, sku);
-		put32(rec + 32, (uint32_t)(int32_t)ev->qty);
-		rec[36] = ev->has_cost ? FLAG_COST : 0;
-		rec[37] = (uint8_t)ev->ntags;
-		rec[38] = (uint8_t)ev->id.n;
-		memcpy(rec + ORDER_FIXED, ev->id.p, ev->id.n);
-		len = ORDER_FIXED + ev->id.n;
+		rec[0] = (uint8_t)((ev->has_cost ? FLAG_COST : 0) | (sku ? FLAG_SKU : 0));
+		len += put_zz(rec + len, ev->ts);
+		len += put_zz(rec + len, ev->amount);
+		if (ev->has_cost)
+			len += put_zz(rec + len, ev->cost);
+		len += put_uv(rec + len, customer);
+		if (sku)
+			len += put_uv(rec + len, sku);
+		len += put_zz(rec + len, ev->qty);
 	} else {
 		uint32_t channel, reason;
 		if ((rc = intern_str(b, ev->channel, &channel)) || (rc = intern_str(b, ev->reason, &reason)))
 			goto done;
-		put64(rec, ev->ts);
-		put64(rec + 8, ev->has_next_followup ? ev->next_followup : 0);
-		put32(rec + 16, customer);
-		put32(rec + 20, channel);
-		put32(rec + 24, reason);
-		rec[28] = (uint8_t)(int8_t)ev->stage;
-		rec[29] = ev->has_next_followup ? FLAG_FOLLOWUP : 0;
-		rec[30] = (uint8_t)ev->ntags;
-		rec[31] = (uint8_t)ev->id.n;
-		memcpy(rec + CONTACT_FIXED, ev->id.p, ev->id.n);
-		len = CONTACT_FIXED + ev->id.n;
+		rec[0] = (uint8_t)((ev->has_next_followup ? FLAG_FOLLOWUP : 0) | (reason ? FLAG_REASON : 0));
+		len += put_zz(rec + len, ev->ts);
+		if (ev->has_next_followup)
+			len += put_zz(rec + len, ev->next_followup);
+		len += put_uv(rec + len, customer);
+		len += put_uv(rec + len, channel);
+		if (reason)
+			len += put_uv(rec + len, reason);
+		rec[len++] = (uint8_t)(ev->stage + 1);
 	}
-	if ((rc = encode_tags(b, ev, rec + len)))
+	rec[len++] = (uint8_t)ev->ntags;
+	rec[len++] = (uint8_t)ev->id.n;
+	memcpy(rec + len, ev->id.p, ev->id.n);
+	len += ev->id.n;
+	if ((rc = encode_tags(b, ev, rec + len, &len)))
 		goto done;
-	len += ev->ntags * 8u;
 
 	bool order = ev->kind == TIDE_ORDERS;
 	MDB_val k = {sizeof seq, &seq}, v = {len, rec};

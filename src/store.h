@@ -3,12 +3,12 @@
  *
  * Layout (docs/storage.md has the full story):
  *   orders, contacts   u64 seq → event record      (MDB_INTEGERKEY, MDB_APPEND)
- *   ids                u64 hash(kind,id) → u64 seq  (dedupe; ids_x holds the
- *   ids_x              kind+id bytes → u64 seq       rare hash collisions)
+ *   ids                u64 hash(kind,id) → u32 seq  (dedupe; ids_x holds the
+ *   ids_x              kind+id bytes → u32 seq       rare hash collisions)
  *   cust / cust_id     customer name ↔ u32 (dense, from 1)
  *   str / str_id       any other string ↔ u32 (sku, tag names and values,
  *                      channel, reason)
- *   o_cust, c_cust     u32 customer → dups of (ts, seq), 16 bytes, sorted:
+ *   o_cust, c_cust     u32 customer → dups of (ts, seq), 12 bytes, sorted:
  *                      one customer's history is one range
  *   o_days, c_days     u32 UTC day → store_span: the sequence numbers that
  *                      hold that day's events (the time index)
@@ -83,10 +83,6 @@ MDB_txn *store_snap_txn(store_snap *r);
 
 /* Decoded records.  Strings are interned ids; resolve them with
  * store_customer_name / store_string. */
-typedef struct store_tag {
-	uint32_t name, value;
-} store_tag;
-
 typedef struct store_order {
 	uint64_t seq;
 	int64_t ts, amount, cost;
@@ -94,8 +90,8 @@ typedef struct store_order {
 	uint32_t customer, sku;	/* sku 0 = none */
 	int32_t qty;
 	tide_str id;		/* view into the page */
-	uint32_t ntags;
-	const uint8_t *tags;	/* ntags × store_tag, unaligned: use store_tag_at */
+	uint32_t ntags, tags_len;
+	const uint8_t *tags;	/* encoded pairs: read with store_tag_lookup */
 } store_order;
 
 typedef struct store_contact {
@@ -105,16 +101,14 @@ typedef struct store_contact {
 	uint32_t customer, channel, reason;	/* reason 0 = none */
 	int stage;		/* TIDE_STAGE_* */
 	tide_str id;
-	uint32_t ntags;
+	uint32_t ntags, tags_len;
 	const uint8_t *tags;
 } store_contact;
 
 int store_decode_order(uint64_t seq, const MDB_val *v, store_order *o);
 int store_decode_contact(uint64_t seq, const MDB_val *v, store_contact *c);
-store_tag store_tag_at(const uint8_t *tags, uint32_t i);
-
-/* Tag value of a given tag name in a record, 0 when the event lacks it. */
-uint32_t store_tag_lookup(const uint8_t *tags, uint32_t ntags, uint32_t name);
+/* Tag value id of tag name `name` in a record's tags, 0 when it lacks it. */
+uint32_t store_tag_lookup(const uint8_t *tags, uint32_t tags_len, uint32_t name);
 
 /* Database handles, for the query engine's cursors. */
 typedef enum {
@@ -133,10 +127,15 @@ int store_string(store_snap *r, uint32_t id, tide_str *out);
 int store_customer_find(store_snap *r, const char *p, size_t n, uint32_t *id);
 int store_string_find(store_snap *r, const char *p, size_t n, uint32_t *id);
 
-/* Index keys: the 16-byte (ts, seq) entries of o_cust / c_cust sort by ts
- * then seq under memcmp. */
-void store_custkey_encode(int64_t ts, uint64_t seq, uint8_t out[16]);
-void store_custkey_decode(const uint8_t in[16], int64_t *ts, uint64_t *seq);
+/* Index entries: the STORE_CUSTKEY-byte (ts, seq) dups of o_cust / c_cust
+ * sort by ts then seq under memcmp. */
+#define STORE_CUSTKEY 12
+void store_custkey_encode(int64_t ts, uint64_t seq, uint8_t out[STORE_CUSTKEY]);
+void store_custkey_decode(const uint8_t in[STORE_CUSTKEY], int64_t *ts, uint64_t *seq);
+
+/* Sequence numbers fit 32 bits in the indexes: a store holds at most
+ * 2^32 − 1 events. */
+#define STORE_SEQ_MAX UINT32_MAX
 
 /* The time index.  Events mostly arrive in time order, so one UTC day's
  * events sit in a short run of sequence numbers; a late event widens its

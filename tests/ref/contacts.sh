@@ -67,4 +67,11 @@ rc conversion_where_stage "cv:ratio" \
 	"SELECT conversion() AS cv FROM contacts WHERE stage IN ('won', 'lost')" \
 	"SELECT avg(conversion) AS cv FROM ckc WHERE has_stage"
 
+# series over contacts: each point equals the same query run with that ASOF
+series series_contacts_weekly "customer:key s:str n:int o:bool nf:ts" \
+	"SELECT customer, stage() AS s, contacts() AS n, followup_overdue() AS o, next_followup() AS nf FROM contacts WINDOW 8w" \
+	"GROUP BY customer ORDER BY customer" "$T" "" 7 5
+series series_conversion_monthly "cv:ratio" \
+	"SELECT conversion() AS cv FROM contacts WINDOW 3mo" "" "$T" "" mo 4
+
 finish

@@ -146,4 +146,88 @@ rc group_by_region "region:key r:money n:int dc:int" \
 	"SELECT region, revenue() AS r, orders() AS n, count(DISTINCT customer) AS dc FROM orders WINDOW 12mo GROUP BY region" \
 	"SELECT region, $(cents 'sum(amt)') AS r, sum(amt >= 0) AS n, count(DISTINCT customer) AS dc FROM win GROUP BY region"
 
+# WHERE keeping only returns: no orders at all, total < 0: contribution 0, abc D, R by id
+OF="amt < 0" ctx "$T" "$W12" mo 12
+rc where_only_returns "customer:key r:money n:int ao:money c:ratio a:str rr:int cl:str rec:ratio" \
+	"SELECT customer, revenue() AS r, orders() AS n, avg_order() AS ao, contribution() AS c, abc() AS a,
+	        rfm_r() AS rr, class() AS cl, recency() AS rec
+	 FROM orders WHERE amount < 0 WINDOW 12mo GROUP BY customer" \
+	"SELECT customer, revenue AS r, orders AS n, avg_order AS ao, contribution AS c, abc AS a, rfm_r AS rr,
+	        class AS cl, recency AS rec FROM cmc"
+# WHERE on ts also limits the history that first_order / lifetime_value look at
+OF="ts >= unixepoch('2025-01-01')" ctx "$T" "$W12" mo 12
+rc where_ts "customer:key fo:ts ten:ratio ltv:money gap:ratio r:money" \
+	"SELECT customer, first_order() AS fo, tenure() AS ten, lifetime_value() AS ltv, median_gap() AS gap,
+	        revenue() AS r FROM orders WHERE ts >= '2025-01-01' WINDOW 12mo GROUP BY customer" \
+	"SELECT customer, first_ts AS fo, tenure AS ten, lifetime_value AS ltv, median_gap AS gap,
+	        revenue AS r FROM cmc"
+OF="region IN ('north', 'east') AND amt BETWEEN 100000 AND 1000000 AND NOT channel = 'web'" ctx "$T" "$W12" mo 12
+rc where_in_between_not "customer:key r:money n:int c:ratio" \
+	"SELECT customer, revenue() AS r, orders() AS n, contribution() AS c FROM orders
+	 WHERE region IN ('north', 'east') AND amount BETWEEN 10 AND 100 AND NOT channel = 'web'
+	 WINDOW 12mo GROUP BY customer" \
+	"SELECT customer, revenue AS r, orders AS n, contribution AS c FROM cmc"
+OF="cost_u IS NULL" ctx "$T" "$W12" mo 12
+rc where_cost_is_null "customer:key r:money n:int mg:money" \
+	"SELECT customer, revenue() AS r, orders() AS n, margin() AS mg FROM orders WHERE cost IS NULL
+	 WINDOW 12mo GROUP BY customer" \
+	"SELECT customer, revenue AS r, orders AS n, margin AS mg FROM cmc"
+
+# ORDER BY a metric call that is not selected; expressions over metrics
+ctx "$T" "$W12" mo 12
+rc order_by_metric_call "customer:key n:int" \
+	"SELECT customer, orders() AS n $Q ORDER BY revenue() DESC, customer LIMIT 12" \
+	"SELECT customer, orders AS n FROM cmc ORDER BY rev_u DESC, customer LIMIT 12" --ordered
+rc expressions "customer:key cost:money dbl:money pct:ratio ar:money g:ratio per:money big:bool" \
+	"SELECT customer, revenue() - margin() AS cost, revenue() * 2 AS dbl, round(contribution() * 100, 2) AS pct,
+	        abs(revenue()) AS ar, coalesce(median_gap(), -1) AS g, revenue() / 4 AS per,
+	        CASE WHEN revenue() >= 1000 AND orders() > 3 THEN true ELSE false END AS big $Q" \
+	"SELECT customer, $(cents 'rev_u - margin_u') AS cost, $(cents '2 * rev_u') AS dbl,
+	        round(contribution * 100, 2) AS pct, $(cents 'abs(rev_u)') AS ar, coalesce(median_gap, -1) AS g,
+	        $(cents_div rev_u 4) AS per, (rev_u >= 10000000 AND orders > 3) AS big FROM cmc"
+
+# ASOF after the newest event: nothing new, everything older
+TF=$($PY epoch 2026-06-01)
+ctx "$TF" "$(mo_before "$TF" 12)" mo 12
+rc asof_future "customer:key r:money rec:ratio ch:bool cha:bool rr:int act:ratio" \
+	"SELECT customer, revenue() AS r, recency() AS rec, churned(90d) AS ch, churned_adaptive(2, 30d) AS cha,
+	        rfm_r() AS rr, activity(1mo) AS act FROM orders WINDOW 12mo ASOF '2026-06-01' GROUP BY customer" \
+	"SELECT customer, revenue AS r, recency AS rec, churned90 AS ch, churned_ad AS cha, rfm_r AS rr,
+	        activity AS act FROM cmc"
+# ASOF before any event: no rows on either side
+newcase asof_before_everything
+tq "SELECT customer, revenue() AS r FROM orders ASOF '2000-01-01' GROUP BY customer" "$C.t.json" &&
+	[ "$(tr -d ' \n' <"$C.t.json")" != "[]" ] && casefail "rows before the first event: $(head -c 200 "$C.t.json")"
+
+# text formats: CSV prints money with 2 decimals and ratios with 6, the same values as JSON
+newcase csv_matches_json
+QF="SELECT customer, revenue() AS r, contribution() AS c, recency() AS rec, churned(90d) AS ch, median_gap() AS g,
+           last_order() AS lo, orders() AS n $Q"
+tq "$QF" "$C.t.json" && "$TIDE" query "$DB" --format csv "$QF" >"$C.csv" &&
+	python3 - "$C.t.json" "$C.csv" >"$C.out" <<'PYEOF' || casefail "$(head -c 400 "$C.out")"
+import csv, json, re, sys
+J = json.load(open(sys.argv[1]))
+C = list(csv.DictReader(open(sys.argv[2])))
+bad = []
+if len(J) != len(C):
+    bad.append("json %d rows, csv %d" % (len(J), len(C)))
+for j, c in zip(J, C):
+    for k, v in j.items():
+        s = c.get(k)
+        if v is None:
+            ok = s == ""
+        elif k == "r":
+            ok = re.fullmatch(r"-?\d+\.\d\d", s) is not None and float(s) == v
+        elif isinstance(v, bool):
+            ok = s == ("true" if v else "false")
+        elif k in ("c", "rec", "g"):
+            ok = re.fullmatch(r"-?\d+\.\d{6}", s) is not None and abs(float(s) - v) <= 5.0000001e-7
+        else:
+            ok = s == str(v)
+        if not ok:
+            bad.append("%s %s: csv %r, json %r" % (j["customer"], k, s, v))
+print("; ".join(bad[:5]))
+sys.exit(1 if bad else 0)
+PYEOF
+
 finish

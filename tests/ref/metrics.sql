@@ -38,6 +38,7 @@ SELECT s.customer, p.k,
   coalesce((SELECT sum(w.amt) FROM win w WHERE w.customer = s.customer AND w.ts >= p.s AND w.ts < p.e), 0) AS x,
   (SELECT count(*) FROM win w WHERE w.customer = s.customer AND w.ts >= p.s AND w.ts < p.e AND w.amt >= 0) AS nord
 FROM scope s CROSS JOIN per p;
+CREATE INDEX temp.cper_c ON cper(customer);
 
 -- activity and stability (two-pass population variance), plus the exact sums for class()
 CREATE TEMP TABLE cstab AS

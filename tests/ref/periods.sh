@@ -28,9 +28,36 @@ rc quarter_revenue "quarter:key r:money n:int" \
 	"SELECT quarter, revenue() AS r, orders() AS n FROM orders WINDOW 12mo GROUP BY quarter" \
 	"SELECT strftime('%Y', ts, 'unixepoch') || '-Q' || ((CAST(strftime('%m', ts, 'unixepoch') AS INTEGER) + 2) / 3) AS quarter,
 	        $(cents 'sum(amt)') AS r, sum(amt >= 0) AS n FROM win GROUP BY 1"
+# ISO weeks (Monday first; the week belongs to the year of its Thursday), days, years
+THU="date(ts, 'unixepoch', '-' || ((CAST(strftime('%w', ts, 'unixepoch') AS INTEGER) + 6) % 7) || ' days', '+3 days')"
+rc week_revenue "week:key r:money c:int" \
+	"SELECT week, revenue() AS r, count(*) AS c FROM orders WINDOW 12mo GROUP BY week" \
+	"SELECT printf('%s-W%02d', strftime('%Y', $THU), (CAST(strftime('%j', $THU) AS INTEGER) - 1) / 7 + 1) AS week,
+	        $(cents 'sum(amt)') AS r, count(*) AS c FROM win GROUP BY 1"
+rc day_revenue "day:key r:money n:int" \
+	"SELECT day, revenue() AS r, orders() AS n FROM orders WINDOW 60d GROUP BY day" \
+	"SELECT date(ts, 'unixepoch') AS day, $(cents 'sum(amt)') AS r, sum(amt >= 0) AS n FROM win
+	 WHERE ts >= $T - 60 * 86400 GROUP BY 1"
+rc year_revenue_all_history "year:key r:money n:int dc:int" \
+	"SELECT year, revenue() AS r, orders() AS n, count(DISTINCT customer) AS dc FROM orders GROUP BY year" \
+	"SELECT strftime('%Y', ts, 'unixepoch') AS year, $(cents 'sum(amt)') AS r, sum(amt >= 0) AS n,
+	        count(DISTINCT customer) AS dc FROM hist GROUP BY 1"
 rc month_region "month:key region:key r:money" \
 	"SELECT month, region, revenue() AS r FROM orders WINDOW 12mo GROUP BY month, region" \
 	"SELECT $MONTH AS month, region, $(cents 'sum(amt)') AS r FROM win GROUP BY 1, 2"
+
+# aggregates over events per month: count(x) skips nulls, avg/median of money stay money
+MED="(SELECT month, sum(amt) AS s2, count(*) AS n2 FROM (
+        SELECT $MONTH AS month, amt, row_number() OVER (PARTITION BY $MONTH ORDER BY amt) AS rn,
+               count(*) OVER (PARTITION BY $MONTH) AS cnt FROM win)
+      WHERE rn IN ((cnt + 1) / 2, (cnt + 2) / 2) GROUP BY month) md"
+rc month_aggregates_more "month:key cc:int sc:money av:money md:money ds:int aq:ratio mx:money" \
+	"SELECT month, count(cost) AS cc, sum(cost) AS sc, avg(amount) AS av, median(amount) AS md,
+	        count(DISTINCT sku) AS ds, avg(qty) AS aq, max(cost) AS mx FROM orders WINDOW 12mo GROUP BY month" \
+	"SELECT w.month, count(cost_u) AS cc, $(cents 'sum(cost_u)') AS sc, $(cents_div 'sum(amt)' 'count(*)') AS av,
+	        $(cents_div 'md.s2' 'md.n2') AS md, count(DISTINCT sku) AS ds, avg(qty) AS aq, $(cents 'max(cost_u)') AS mx
+	 FROM (SELECT $MONTH AS month, * FROM win) w JOIN $MED ON md.month = w.month GROUP BY w.month"
+
 
 # churn_rate(1mo) per month: of the customers with an order in month p-1 (looked at even
 # before the window), the share with no order in month p.  The window here is aligned on
@@ -85,5 +112,35 @@ for r in rows: del r["asof"]
 json.dump(rows, open(sys.argv[1], "w"))' "$C.t.json" "$(iso "$T2")" &&
 	sq "SELECT customer, revenue AS r, stability AS st FROM cmc ORDER BY customer" "$C.s.json" &&
 	echo "customer:key r:money st:ratio" >"$C.spec" && echo --ordered >"$C.opts"
+
+# time zones: calendar buckets and month arithmetic in the query's zone (Python zoneinfo
+# gives each order its local buckets); a DST change inside the data
+$PY tzkeys "$SDB" America/New_York
+WNY=$($PY addmo_tz "$T" -12 America/New_York)
+ctx "$T" "$WNY" mo 12
+rc tz_new_york_month "month:key r:money c:int" \
+	"SELECT month, revenue() AS r, count(*) AS c FROM orders WINDOW 12mo TZ 'America/New_York' GROUP BY month" \
+	"SELECT z.month, $(cents 'sum(amt)') AS r, count(*) AS c FROM win JOIN otz z USING (id) GROUP BY 1"
+rc tz_new_york_day "day:key r:money" \
+	"SELECT day, revenue() AS r FROM orders WINDOW 12mo TZ 'America/New_York' GROUP BY day" \
+	"SELECT z.day, $(cents 'sum(amt)') AS r FROM win JOIN otz z USING (id) GROUP BY 1"
+
+load tz "$DATA/ref_tz.csv"
+$PY tzkeys "$SDB" Europe/Berlin
+TZT=$($PY epoch 2025-04-15T00:00:00Z)
+ctx "$TZT" all mo 12
+for b in day week month quarter year; do
+	rc "tz_berlin_$b" "$b:key r:money c:int" \
+		"SELECT $b, revenue() AS r, count(*) AS c FROM orders ASOF '2025-04-15T00:00:00Z' TZ 'Europe/Berlin' GROUP BY $b" \
+		"SELECT z.$b AS $b, $(cents 'sum(amt)') AS r, count(*) AS c FROM win JOIN otz z USING (id) GROUP BY 1"
+done
+rc tz_berlin_month_by_hand "month:key r:money" \
+	"SELECT month, revenue() AS r FROM orders ASOF '2025-04-15T00:00:00Z' TZ 'Europe/Berlin' GROUP BY month" \
+	"SELECT column1 AS month, column2 AS r FROM (VALUES ('2025-01', 19200), ('2025-03', 1500), ('2025-04', 4800))"
+# T - 1mo in Berlin wall time: 2025-04-15 02:00 CEST - 1mo = 2025-03-15 02:00 CET = 01:00Z, so
+# the order at 00:30Z on 03-15 is outside the window (it would be inside in UTC)
+rc tz_berlin_window_1mo "customer:key r:money" \
+	"SELECT customer, revenue() AS r FROM orders WINDOW 1mo ASOF '2025-04-15T00:00:00Z' TZ 'Europe/Berlin' GROUP BY customer" \
+	"SELECT column1 AS customer, column2 AS r FROM (VALUES ('zA', 400), ('zB', 2600), ('zD', 3200))"
 
 finish

@@ -119,12 +119,15 @@ def same(typ, a, b):
     return a == b
 
 
-def compare(tide_rows, sql_rows, cols, ordered, limit=8, sides=("tide", "sql")):
+def compare(tide_rows, sql_rows, cols, ordered, limit=8, sides=("tide", "sql"), labels=("tide", "sql")):
     """Returns a list of difference strings (empty when equal)."""
     diffs = []
     names = [c for c, _ in cols]
     if tide_rows and set(tide_rows[0].keys()) != set(names):
-        diffs.append("tide columns %s, want %s" % (sorted(tide_rows[0].keys()), sorted(names)))
+        diffs.append("%s columns %s, want %s" % (labels[0], sorted(tide_rows[0].keys()), sorted(names)))
+        return diffs
+    if sql_rows and set(sql_rows[0].keys()) != set(names):
+        diffs.append("%s columns %s, want %s (test bug)" % (labels[1], sorted(sql_rows[0].keys()), sorted(names)))
         return diffs
     keys = [c for c, t in cols if t == "key"]
 
@@ -135,27 +138,27 @@ def compare(tide_rows, sql_rows, cols, ordered, limit=8, sides=("tide", "sql")):
     S = [nrow(r, sides[1]) for r in sql_rows]
     if ordered or not keys:
         if len(T) != len(S):
-            diffs.append("tide %d rows, sql %d rows" % (len(T), len(S)))
+            diffs.append("%s %d rows, %s %d rows" % (labels[0], len(T), labels[1], len(S)))
         pairs = list(zip(T, S))
-        labels = ["row %d" % i for i in range(len(pairs))]
+        rowlabels = ["row %d" % i for i in range(len(pairs))]
     else:
         tk = {tuple(r[k] for k in keys): r for r in T}
         sk = {tuple(r[k] for k in keys): r for r in S}
         if len(tk) != len(T):
-            diffs.append("tide has duplicate keys")
+            diffs.append("%s has duplicate keys" % labels[0])
         missing = sorted(set(sk) - set(tk))
         extra = sorted(set(tk) - set(sk))
         if missing:
-            diffs.append("missing in tide (%d): %s" % (len(missing), missing[:5]))
+            diffs.append("missing in %s (%d): %s" % (labels[0], len(missing), missing[:5]))
         if extra:
-            diffs.append("extra in tide (%d): %s" % (len(extra), extra[:5]))
+            diffs.append("extra in %s (%d): %s" % (labels[0], len(extra), extra[:5]))
         common = sorted(set(tk) & set(sk))
         pairs = [(tk[k], sk[k]) for k in common]
-        labels = ["/".join(map(str, k)) for k in common]
-    for lab, (a, b) in zip(labels, pairs):
+        rowlabels = ["/".join(map(str, k)) for k in common]
+    for lab, (a, b) in zip(rowlabels, pairs):
         for c, t in cols:
             if not same(t, a[c], b[c]):
-                diffs.append("%s %s: tide %s, sql %s" % (lab, c, show(t, a[c]), show(t, b[c])))
+                diffs.append("%s %s: %s %s, %s %s" % (lab, c, labels[0], show(t, a[c]), labels[1], show(t, b[c])))
     if len(diffs) > limit:
         diffs = diffs[:limit] + ["... %d more" % (len(diffs) - limit)]
     return diffs
@@ -189,7 +192,8 @@ def series(name, sj, d, spec, want_asofs):
     for a in want_asofs:
         single = load(os.path.join(d, "%s.json" % a))
         n += len(single)
-        for x in compare(byasof.get(a, []), single, cols, True, sides=("tide", "tide")):
+        for x in compare(byasof.get(a, []), single, cols, True, sides=("tide", "tide"),
+                         labels=("series", "asof-query")):
             diffs.append("asof %s: %s" % (a, x))
     report(name, diffs[:8], n)
 
@@ -198,6 +202,31 @@ def main(argv):
     cmd = argv[1]
     if cmd == "addmo":
         print(add_months(int(argv[2]), int(argv[3])))
+    elif cmd == "addmo_tz":
+        # K calendar months from EPOCH in the wall-clock time of zone TZ
+        from zoneinfo import ZoneInfo
+        z = ZoneInfo(argv[4])
+        t = dt.datetime.fromtimestamp(int(argv[2]), z)
+        m0 = t.month - 1 + int(argv[3])
+        y, m = t.year + m0 // 12, m0 % 12 + 1
+        d = min(t.day, calendar.monthrange(y, m)[1])
+        print(int(t.replace(year=y, month=m, day=d).timestamp()))
+    elif cmd == "tzkeys":
+        # table otz(id, day, week, month, quarter, year): each order's calendar buckets in TZ
+        import sqlite3
+        from zoneinfo import ZoneInfo
+        z = ZoneInfo(argv[3])
+        con = sqlite3.connect(argv[2])
+        con.execute("DROP TABLE IF EXISTS otz")
+        con.execute("CREATE TABLE otz(id PRIMARY KEY, day, week, month, quarter, year)")
+        rows = []
+        for oid, ts in con.execute("SELECT id, ts FROM o"):
+            t = dt.datetime.fromtimestamp(ts, z)
+            iy, iw, _ = t.isocalendar()
+            rows.append((oid, t.strftime("%Y-%m-%d"), "%04d-W%02d" % (iy, iw), t.strftime("%Y-%m"),
+                         "%04d-Q%d" % (t.year, (t.month + 2) // 3), t.strftime("%Y")))
+        con.executemany("INSERT INTO otz VALUES (?, ?, ?, ?, ?, ?)", rows)
+        con.commit()
     elif cmd == "iso":
         print(iso(int(argv[2])))
     elif cmd == "epoch":

@@ -28,8 +28,9 @@ load() {
 	ohdr=$(head -1 "$ocsv" | tr -d '\r')
 	sel="rowid AS seq, id, unixepoch(ts) AS ts, customer,
 	     CAST(round(amount * 10000) AS INTEGER) AS amt"
-	case ",$ohdr," in *,cost,*) sel+=", CAST(round(coalesce(nullif(cost, ''), '0') * 10000) AS INTEGER) AS cst" ;;
-		*) sel+=", 0 AS cst" ;; esac
+	case ",$ohdr," in *,cost,*) sel+=", CAST(round(coalesce(nullif(cost, ''), '0') * 10000) AS INTEGER) AS cst,
+		CAST(round(nullif(cost, '') * 10000) AS INTEGER) AS cost_u" ;;
+		*) sel+=", 0 AS cst, NULL AS cost_u" ;; esac
 	case ",$ohdr," in *,qty,*) sel+=", CAST(coalesce(nullif(qty, ''), '1') AS INTEGER) AS qty" ;;
 		*) sel+=", 1 AS qty" ;; esac
 	for c in ${ohdr//,/ }; do
@@ -127,6 +128,8 @@ sqlv() { { cat "$TMP/ctx.sql"; echo "$1"; } | sqlite3 -bail "$SDB"; }
 
 # cents EXPR — SQL turning an integer of 1/10000 units into cents, half away from zero
 cents() { echo "(CASE WHEN ($1) >= 0 THEN (($1) + 50) / 100 ELSE -((50 - ($1)) / 100) END)"; }
+# cents_div NUM DEN — cents of NUM/DEN units (DEN > 0), half away from zero, exact
+cents_div() { echo "(CASE WHEN ($1) >= 0 THEN (($1) + 50 * ($2)) / (100 * ($2)) ELSE -((50 * ($2) - ($1)) / (100 * ($2))) END)"; }
 
 # series NAME SPEC TQL-WITHOUT-TIME ASOF-CLAUSE STEP N — the series property: the query
 # with "STEP STEP COUNT N" equals, at each asof, the same query run with that ASOF; the

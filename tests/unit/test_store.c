@@ -77,9 +77,9 @@ static void test_append_and_dedupe(void)
 	CHECK(store_customer_name(r, o.customer, &name) == 0 && name.n == 2 && memcmp(name.p, "c1", 2) == 0);
 	uint32_t rid;
 	CHECK(store_string_find(r, "region", 6, &rid) == 1);
-	CHECK(store_string(r, store_tag_lookup(o.tags, o.ntags, rid), &region) == 0);
+	CHECK(store_string(r, store_tag_lookup(o.tags, o.tags_len, rid), &region) == 0);
 	CHECK(region.n == 5 && memcmp(region.p, "north", 5) == 0);
-	CHECK(store_tag_lookup(o.tags, o.ntags, rid + 1000) == 0);
+	CHECK(store_tag_lookup(o.tags, o.tags_len, rid + 1000) == 0);
 	store_snap_end(r);
 	cleanup(s);
 }
@@ -107,11 +107,11 @@ static void test_abort_writes_nothing(void)
 
 static void test_custkey_orders_by_time(void)
 {
-	uint8_t a[16], b[16], c[16];
+	uint8_t a[STORE_CUSTKEY], b[STORE_CUSTKEY], c[STORE_CUSTKEY];
 	store_custkey_encode(-5, 9, a);
 	store_custkey_encode(3, 1, b);
 	store_custkey_encode(3, 2, c);
-	CHECK(memcmp(a, b, 16) < 0 && memcmp(b, c, 16) < 0);
+	CHECK(memcmp(a, b, STORE_CUSTKEY) < 0 && memcmp(b, c, STORE_CUSTKEY) < 0);
 	int64_t ts;
 	uint64_t seq;
 	store_custkey_decode(a, &ts, &seq);
