@@ -134,8 +134,9 @@ static bool is_period_name(const char *s, cal_unit *u)
 	return false;
 }
 
-/* An event column by name, for the plan's source. */
-static int event_column(binder *b, const char *name, ev_col *col, uint32_t *tag)
+/* An event column by name, for the plan's source: a field, or a tag some
+ * event of that kind carries.  A name that is neither is an error at pos. */
+static int event_column(binder *b, uint32_t pos, const char *name, ev_col *col, uint32_t *tag)
 {
 	static const struct {
 		const char *name;
@@ -147,9 +148,9 @@ static int event_column(binder *b, const char *name, ev_col *col, uint32_t *tag)
 		{"channel", EV_CHANNEL, 2}, {"stage", EV_STAGE, 2},
 		{"next_followup", EV_NEXT_FOLLOWUP, 2}, {"reason", EV_REASON, 2},
 	};
-	unsigned kind = b->p->source == SRC_ORDERS ? 1 : 2;
+	unsigned kind_bit = b->p->source == SRC_ORDERS ? 1 : 2;
 	for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++)
-		if (strcmp(name, cols[i].name) == 0 && (cols[i].kinds & kind)) {
+		if (strcmp(name, cols[i].name) == 0 && (cols[i].kinds & kind_bit)) {
 			*col = cols[i].col;
 			*tag = 0;
 			return 0;
@@ -157,13 +158,48 @@ static int event_column(binder *b, const char *name, ev_col *col, uint32_t *tag)
 	*col = EV_TAG;
 	*tag = 0;
 	int rc = store_string_find(b->p->snap, name, strlen(name), tag);
-	return rc < 0 ? tide_errf(b->e, rc, "looking up tag '%s': %s", name, tide_strerror(rc)) : 0;
+	if (rc < 0)
+		return tide_errf(b->e, rc, "looking up tag '%s': %s", name, tide_strerror(rc));
+	uint32_t names[TIDE_TAGS_MAX * 8];
+	tide_kind kind = b->p->source == SRC_ORDERS ? TIDE_ORDERS : TIDE_CONTACTS;
+	int n = store_tag_names(b->p->snap, kind, names, TIDE_TAGS_MAX * 8, b->e);
+	if (n < 0)
+		return n;
+	for (int i = 0; rc == 1 && i < n && i < TIDE_TAGS_MAX * 8; i++)
+		if (names[i] == *tag)
+			return 0;
+	char known[512] = "";
+	size_t len = 0;
+	for (int i = 0; i < n && i < TIDE_TAGS_MAX * 8 && len < sizeof known - 80; i++) {
+		tide_str t;
+		if (store_string(b->p->snap, names[i], &t) == 0)
+			len += (size_t)snprintf(known + len, sizeof known - len, "%s%.*s", i ? ", " : "",
+						(int)t.n, t.p);
+	}
+	return fail_at(b, pos, "unknown column '%s': %s events have %s%s%s", name,
+		       kind == TIDE_ORDERS ? "orders" : "contacts",
+		       kind == TIDE_ORDERS ? "ts customer amount qty sku cost" : "ts customer channel stage next_followup reason",
+		       n ? " and tags " : " and no tags", known);
+}
+
+/* A derived table's columns: `asof` first when it is a series, then its
+ * items. */
+static int sub_ncols(const plan *sub)
+{
+	return sub->nitems + (sub->has_step ? 1 : 0);
+}
+
+static const char *sub_colname(const plan *sub, int i)
+{
+	if (sub->has_step && i-- == 0)
+		return "asof";
+	return sub->names[i];
 }
 
 static int row_column(const plan *sub, const char *name)
 {
-	for (int i = 0; i < sub->nitems; i++)
-		if (strcmp(sub->names[i], name) == 0)
+	for (int i = 0; i < sub_ncols(sub); i++)
+		if (strcmp(sub_colname(sub, i), name) == 0)
 			return i;
 	return -1;
 }
@@ -215,6 +251,9 @@ static int literal_fixed(binder *b, const ast_expr *call, int i, int64_t *out)
 		*out = a->ival * 10000;
 	else if (a->kind == AST_DEC && a->dec_exact)
 		*out = a->ival;
+	else if (a->kind == AST_DEC)
+		return fail_at(b, a->pos, "%s() takes a number with at most 4 decimals as argument %d",
+			       call->str, i + 1);
 	else
 		return fail_at(b, a->pos, "%s() takes a number as argument %d", call->str, i + 1);
 	if (neg)
@@ -329,6 +368,7 @@ static int bind_metric(binder *b, const ast_expr *x, const fn_def *f, bx *n)
 	case M_CLASS: {
 		cal_dur month = {1, CAL_MONTH};
 		s.dur = month;
+		s.th[1] = 5000;	/* sth = 0.5 */
 		for (int i = 0; rc == 0 && i < x->nargs && i < 2; i++)
 			rc = literal_fixed(b, x, i, &s.th[i]);
 		if (rc == 0 && x->nargs == 3)
@@ -503,7 +543,7 @@ static int bind_name(binder *b, const ast_expr *x, ctx_kind ctx, bx *n)
 		return 0;
 	}
 	n->kind = BX_EVCOL;
-	return event_column(b, name, &n->col, &n->idx);
+	return event_column(b, x->pos, name, &n->col, &n->idx);
 }
 
 static int bind_expr(binder *b, const ast_expr *x, ctx_kind ctx, bx **out)
@@ -512,6 +552,7 @@ static int bind_expr(binder *b, const ast_expr *x, ctx_kind ctx, bx **out)
 	if (!n)
 		return nomem(b);
 	*out = n;
+	n->pos = x->pos;
 	switch (x->kind) {
 	case AST_INT: n->kind = BX_CONST; n->c = val_int(x->ival); return 0;
 	case AST_DEC: n->kind = BX_CONST; n->c = val_real(x->dval); return 0;
@@ -649,7 +690,7 @@ static int bind_keys(binder *b)
 			k->kind = KEY_PERIOD;
 		} else {
 			k->kind = KEY_EVCOL;
-			int rc = event_column(b, g->str, &k->col, &k->tag);
+			int rc = event_column(b, g->pos, g->str, &k->col, &k->tag);
 			if (rc)
 				return rc;
 			if (k->col == EV_TS || k->col == EV_AMOUNT || k->col == EV_COST ||
@@ -703,7 +744,7 @@ static int bind_items(binder *b)
 			return fail_at(b, a->items[i].pos, "SELECT * needs a derived table; name the columns of %s",
 				       src_name(p->source));
 		else
-			n += b->sub->nitems;
+			n += sub_ncols(b->sub);
 	}
 	p->items = calloc((size_t)n, sizeof *p->items);
 	p->names = calloc((size_t)n, sizeof *p->names);
@@ -714,8 +755,8 @@ static int bind_items(binder *b)
 	for (int i = 0; i < a->nitems; i++) {
 		const ast_item *it = &a->items[i];
 		if (!it->expr) {
-			for (int c = 0; c < b->sub->nitems; c++)
-				if (!(p->names[k++] = strdup(b->sub->names[c])))
+			for (int c = 0; c < sub_ncols(b->sub); c++)
+				if (!(p->names[k++] = strdup(sub_colname(b->sub, c))))
 					return nomem(b);
 			continue;
 		}
@@ -729,7 +770,7 @@ static int bind_items(binder *b)
 	for (int i = 0; i < a->nitems; i++) {
 		const ast_item *it = &a->items[i];
 		if (!it->expr) {
-			for (int c = 0; c < b->sub->nitems; c++, k++) {
+			for (int c = 0; c < sub_ncols(b->sub); c++, k++) {
 				if (!(p->items[k] = bx_new(BX_ROWCOL)))
 					return nomem(b);
 				p->items[k]->kind = p->row_mode ? BX_ROWCOL : BX_KEY;
@@ -741,7 +782,7 @@ static int bind_items(binder *b)
 							ki = j;
 					if (ki < 0)
 						return fail_at(b, it->pos, "* with GROUP BY needs every column of the derived table as a key; '%s' is not",
-							       b->sub->names[c]);
+							       sub_colname(b->sub, c));
 					p->items[k]->idx = (uint32_t)ki;
 				}
 			}
@@ -821,14 +862,12 @@ int plan_bind(const ast_select *a, const char *text, store_snap *snap,
 	if (rc == 0)
 		rc = bind_time(&b);
 	if (rc == 0 && asof_override) {
-		if (p->source == SRC_QUERY) {
-			/* The inner query owns time: --asof applies there. */
-			p->sub->has_asof = true;
-			rc = tide_ts_parse(asof_override, strlen(asof_override), &p->sub->asof);
-		} else {
-			p->has_asof = true;
-			rc = tide_ts_parse(asof_override, strlen(asof_override), &p->asof);
-		}
+		/* The innermost query owns time: --asof applies there. */
+		plan *owner = p;
+		while (owner->source == SRC_QUERY)
+			owner = owner->sub;
+		owner->has_asof = true;
+		rc = tide_ts_parse(asof_override, strlen(asof_override), &owner->asof);
 		if (rc)
 			rc = tide_errf(e, TIDE_EUSAGE, "--asof: '%s' is not a timestamp", asof_override);
 	}

@@ -120,6 +120,18 @@ static value logic(ast_op op, value a, value b)
 	return an || bn ? val_null() : val_bool(false);
 }
 
+/* Prefixes a run-time type error with the position of the expression. */
+static int at(const bx *x, const eval_ctx *c, int rc, tide_err *e)
+{
+	if (rc != TIDE_EQUERY || !e || !c->p->text)
+		return rc;
+	int line, col;
+	tql_position(c->p->text, x->pos, &line, &col);
+	char msg[sizeof e->msg];
+	memcpy(msg, e->msg, sizeof msg);
+	return tide_errf(e, rc, "%d:%d: %.900s", line, col, msg);
+}
+
 static int eval_bin(const bx *x, const eval_ctx *c, value *out, tide_err *e)
 {
 	value a, b;
@@ -130,13 +142,14 @@ static int eval_bin(const bx *x, const eval_ctx *c, value *out, tide_err *e)
 		return rc;
 	switch (x->op) {
 	case OP_ADD: case OP_SUB: case OP_MUL: case OP_DIV:
-		return val_arith(x->op, a, b, out, e);
+		return at(x, c, val_arith(x->op, a, b, out, e), e);
 	case OP_AND: case OP_OR:
 		*out = logic(x->op, a, b);
 		return 0;
 	default:
 		if (compare_op(x->op, a, b, out))
-			return tide_errf(e, TIDE_EQUERY, "cannot compare %s with %s", type_name(a), type_name(b));
+			return at(x, c, tide_errf(e, TIDE_EQUERY, "cannot compare %s with %s",
+						  type_name(a), type_name(b)), e);
 		return 0;
 	}
 }

@@ -24,7 +24,7 @@ enum {
 };
 
 #define TIDE_ID_MAX 128		/* bytes, for event and customer ids */
-#define TIDE_STR_MAX 1024	/* bytes, for any other string value */
+#define TIDE_STR_MAX 511	/* bytes, for any other string value: LMDB's key limit, as strings are interned by key */
 #define TIDE_TAGS_MAX 32	/* tag columns per event */
 /* Money is an integer count of 1/10000 units.  |amount| and |cost| are
  * capped so that sums over 10^9 events cannot overflow int64. */

@@ -894,8 +894,7 @@ static value slot_value(run *r, const slot *s, group *g)
 	case M_RFM_M: return val_int(g->mc.rfm[2]);
 	case M_CLASS: {
 		const char *cls = metrics_class(g->w_revenue, g->psum[s->period_set], s->nperiods,
-						s->th_given ? s->th[0] : -1, s->th_given ? s->th[1] : 5000,
-						&r->scope);
+						s->th_given, s->th[0], s->th[1], &r->scope);
 		return val_str(cls, (uint32_t)strlen(cls));
 	}
 	case M_ABC: {

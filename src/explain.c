@@ -95,9 +95,13 @@ static void explain_into(const plan *p, sbuf *b, int depth, tide_err *e)
 		else if (p->has_window && !p->need_history)
 			sb_printf(b, "%sscan log '%s' over that sequence range only (no metric looks before the window)\n",
 				  pad, name);
-		else
-			sb_printf(b, "%sscan log '%s' from the start, events with ts < T (history metrics): %llu rows\n",
-				  pad, name, (unsigned long long)info.events[kind]);
+		else {
+			store_span before;
+			store_time_range(p->snap, (tide_kind)kind, info.first_ts[kind], T, &before, e);
+			sb_printf(b, "%sscan log '%s' from the start to sequence %llu, about %llu events before T (of %llu)\n",
+				  pad, name, (unsigned long long)before.last_seq,
+				  (unsigned long long)before.events, (unsigned long long)info.events[kind]);
+		}
 		if (p->where)
 			sb_printf(b, "%sfilter WHERE on each event (interned strings compared by id)\n", pad);
 	}

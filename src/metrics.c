@@ -183,15 +183,15 @@ bool metrics_median_gap(metrics_day *days, uint32_t n, double *out)
 	return true;
 }
 
-const char *metrics_class(int64_t revenue, const int64_t *periods, int64_t n,
+const char *metrics_class(int64_t revenue, const int64_t *periods, int64_t n, bool cth_given,
 			  int64_t cth_units, int64_t sth_units, const metrics_scope *s)
 {
 	bool high;
 	if (s->total <= 0) {
 		/* contribution is 0 for everyone, below any default cth = 1/npositive
 		 * (infinite when npositive = 0) */
-		high = cth_units == 0;
-	} else if (cth_units < 0) {
+		high = cth_given && cth_units <= 0;
+	} else if (!cth_given) {
 		/* revenue / total ≥ 1 / npositive */
 		high = s->npositive > 0 && (i128)revenue * (i128)s->npositive >= (i128)s->total;
 	} else {

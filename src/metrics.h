@@ -53,9 +53,9 @@ double metrics_stability(const int64_t *revenue, int64_t n);
  * Returns false when there are fewer than 2 distinct days. */
 bool metrics_median_gap(metrics_day *days, uint32_t n, double *out);
 
-/* class(cth, sth): cth_units < 0 means the default 1 / npositive; both in
- * 1/10000.  Returns "EI" "EII" "EIII" or "EIV". */
-const char *metrics_class(int64_t revenue, const int64_t *periods, int64_t n,
+/* class(cth, sth): thresholds in 1/10000; without cth_given the default
+ * 1 / npositive.  Returns "EI" "EII" "EIII" or "EIV". */
+const char *metrics_class(int64_t revenue, const int64_t *periods, int64_t n, bool cth_given,
 			  int64_t cth_units, int64_t sth_units, const metrics_scope *s);
 
 /* abc(a, b, c) from thresholds in 1/10000: "A" "B" "C" or "D". */

@@ -61,6 +61,7 @@ typedef struct bx {
 	struct bx **args;
 	int nargs;
 	bool negated, has_else;
+	uint32_t pos;		/* in the query text, for run-time errors */
 } bx;
 
 /* A metric or aggregate used by the query, computed once per group. */

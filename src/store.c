@@ -210,8 +210,8 @@ int store_grow(store *s, tide_err *e)
 	uint64_t cur = info.me_mapsize;
 	if (cur >= s->map_cap)
 		return tide_errf(e, TIDE_EFULL,
-				 "the store needs more than its cap of %llu MiB (raise --map-cap)",
-				 (unsigned long long)(s->map_cap >> 20));
+				 "the store needs more than its cap of %llu bytes (raise --map-cap)",
+				 (unsigned long long)s->map_cap);
 	uint64_t next = cur * 2 < s->map_cap ? cur * 2 : s->map_cap;
 	int rc = mdb_env_set_mapsize(s->env, (size_t)next);
 	return rc ? lmdb_err(e, rc, "growing the map") : 0;
@@ -732,17 +732,20 @@ static int check_duplicate(store_batch *b, const tide_event *ev, uint64_t seq, b
 	uint64_t other = other32;
 	MDB_val ok = {sizeof other, &other}, ov;
 	rc = mdb_get(b->txn, b->s->dbi[ev->kind == TIDE_ORDERS ? DB_ORDERS : DB_CONTACTS], &ok, &ov);
-	if (rc)
+	/* Not found: the hash belongs to an event of the other kind. */
+	if (rc && rc != MDB_NOTFOUND)
 		return rc;
-	tide_str id;
-	if (ev->kind == TIDE_ORDERS) {
+	tide_str id = {NULL, 0};
+	if (rc == 0 && ev->kind == TIDE_ORDERS) {
 		store_order o;
 		rc = store_decode_order(other, &ov, &o);
 		id = o.id;
-	} else {
+	} else if (rc == 0) {
 		store_contact c;
 		rc = store_decode_contact(other, &ov, &c);
 		id = c.id;
+	} else {
+		rc = 0;
 	}
 	if (rc)
 		return rc;

@@ -100,6 +100,22 @@ rc boundary_abc_explicit "customer:key a:str" \
 ctx "$TB" "$(mo_before "$TB" 12)" mo 12
 rc boundary_all "$ALLSPEC" "SELECT $ALLT FROM orders WINDOW 12mo ASOF '2025-01-01' GROUP BY customer" "SELECT $ALLS FROM cmc"
 
+# --- very large amounts (near the 10^11 limit): the class thresholds must stay exact where
+# S^2 and 12 Q exceed 64 bits and differ by less than a double can tell.  A = 99999999999.99:
+#  bigEq:   A in 6 months                 stability exactly 0.5 (high); 3*rev < total (low c)
+#  bigUp:   A in 6 months + 0.0001 in a 7th  stability just above 0.5; 3*rev > total
+#  bigDown: A in 5 months + (A + 0.0001)     stability just below 0.5; 3*rev > total
+load big "$DATA/ref_big.csv"
+ctx "$TB" "$(mo_before "$TB" 12)" mo 12
+rc big_amounts_all "$ALLSPEC" "SELECT $ALLT FROM orders WINDOW 12mo ASOF '2025-01-01' GROUP BY customer" "SELECT $ALLS FROM cmc"
+rc big_amounts_class_by_hand "customer:key cl:str r:money" \
+	"SELECT customer, class() AS cl, revenue() AS r FROM orders WINDOW 12mo ASOF '2025-01-01' GROUP BY customer" \
+	"SELECT column1 AS customer, column2 AS cl, column3 AS r FROM (VALUES
+	   ('bigEq', 'EIII', 59999999999994), ('bigUp', 'EI', 59999999999994), ('bigDown', 'EII', 59999999999994))"
+rc big_amounts_totals "r:money n:int" \
+	"SELECT revenue() AS r, orders() AS n FROM orders ASOF '2025-01-01'" \
+	"SELECT 179999999999982 AS r, 19 AS n"
+
 # --- scope: customers with history but nothing in the window are not in scope
 load scope "$DATA/ref_scope.csv" "$DATA/ref_scope_contacts.csv"
 TS=$($PY epoch 2025-01-01)

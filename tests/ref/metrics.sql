@@ -40,11 +40,13 @@ SELECT s.customer, p.k,
 FROM scope s CROSS JOIN per p;
 CREATE INDEX temp.cper_c ON cper(customer);
 
--- activity and stability (two-pass population variance), plus the exact sums for class()
+-- activity and stability (two-pass population variance), plus the exact sums for class():
+-- S = sum x and Q = sum x^2 as exact decimal text (the decimal extension of the sqlite3 shell),
+-- since S^2 and Q overflow 64 bits for large amounts
 CREATE TEMP TABLE cstab AS
 SELECT a.customer, a.S, a.Q, a.act, a.mu,
   (SELECT avg((c.x - a.mu) * (c.x - a.mu)) FROM cper c WHERE c.customer = a.customer) AS var
-FROM (SELECT customer, sum(x) AS S, sum(x * x) AS Q, sum(nord > 0) AS act,
+FROM (SELECT customer, sum(x) AS S, decimal_sum(decimal_mul(x, x)) AS Q, sum(nord > 0) AS act,
              sum(x) * 1.0 / count(*) AS mu
       FROM cper GROUP BY customer) a;
 
@@ -99,23 +101,22 @@ SELECT b.customer,
   -- class(): contribution >= 1/npos  <=>  rev*npos >= total (total > 0);
   --          stability >= 0.5        <=>  S > 0 and 2 S^2 >= n Q   (exact integers)
   CASE WHEN t.total_u > 0 AND b.rev_u * t.npos >= t.total_u THEN 1 ELSE 0 END AS hi_c,
-  CASE WHEN s.S > 0 AND 2 * s.S * s.S >= t.nper * s.Q THEN 1 ELSE 0 END AS hi_s,
+  CASE WHEN s.S > 0 AND decimal_cmp(decimal_mul(2, decimal_mul(s.S, s.S)), decimal_mul(t.nper, s.Q)) >= 0
+       THEN 1 ELSE 0 END AS hi_s,
   CASE WHEN b.rev_u <= 0 OR t.total_u <= 0 THEN 'D'
        WHEN 2 * r.above_u < t.total_u THEN 'A'
        WHEN 5 * r.above_u < 4 * t.total_u THEN 'B'
        WHEN 20 * r.above_u < 19 * t.total_u THEN 'C'
        ELSE 'D' END AS abc,
   CASE WHEN b.rev_u >= 1000 * 10000 THEN 1 WHEN b.rev_u >= 500 * 10000 THEN 2
-       WHEN b.rev_u >= 100 * 10000 THEN 3 ELSE 4 END AS tier,
-  typeof(2 * s.S * s.S) AS s2type
+       WHEN b.rev_u >= 100 * 10000 THEN 3 ELSE 4 END AS tier
 FROM cb b JOIN prm JOIN tot t
   JOIN cstab s ON s.customer = b.customer
   JOIN crank r ON r.customer = b.customer
   LEFT JOIN cmed m ON m.customer = b.customer;
 
 CREATE TEMP VIEW cmc AS
-SELECT *, CASE WHEN s2type != 'integer' THEN 'overflow'
-               WHEN hi_c AND hi_s THEN 'EI' WHEN hi_c THEN 'EII'
+SELECT *, CASE WHEN hi_c AND hi_s THEN 'EI' WHEN hi_c THEN 'EII'
                WHEN hi_s THEN 'EIII' ELSE 'EIV' END AS class
 FROM cm;
 

@@ -21,9 +21,15 @@ T=""    # default query instant of the current data set (epoch seconds)
 load() {
 	local name=$1 ocsv=$2 kcsv=${3:-}
 	DB=$TMP/$name.db
-	SDB=$TMP/$name.sqlite
 	"$TIDE" ingest "$DB" orders "$ocsv" >/dev/null || echo "FAIL ${name}_ingest_orders: exit $?"
 	[ -n "$kcsv" ] && { "$TIDE" ingest "$DB" contacts "$kcsv" >/dev/null || echo "FAIL ${name}_ingest_contacts: exit $?"; }
+	load_sql "$name" "$ocsv" "$kcsv"
+}
+
+# load_sql NAME ORDERS.csv [CONTACTS.csv] — the sqlite side only (rows in ingest order)
+load_sql() {
+	local name=$1 ocsv=$2 kcsv=${3:-}
+	SDB=$TMP/$name.sqlite
 	local ohdr khdr sel c
 	ohdr=$(head -1 "$ocsv" | tr -d '\r')
 	sel="rowid AS seq, id, unixepoch(ts) AS ts, customer,

@@ -33,16 +33,18 @@ static void test_class_boundaries_exact(void)
 	int64_t less[12] = {1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 0, 0};
 	metrics_scope s = {.n = 3, .npositive = 3, .total = 30};
 	/* contribution 10/30 = 1/3 = 1/npositive: high, exactly at the line */
-	CHECK_STR(metrics_class(10, half, 12, -1, 5000, &s), "EI");
-	CHECK_STR(metrics_class(10, less, 12, -1, 5000, &s), "EII");
-	CHECK_STR(metrics_class(9, half, 12, -1, 5000, &s), "EIII");
-	CHECK_STR(metrics_class(9, less, 12, -1, 5000, &s), "EIV");
+	CHECK_STR(metrics_class(10, half, 12, false, 0, 5000, &s), "EI");
+	CHECK_STR(metrics_class(10, less, 12, false, 0, 5000, &s), "EII");
+	CHECK_STR(metrics_class(9, half, 12, false, 0, 5000, &s), "EIII");
+	CHECK_STR(metrics_class(9, less, 12, false, 0, 5000, &s), "EIV");
 	/* explicit thresholds: 0.3333 × 30 = 9.999 ≤ 10 */
-	CHECK_STR(metrics_class(10, half, 12, 3333, 5000, &s), "EI");
-	CHECK_STR(metrics_class(10, half, 12, 3334, 5001, &s), "EIV");
+	CHECK_STR(metrics_class(10, half, 12, true, 3333, 5000, &s), "EI");
+	CHECK_STR(metrics_class(10, half, 12, true, 3334, 5001, &s), "EIV");
 	/* total ≤ 0: contribution is 0 for everyone */
 	metrics_scope neg = {.n = 2, .npositive = 0, .total = -5};
-	CHECK_STR(metrics_class(-5, half, 12, -1, 5000, &neg), "EIII");
+	CHECK_STR(metrics_class(-5, half, 12, false, 0, 5000, &neg), "EIII");
+	/* an explicit negative cth: every contribution (0 here) is above it */
+	CHECK_STR(metrics_class(-5, half, 12, true, -1000, 5000, &neg), "EI");
 }
 
 static void test_abc(void)

@@ -343,7 +343,7 @@ static void test_csv_tag_name_limits(void)
 static void test_csv_field_errors(void)
 {
 	char *id129 = repeat('i', 129), *id128 = repeat('i', 128);
-	char *s1025 = repeat('s', 1025), *s1024 = repeat('s', 1024);
+	char *s_over = repeat('s', TIDE_STR_MAX + 1), *s_max = repeat('s', TIDE_STR_MAX);
 	char data[8192], want[8192];
 	snprintf(data, sizeof data,
 		"id,ts,customer,amount,qty,sku,cost\n"
@@ -368,7 +368,7 @@ static void test_csv_field_errors(void)
 		"o,2025-02-29,c,1,,,\n"
 		"o,2025-03-01T24:00:00Z,c,1,,,\n"
 		"%s,2025-03-01,%s,1,,%s,\n",
-		id129, id129, s1025, id128, id128, s1024);
+		id129, id129, s_over, id128, id128, s_max);
 	snprintf(want, sizeof want,
 		"orders.csv:2: id: empty\n"
 		"orders.csv:3: id: longer than 128 bytes\n"
@@ -385,23 +385,23 @@ static void test_csv_field_errors(void)
 		"orders.csv:14: qty: '1.0' is not an integer\n"
 		"orders.csv:15: qty: '2147483648' is out of range\n"
 		"orders.csv:16: qty: '-2147483649' is out of range\n"
-		"orders.csv:17: sku: longer than 1024 bytes\n"
+		"orders.csv:17: sku: longer than 511 bytes\n"
 		"orders.csv:18: cost: 'abc' is not a decimal\n"
 		"orders.csv:19: cost: '1e3' is not a decimal\n"
 		"orders.csv:20: ts: '2025-02-29' is not a timestamp " TS_HINT "\n"
 		"orders.csv:21: ts: '2025-03-01T24:00:00Z' is not a timestamp " TS_HINT "\n"
 		"22: id=%s ts=2025-03-01T00:00:00Z customer=%s amount=1 qty=1 sku=%s\n",
-		id128, id128, s1024);
+		id128, id128, s_max);
 	CHECK_STR(readall("orders.csv", TIDE_ORDERS, TIDE_FMT_CSV, data, strlen(data)), want);
 	free(id129);
 	free(id128);
-	free(s1025);
-	free(s1024);
+	free(s_over);
+	free(s_max);
 }
 
 static void test_csv_contact_field_errors(void)
 {
-	char *s1025 = repeat('s', 1025);
+	char *s_over = repeat('s', TIDE_STR_MAX + 1);
 	char data[4096];
 	snprintf(data, sizeof data,
 		"id,ts,customer,channel,stage,next_followup,reason,rep\n"
@@ -413,17 +413,17 @@ static void test_csv_contact_field_errors(void)
 		"k,2025-03-01,c,call,,,,%s\n"
 		"k,2025-03-01,c,%s,,,,\n"
 		"k,2025-03-01,c,call,won,,,\n",
-		s1025, s1025, s1025);
+		s_over, s_over, s_over);
 	CHECK_STR(readall("contacts.csv", TIDE_CONTACTS, TIDE_FMT_CSV, data, strlen(data)),
 		"contacts.csv:2: stage: 'maybe' is not one of new contacted testing won paused lost\n"
 		"contacts.csv:3: stage: 'Won' is not one of new contacted testing won paused lost\n"
 		"contacts.csv:4: next_followup: '2025-03-32' is not a timestamp " TS_HINT "\n"
 		"contacts.csv:5: channel: empty\n"
-		"contacts.csv:6: reason: longer than 1024 bytes\n"
-		"contacts.csv:7: rep: longer than 1024 bytes\n"
-		"contacts.csv:8: channel: longer than 1024 bytes\n"
+		"contacts.csv:6: reason: longer than 511 bytes\n"
+		"contacts.csv:7: rep: longer than 511 bytes\n"
+		"contacts.csv:8: channel: longer than 511 bytes\n"
 		"9: id=k ts=2025-03-01T00:00:00Z customer=c channel=call stage=won rep=\n");
-	free(s1025);
+	free(s_over);
 }
 
 static void test_csv_row_errors(void)
@@ -574,7 +574,7 @@ static void test_csv_line_length_limit(void)
 	char *s;
 
 	/* Exactly the limit is read (and the note is then too long). */
-	snprintf(want, sizeof want, "orders.csv:2: note: longer than 1024 bytes\n%s", good);
+	snprintf(want, sizeof want, "orders.csv:2: note: longer than 511 bytes\n%s", good);
 	s = long_row(TIDE_LINE_MAX, "\n", &n);
 	CHECK_STR(readall("orders.csv", TIDE_ORDERS, TIDE_FMT_CSV, s, n), want);
 	free(s);
