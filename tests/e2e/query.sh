@@ -75,3 +75,13 @@ expect_eq point_unknown "$("$TIDE" query "$db" --format csv "SELECT count(*) AS 
 expect_eq explain_point "$("$TIDE" query "$db" --format text "EXPLAIN SELECT revenue() FROM orders WHERE customer = 'bob'" | grep -c "index 'o_cust'")" "1"
 expect_eq tag_not_equal "$("$TIDE" query "$db" --format csv "SELECT count(*) AS n FROM orders WHERE region != 'north'")" "n
 2"
+
+# A series as a derived table has asof as its first column.
+expect_eq series_derived "$("$TIDE" query "$db" --format csv "SELECT asof, r FROM (SELECT revenue() AS r FROM orders WINDOW 1mo ASOF '2025-03-10' STEP 1mo COUNT 2) ORDER BY asof")" "asof,r
+2025-02-10T00:00:00Z,100.01
+2025-03-10T00:00:00Z,1030.25"
+# --asof reaches the innermost query.
+expect_eq asof_nested "$("$TIDE" query "$db" --format csv --asof 2025-02-11 "SELECT n FROM (SELECT n FROM (SELECT count(*) AS n FROM orders))")" "n
+2"
+err_case unknown_column "SELECT count(*) FROM orders WHERE regoin = 'north'" "1:35: unknown column 'regoin': orders events have ts customer amount qty sku cost and tags region"
+err_case runtime_type 'SELECT revenue() * revenue() FROM orders' "1:8: cannot compute money * money"
