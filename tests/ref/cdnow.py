@@ -177,6 +177,7 @@ def main():
     for col, name, fn in (
             ("pa", "cdnow_p_alive", lambda v: p_alive(*theta, *v[:3])),
             ("eo", "cdnow_expected_orders_39w", lambda v: expected(*theta, *v[:3], 39.0)),
+            ("e90", "cdnow_expected_orders_90d", lambda v: expected(*theta, *v[:3], 90 / 7.0)),
             ("es", "cdnow_expected_spend", lambda v: gg_spend(*gth, v[0], v[3])),
             ("clv", "cdnow_clv_12mo_1pct", lambda v: sum(
                 (expected(*theta, *v[:3], 30 * k / 7.0) - expected(*theta, *v[:3], 30 * (k - 1) / 7.0))

@@ -60,12 +60,14 @@ rc cdnow_all_history_metrics "customer:key r:money n:int fo:ts lo:ts gap:ratio l
 newcase cdnow_model_queries
 if tq "SELECT bgnbd('r') AS r, bgnbd('alpha') AS alpha, bgnbd('a') AS a, bgnbd('b') AS b, bgnbd('ll') AS ll,
           gg('p') AS p, gg('q') AS q, gg('gamma') AS g, gg('ll') AS gll FROM orders ASOF '1997-10-01'" "$TMP/params.json" &&
-	tq "SELECT customer, p_alive() AS pa, expected_orders(39w) AS eo, expected_spend() AS es, clv(12mo, 0.01) AS clv
+	tq "SELECT customer, p_alive() AS pa, expected_orders(39w) AS eo, expected_orders(90d) AS e90,
+	           expected_spend() AS es, clv(12mo, 0.01) AS clv
 	    FROM orders ASOF '1997-10-01' GROUP BY customer" "$TMP/cust.json"; then
 	python3 "$REF/cdnow.py" "$CSV" "$TMP/params.json" "$TMP/cust.json"
 	# HAVING keeps the fit over everyone: the customer's row equals its row in the full answer
 	newcase cdnow_having_one_customer
-	tq "SELECT customer, p_alive() AS pa, expected_orders(39w) AS eo, expected_spend() AS es, clv(12mo, 0.01) AS clv
+	tq "SELECT customer, p_alive() AS pa, expected_orders(39w) AS eo, expected_orders(90d) AS e90,
+	           expected_spend() AS es, clv(12mo, 0.01) AS clv
 	    FROM orders ASOF '1997-10-01' GROUP BY customer HAVING customer = '1516'" "$C.t.json" &&
 		{ python3 -c '
 import json, sys

@@ -74,4 +74,15 @@ series series_contacts_weekly "customer:key s:str n:int o:bool nf:ts" \
 series series_conversion_monthly "cv:ratio" \
 	"SELECT conversion() AS cv FROM contacts WINDOW 3mo" "" "$T" "" mo 4
 
+# GROUP BY the event field stage (not the customer's stage()); WHERE on a contact tag
+ctx "$T" all mo 12
+rc group_by_event_stage "stage:key c:int dc:int" \
+	"SELECT stage, count(*) AS c, count(DISTINCT customer) AS dc FROM contacts GROUP BY stage" \
+	"SELECT stage, count(*) AS c, count(DISTINCT customer) AS dc FROM kwin GROUP BY stage"
+REP=$(sqlite3 "$SDB" "SELECT rep FROM k GROUP BY rep ORDER BY count(*) DESC, rep LIMIT 1")
+KF="rep = '$REP'" ctx "$T" all mo 12
+rc contacts_where_rep "customer:key s:str n:int" \
+	"SELECT customer, stage() AS s, contacts() AS n FROM contacts WHERE rep = '$REP' GROUP BY customer" \
+	"SELECT customer, stage AS s, contacts AS n FROM ckc"
+
 finish

@@ -179,6 +179,70 @@ series leap_series_month_ends "customer:key r:money act:ratio" \
 	"SELECT customer, revenue() AS r, activity(1mo) AS act FROM orders WINDOW 2mo" \
 	"GROUP BY customer ORDER BY customer" "$($PY epoch 2024-03-31)" "ASOF '2024-03-31'" mo 3
 
+# --- tags an event lacks are null: IS NULL, != and NOT follow SQL's three-valued logic,
+# GROUP BY has a null group; tier() at its thresholds (>=)
+load tags "$DATA/ref_tags.csv"
+while IFS='|' read -r name f; do
+	OF="$f" ctx "$T" all mo 12
+	rc "tags_where_$name" "customer:key r:money n:int" \
+		"SELECT customer, revenue() AS r, orders() AS n FROM orders WHERE $f GROUP BY customer" \
+		"SELECT customer, revenue AS r, orders AS n FROM cmc"
+done <<'EOF2'
+is_null|region IS NULL
+not_equal|region != 'north'
+not|NOT region = 'north'
+or_is_null|region = 'north' OR channel IS NULL
+coalesce|coalesce(region, 'none') = 'none'
+EOF2
+ctx "$T" all mo 12
+rc tags_group_by_null "region:key r:money c:int" \
+	"SELECT region, revenue() AS r, count(*) AS c FROM orders GROUP BY region" \
+	"SELECT region, $(cents 'sum(amt)') AS r, count(*) AS c FROM hist GROUP BY region"
+rc tier_by_hand "customer:key t:int t2:int t3:int" \
+	"SELECT customer, tier(revenue(), 1000, 500, 100) AS t, tier(orders(), 2, 1) AS t2,
+	        tier(revenue(), 999.99) AS t3 FROM orders GROUP BY customer" \
+	"SELECT column1 AS customer, column2 AS t, column3 AS t2, column4 AS t3 FROM (VALUES
+	   ('p', 3, 1, 2), ('q', 3, 2, 2), ('r', 2, 2, 1), ('s', 1, 2, 1))"
+
+# --- every accepted timestamp form in one file
+load tsforms "$DATA/ref_tsforms.csv"
+ctx "$T" all mo 12
+rc ts_forms "customer:key fo:ts lo:ts r:money" \
+	"SELECT customer, first_order() AS fo, last_order() AS lo, revenue() AS r FROM orders GROUP BY customer" \
+	"SELECT customer, first_ts AS fo, last_ts AS lo, revenue AS r FROM cmc"
+rc ts_forms_by_month "month:key r:money" \
+	"SELECT month, revenue() AS r FROM orders GROUP BY month" \
+	"SELECT column1 AS month, column2 AS r FROM (VALUES ('2025-02', 100), ('2025-03', 10200), ('2025-04', 400))"
+
+# --- customer ids: quotes, commas, case, UTF-8; ties broken by byte order
+# (A < a < a,b < o'brien < say "hi" < zz < Ünïcode < ä); all revenues equal
+load ids "$DATA/ref_ids.csv"
+ctx "$T" all mo 12
+rc ids_rank "customer:key a:str rm:int rr:int" \
+	"SELECT customer, abc() AS a, rfm_m() AS rm, rfm_r() AS rr FROM orders GROUP BY customer" \
+	"SELECT customer, abc AS a, rfm_m AS rm, rfm_r AS rr FROM cmc"
+rc ids_rank_by_hand "customer:key a:str rm:int" \
+	"SELECT customer, abc() AS a, rfm_m() AS rm FROM orders GROUP BY customer" \
+	"SELECT column1 AS customer, column2 AS a, column3 AS rm FROM (VALUES
+	   ('A', 'A', 1), ('a', 'A', 1), ('a,b', 'A', 2), ('o''brien', 'A', 2), ('say \"hi\"', 'B', 3),
+	   ('zz', 'B', 4), ('Ünïcode', 'B', 4), ('ä', 'C', 5))"
+rc ids_where_quote "customer:key r:money" \
+	"SELECT customer, revenue() AS r FROM orders WHERE customer = 'o''brien' OR customer = 'Ünïcode' GROUP BY customer" \
+	"SELECT column1 AS customer, column2 AS r FROM (VALUES ('o''brien', 1000), ('Ünïcode', 1000))"
+
+# --- before 1970: negative epoch seconds; UTC days must floor, not truncate toward zero
+load pre "$DATA/ref_pre1970.csv"
+ctx "$T" all mo 12
+rc pre1970_customers "customer:key gap:ratio fo:ts rec:ratio n:int" \
+	"SELECT customer, median_gap() AS gap, first_order() AS fo, recency() AS rec, orders() AS n FROM orders GROUP BY customer" \
+	"SELECT customer, median_gap AS gap, first_ts AS fo, recency AS rec, orders AS n FROM cmc"
+rc pre1970_by_hand "customer:key gap:ratio" \
+	"SELECT customer, median_gap() AS gap FROM orders GROUP BY customer" \
+	"SELECT column1 AS customer, column2 AS gap FROM (VALUES ('a', 1.5), ('b', 1.0))"
+rc pre1970_days "day:key c:int" \
+	"SELECT day, count(*) AS c FROM orders GROUP BY day" \
+	"SELECT date(ts, 'unixepoch') AS day, count(*) AS c FROM hist GROUP BY 1"
+
 # --- money: stored exactly, rounded half away from zero only when printed
 load money "$DATA/ref_money.csv"
 ctx "$T" "$(mo_before "$T" 12)" mo 12

@@ -230,4 +230,49 @@ print("; ".join(bad[:5]))
 sys.exit(1 if bad else 0)
 PYEOF
 
+# quarters as periods: 12mo = 4 quarters [T-3k mo, T-3(k-1) mo)
+ctx "$T" "$W12" 3mo 4
+rc activity_stability_1q "customer:key act:ratio st:ratio cl:str" \
+	"SELECT customer, activity(1q) AS act, stability(1q) AS st, class(0.01, 0.5, 1q) AS cl $Q" \
+	"SELECT customer, activity AS act, stability AS st,
+	        CASE WHEN contribution >= 0.01 AND hi_s THEN 'EI' WHEN contribution >= 0.01 THEN 'EII'
+	             WHEN hi_s THEN 'EIII' ELSE 'EIV' END AS cl FROM cmc"
+
+ctx "$T" "$W12" mo 12
+# two keys: customer and month
+rc group_by_customer_month "customer:key month:key r:money n:int" \
+	"SELECT customer, month, revenue() AS r, orders() AS n FROM orders WINDOW 12mo GROUP BY customer, month" \
+	"SELECT customer, strftime('%Y-%m', ts, 'unixepoch') AS month, $(cents 'sum(amt)') AS r, sum(amt >= 0) AS n
+	 FROM win GROUP BY 1, 2"
+# a derived table of a derived table, and WHERE ... IS NULL over derived rows
+rc derived_nested "k:int c:int" \
+	"SELECT count(*) AS k, sum(n) AS c FROM (SELECT class, count(*) AS n FROM
+	   (SELECT customer, class() AS class FROM orders WINDOW 12mo GROUP BY customer) GROUP BY class)" \
+	"SELECT count(DISTINCT class) AS k, count(*) AS c FROM cmc"
+rc derived_is_null "n:int r:money" \
+	"SELECT count(*) AS n, sum(r) AS r FROM (SELECT customer, median_gap() AS g, revenue() AS r $Q)
+	 WHERE g IS NULL OR g > 20" \
+	"SELECT count(*) AS n, $(cents 'coalesce(sum(rev_u), 0)') AS r FROM cmc WHERE median_gap IS NULL OR median_gap > 20"
+rc derived_aggregates_nulls "k:int n:int a:ratio lo:ratio hi:ratio md:ratio" \
+	"SELECT count(g) AS k, count(*) AS n, avg(g) AS a, min(g) AS lo, max(g) AS hi, median(g) AS md
+	 FROM (SELECT customer, median_gap() AS g $Q)" \
+	"SELECT count(median_gap) AS k, count(*) AS n, avg(median_gap) AS a, min(median_gap) AS lo,
+	        max(median_gap) AS hi,
+	        (SELECT avg(g) FROM (SELECT median_gap AS g, row_number() OVER (ORDER BY median_gap) AS rn,
+	                                    count(*) OVER () AS cnt FROM cmc WHERE median_gap IS NOT NULL)
+	         WHERE rn IN ((cnt + 1) / 2, (cnt + 2) / 2)) AS md FROM cmc"
+# STEP ... COUNT 1 is the plain query (plus asof)
+series series_count_1 "customer:key r:money" \
+	"SELECT customer, revenue() AS r FROM orders WINDOW 90d" "GROUP BY customer ORDER BY customer" "$T" "" mo 1
+
+# the forms of a timestamp, and --asof, name the same instant
+newcase asof_forms_agree
+QA="SELECT customer, revenue() AS r, recency() AS rec, stability(1mo) AS st FROM orders WINDOW 12mo"
+tq "$QA ASOF '2025-03-15T06:30:00Z' GROUP BY customer" "$C.a.json" &&
+	tq "$QA ASOF '2025-03-15 06:30:00' GROUP BY customer" "$C.b.json" &&
+	tq "$QA ASOF '$($PY epoch 2025-03-15T06:30:00Z)' GROUP BY customer" "$C.c.json" &&
+	"$TIDE" query "$DB" --format json --asof 2025-03-15T06:30:00Z "$QA GROUP BY customer" >"$C.d.json" &&
+	{ cmp -s "$C.a.json" "$C.b.json" && cmp -s "$C.a.json" "$C.c.json" && cmp -s "$C.a.json" "$C.d.json" ||
+		casefail "answers differ between ASOF forms / --asof"; }
+
 finish

@@ -51,7 +51,9 @@ FROM (SELECT customer, sum(x) AS S, decimal_sum(decimal_mul(x, x)) AS Q, sum(nor
       FROM cper GROUP BY customer) a;
 
 -- median gap between distinct UTC order days, all history before T
-CREATE TEMP TABLE cdays AS SELECT DISTINCT customer, ts / 86400 AS d FROM hist WHERE amt >= 0;
+-- (the UTC day number, floored: SQLite's integer division truncates toward zero)
+CREATE TEMP TABLE cdays AS
+SELECT DISTINCT customer, (ts - ((ts % 86400) + 86400) % 86400) / 86400 AS d FROM hist WHERE amt >= 0;
 CREATE TEMP TABLE cgaps AS
 SELECT customer, g FROM (
   SELECT customer, d - lag(d) OVER (PARTITION BY customer ORDER BY d) AS g FROM cdays)

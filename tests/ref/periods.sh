@@ -83,7 +83,27 @@ rc churn_rate_where_region "month:key cr:ratio r:money" \
 	"SELECT month, churn_rate(1mo) AS cr, revenue() AS r FROM orders WHERE region = 'south' WINDOW 12mo ASOF '2025-06-01'
 	 GROUP BY month ORDER BY month" \
 	"$(churn_sql)" --ordered
-# default T (mid-month): the first month is cut by the window, the last by T
+# churn_rate(1q) by quarter, aligned (ASOF the first day of a quarter)
+TQ=$($PY epoch 2025-07-01)
+ctx "$TQ" "$(mo_before "$TQ" 12)" 3mo 4
+QTR="(strftime('%Y', ts, 'unixepoch') || '-Q' || ((CAST(strftime('%m', ts, 'unixepoch') AS INTEGER) + 2) / 3))"
+rc churn_rate_by_quarter "quarter:key cr:ratio" \
+	"SELECT quarter, churn_rate(1q) AS cr FROM orders WINDOW 12mo ASOF '2025-07-01' GROUP BY quarter ORDER BY quarter" \
+	"WITH q AS (SELECT DISTINCT $QTR AS quarter FROM win),
+	      pq AS (SELECT DISTINCT customer, $QTR AS quarter FROM hist WHERE amt >= 0),
+	      prevq AS (SELECT quarter,
+	                  CASE WHEN substr(quarter, 7) = '1' THEN (CAST(substr(quarter, 1, 4) AS INTEGER) - 1) || '-Q4'
+	                       ELSE substr(quarter, 1, 6) || (CAST(substr(quarter, 7) AS INTEGER) - 1) END AS prev FROM q)
+	 SELECT p.quarter,
+	   (SELECT CASE WHEN count(*) = 0 THEN NULL
+	                ELSE sum(NOT EXISTS (SELECT 1 FROM pq c WHERE c.customer = x.customer AND c.quarter = p.quarter)) * 1.0 / count(*) END
+	    FROM pq x WHERE x.quarter = p.prev) AS cr
+	 FROM prevq p ORDER BY p.quarter" --ordered
+
+# default T (mid-month): the first month is cut by the window, the last by T.  Reading of the
+# contract: a period group holds the events in the window ("computed over the ... events in
+# scope"), and only p-1 is looked at outside it; so for the cut first month, p's orders are
+# those inside the window (tide, at the time of writing, counts the whole calendar month p).
 ctx "$T" "$W12" mo 12
 rc churn_rate_cut_window "month:key cr:ratio r:money" \
 	"SELECT month, churn_rate(1mo) AS cr, revenue() AS r FROM orders WINDOW 12mo GROUP BY month ORDER BY month" \
@@ -97,6 +117,9 @@ series series_customer_3 "customer:key r:money c:ratio rec:ratio cl:str" \
 series series_month_3 "month:key r:money n:int dc:int cr:ratio" \
 	"SELECT month, revenue() AS r, orders() AS n, count(DISTINCT customer) AS dc, churn_rate(1mo) AS cr FROM orders WINDOW 3mo" \
 	"GROUP BY month ORDER BY month" "$T" "" mo 3
+series series_having "customer:key share:ratio" \
+	"SELECT customer, contribution() AS share FROM orders WINDOW 90d" \
+	"GROUP BY customer HAVING share >= 0.01 ORDER BY share DESC, customer" "$T" "" mo 3
 series series_scope_4_weeks "r:money n:int" \
 	"SELECT revenue() AS r, orders() AS n FROM orders WINDOW 4w" "" "$T" "" 7 4
 # and one point of the series against SQL directly (T - 2mo)

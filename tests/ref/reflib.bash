@@ -21,10 +21,13 @@ T=""    # default query instant of the current data set (epoch seconds)
 load() {
 	local name=$1 ocsv=$2 kcsv=${3:-}
 	DB=$TMP/$name.db
-	"$TIDE" ingest "$DB" orders "$ocsv" >/dev/null || echo "FAIL ${name}_ingest_orders: exit $?"
-	[ -n "$kcsv" ] && { "$TIDE" ingest "$DB" contacts "$kcsv" >/dev/null || echo "FAIL ${name}_ingest_contacts: exit $?"; }
+	"$TIDE" ingest "$DB" orders "$ocsv" >/dev/null </dev/null || echo "FAIL ${name}_ingest_orders: exit $?"
+	[ -n "$kcsv" ] && { "$TIDE" ingest "$DB" contacts "$kcsv" >/dev/null </dev/null || echo "FAIL ${name}_ingest_contacts: exit $?"; }
 	load_sql "$name" "$ocsv" "$kcsv"
 }
+
+# a CSV timestamp in any accepted form (ISO forms, or integer seconds) as epoch seconds
+TSX="(CASE WHEN ts NOT GLOB '*[^0-9]*' THEN CAST(ts AS INTEGER) ELSE unixepoch(ts) END)"
 
 # load_sql NAME ORDERS.csv [CONTACTS.csv] — the sqlite side only (rows in ingest order)
 load_sql() {
@@ -32,7 +35,7 @@ load_sql() {
 	SDB=$TMP/$name.sqlite
 	local ohdr khdr sel c
 	ohdr=$(head -1 "$ocsv" | tr -d '\r')
-	sel="rowid AS seq, id, unixepoch(ts) AS ts, customer,
+	sel="rowid AS seq, id, $TSX AS ts, customer,
 	     CAST(round(amount * 10000) AS INTEGER) AS amt"
 	case ",$ohdr," in *,cost,*) sel+=", CAST(round(coalesce(nullif(cost, ''), '0') * 10000) AS INTEGER) AS cst,
 		CAST(round(nullif(cost, '') * 10000) AS INTEGER) AS cost_u" ;;
@@ -48,7 +51,7 @@ load_sql() {
 		echo "CREATE INDEX o_c ON o(customer, ts);"
 		if [ -n "$kcsv" ]; then
 			khdr=$(head -1 "$kcsv" | tr -d '\r')
-			sel="rowid AS seq, id, unixepoch(ts) AS ts, customer"
+			sel="rowid AS seq, id, $TSX AS ts, customer"
 			for c in ${khdr//,/ }; do
 				case $c in id|ts|customer) ;;
 					next_followup) sel+=", unixepoch(nullif(next_followup, '')) AS nf" ;;
@@ -102,7 +105,7 @@ casefail() { echo "$1" >"$C.fail"; }
 
 # tq QUERY OUT — run a query through tide into OUT (json); 1 on error (the case fails)
 tq() {
-	if ! "$TIDE" query "$DB" --format json "$1" >"$2" 2>"$TMP/tq.err"; then
+	if ! "$TIDE" query "$DB" --format json "$1" >"$2" 2>"$TMP/tq.err" </dev/null; then
 		casefail "tide exit status; query: $1; stderr: $(head -c 300 "$TMP/tq.err")"
 		return 1
 	fi
