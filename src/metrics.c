@@ -103,48 +103,105 @@ double metrics_activity(const uint8_t *ordered, int64_t n)
 	return (double)k / (double)n;
 }
 
-/* S = Σx and n·Q − S² (= n² σ²), exactly. */
-static void moments(const int64_t *x, int64_t n, i128 *sum, i128 *spread)
+/* Unsigned 256-bit integers, enough for S², n·Q and their products with
+ * the threshold's squares whatever the amounts: the class boundary is
+ * decided exactly, never in floating point. */
+typedef unsigned __int128 u128;
+typedef struct u256 {
+	u128 hi, lo;
+} u256;
+
+static u256 mul128(u128 a, u128 b)
 {
-	i128 s = 0, q = 0;
+	const u128 m = UINT64_MAX;
+	u128 a0 = a & m, a1 = a >> 64, b0 = b & m, b1 = b >> 64;
+	u128 p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;
+	u128 mid = (p00 >> 64) + (p01 & m) + (p10 & m);
+	u256 r = {p11 + (p01 >> 64) + (p10 >> 64) + (mid >> 64), (mid << 64) | (p00 & m)};
+	return r;
+}
+
+static u256 add256(u256 a, u256 b)
+{
+	u256 r = {a.hi + b.hi, a.lo + b.lo};
+	r.hi += r.lo < a.lo;
+	return r;
+}
+
+static u256 sub256(u256 a, u256 b)	/* a ≥ b */
+{
+	u256 r = {a.hi - b.hi - (a.lo < b.lo), a.lo - b.lo};
+	return r;
+}
+
+static int cmp256(u256 a, u256 b)
+{
+	if (a.hi != b.hi)
+		return a.hi < b.hi ? -1 : 1;
+	return (a.lo > b.lo) - (a.lo < b.lo);
+}
+
+/* a × m for a small m; the products here stay far below 2^256. */
+static u256 mul256_small(u256 a, uint64_t m)
+{
+	u256 lo = mul128(a.lo, m), hi = mul128(a.hi, m);
+	u256 r = {lo.hi + hi.lo, lo.lo};
+	return r;
+}
+
+static long double ld256(u256 a)
+{
+	return (long double)a.hi * 0x1p128L + (long double)a.lo;
+}
+
+static u128 abs128(__int128 v)
+{
+	return v < 0 ? (u128)-v : (u128)v;
+}
+
+/* S = Σx and spread = n·Q − S² (= n² σ²), exactly. */
+static void moments(const int64_t *x, int64_t n, i128 *sum, u256 *spread)
+{
+	i128 s = 0;
+	u256 q = {0, 0};
 	for (int64_t i = 0; i < n; i++) {
 		s += x[i];
-		q += (i128)x[i] * x[i];
+		u128 a = abs128(x[i]);
+		q = add256(q, mul128(a, a));
 	}
+	u128 as = abs128(s);
 	*sum = s;
-	*spread = (i128)n * q - s * s;
+	*spread = sub256(mul256_small(q, (uint64_t)n), mul128(as, as));
 }
 
 double metrics_stability(const int64_t *x, int64_t n)
 {
-	i128 s, spread;
+	i128 s;
+	u256 spread;
 	moments(x, n, &s, &spread);
 	if (s <= 0)
 		return 0.0;
 	/* μ/(μ+σ) = S / (S + sqrt(nQ − S²)) */
-	long double sd = sqrtl((long double)spread);
+	long double sd = sqrtl(ld256(spread));
 	return (double)((long double)s / ((long double)s + sd));
 }
 
-/* stability ≥ sth, exactly: with s = p/D, μ(1−s) ≥ sσ ⟺ S²(D−p)² ≥ p²(nQ−S²). */
+/* stability ≥ sth exactly: with s = p/D, μ(1−s) ≥ sσ ⟺ S²(D−p)² ≥ p²(nQ−S²). */
 static bool stability_at_least(const int64_t *x, int64_t n, int64_t p)
 {
 	const int64_t D = 10000;
-	i128 s, spread;
+	i128 s;
+	u256 spread;
 	moments(x, n, &s, &spread);
 	if (p <= 0)
 		return true;
 	if (s <= 0)
 		return false;
 	if (p >= D)
-		return spread == 0 && p == D;
-	/* Both sides may exceed 128 bits for huge sums: compare as long double
-	 * only then, where the exact test is out of reach anyway. */
-	long double lhs = (long double)s * (long double)s * (long double)((D - p) * (D - p));
-	long double rhs = (long double)(p * p) * (long double)spread;
-	if (lhs < 1e36L && rhs < 1e36L)
-		return s * s * (i128)((D - p) * (D - p)) >= (i128)(p * p) * spread;
-	return lhs >= rhs;
+		return p == D && spread.hi == 0 && spread.lo == 0;
+	u256 lhs = mul256_small(mul128((u128)s, (u128)s), (uint64_t)((D - p) * (D - p)));
+	u256 rhs = mul256_small(spread, (uint64_t)(p * p));
+	return cmp256(lhs, rhs) >= 0;
 }
 
 static int day_cmp(const void *x, const void *y)
