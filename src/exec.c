@@ -101,7 +101,9 @@ typedef struct run {
 	int64_t *bounds[PLAN_MAX_PERIOD_SETS];	/* n+1 period boundaries */
 	table groups, custs;	/* custs: customer-level side table when needed */
 	bool use_custs;
-	strmap *cust_periods;	/* churn_rate: (customer, period start) with an order */
+	/* churn_rate: (customer, period start) pairs with an order before T, and
+	 * with an order in scope (inside the window) */
+	strmap *cust_periods, *cust_periods_win;
 	arena labels;
 	strmap *label_index;	/* period start → labels[] */
 	value *label_vals;
@@ -521,7 +523,7 @@ static void fold_contact(group *g, const store_contact *c, bool in_win)
 	}
 }
 
-static int note_cust_period(run *r, uint32_t customer, int64_t ts)
+static int note_cust_period(run *r, uint32_t customer, int64_t ts, bool in_win)
 {
 	const key *k = NULL;
 	for (int i = 0; i < r->p->nkeys; i++)
@@ -531,16 +533,19 @@ static int note_cust_period(run *r, uint32_t customer, int64_t ts)
 	uint8_t buf[12];
 	memcpy(buf, &customer, 4);
 	memcpy(buf + 4, &start, 8);
-	return strmap_put(r->cust_periods, buf, sizeof buf, 1) ? nomem(r) : 0;
+	if (strmap_put(r->cust_periods, buf, sizeof buf, 1) ||
+	    (in_win && strmap_put(r->cust_periods_win, buf, sizeof buf, 1)))
+		return nomem(r);
+	return 0;
 }
 
-static bool customer_ordered_in(const run *r, uint32_t customer, int64_t start)
+static bool customer_ordered_in(const strmap *set, uint32_t customer, int64_t start)
 {
 	uint8_t buf[12];
 	uint32_t one;
 	memcpy(buf, &customer, 4);
 	memcpy(buf + 4, &start, 8);
-	return strmap_get(r->cust_periods, buf, sizeof buf, &one);
+	return strmap_get(set, buf, sizeof buf, &one);
 }
 
 static int row_output(run *r, const eval_ctx *c, tide_result *out);
@@ -572,7 +577,7 @@ static int fold_event(run *r, eval_ctx *c, int64_t ts, uint32_t customer, tide_r
 		if (rc == 0 && cg)
 			rc = fold_order(r, cg, c->order, in_win);
 		if (rc == 0 && r->cust_periods && c->order->amount >= 0)
-			rc = note_cust_period(r, customer, ts);
+			rc = note_cust_period(r, customer, ts, in_win);
 	} else {
 		fold_contact(g, c->contact, in_win);
 		if (cg)
@@ -839,16 +844,19 @@ static value conversion_value(run *r, group *g)
 static value churn_rate_value(run *r, const slot *s, group *g)
 {
 	const plan *p = r->p;
+	/* Period p counts the orders in scope (a period the window cuts counts
+	 * its part inside the window); p − 1 counts every order before T,
+	 * inside the window or not: the rate belongs to p. */
 	int64_t start = g->pstart;
 	int64_t prev = cal_period_start(start - 1, s->dur.unit, p->tz);
 	uint64_t before = 0, lost = 0;
 	table *t = &r->custs;
 	for (size_t i = 0; i < t->n; i++) {
 		uint32_t c = t->g[i].customer;
-		if (!customer_ordered_in(r, c, prev))
+		if (!customer_ordered_in(r->cust_periods, c, prev))
 			continue;
 		before++;
-		lost += !customer_ordered_in(r, c, start);
+		lost += !customer_ordered_in(r->cust_periods_win, c, start);
 	}
 	return before ? val_real((double)lost / (double)before) : val_null();
 }
@@ -1081,7 +1089,8 @@ int exec_point(plan *p, int64_t asof, tide_result *out, const exec_limits *lim, 
 	r.use_custs = !p->by_customer && p->source != SRC_QUERY &&
 		      (p->need_model || p->need_customer_sets || churn_rate);
 	int rc = setup_periods(&r);
-	if (rc == 0 && churn_rate && !(r.cust_periods = strmap_new()))
+	if (rc == 0 && churn_rate &&
+	    (!(r.cust_periods = strmap_new()) || !(r.cust_periods_win = strmap_new())))
 		rc = nomem(&r);
 	if (rc == 0)
 		rc = p->source == SRC_QUERY ? scan_rows(&r, out) : scan_events(&r, out);
@@ -1094,6 +1103,7 @@ int exec_point(plan *p, int64_t asof, tide_result *out, const exec_limits *lim, 
 	table_free(p, &r.groups);
 	table_free(p, &r.custs);
 	strmap_free(r.cust_periods);
+	strmap_free(r.cust_periods_win);
 	strmap_free(r.label_index);
 	free(r.label_vals);
 	arena_free(&r.labels);
