@@ -686,24 +686,28 @@ static int scan_events(run *r, tide_result *out)
 		mdb_cursor_close(cur);
 		return rc;
 	}
-	/* Only the window's slice of the log when nothing looks further back. */
-	uint64_t first = 0, last = UINT64_MAX;
-	if (p->has_window && !p->need_history) {
-		store_span span;
-		if ((rc = store_time_range(p->snap, orders ? TIDE_ORDERS : TIDE_CONTACTS,
-					   r->win_start, r->T, &span, r->e))) {
-			mdb_cursor_close(cur);
-			return rc;
-		}
-		if (span.events == 0) {
-			mdb_cursor_close(cur);
-			return 0;
-		}
-		first = span.first_seq;
-		last = span.last_seq;
+	/* The slice of the log that holds the events the query can see: those
+	 * before T, or only the window's when nothing looks further back. */
+	store_info info;
+	if ((rc = store_snap_info(p->snap, &info, r->e))) {
+		mdb_cursor_close(cur);
+		return rc;
 	}
+	tide_kind kind = orders ? TIDE_ORDERS : TIDE_CONTACTS;
+	bool window_only = p->has_window && !p->need_history;
+	store_span span;
+	if ((rc = store_time_range(p->snap, kind, window_only ? r->win_start : info.first_ts[kind],
+				   r->T, &span, r->e))) {
+		mdb_cursor_close(cur);
+		return rc;
+	}
+	if (span.events == 0) {
+		mdb_cursor_close(cur);
+		return 0;
+	}
+	uint64_t first = span.first_seq, last = span.last_seq;
 	MDB_val k = {sizeof first, &first}, v;
-	for (rc = mdb_cursor_get(cur, &k, &v, first ? MDB_SET_RANGE : MDB_FIRST); rc == 0;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		uint64_t seq;
 		memcpy(&seq, k.mv_data, sizeof seq);

@@ -57,7 +57,10 @@ static const char *key_desc(const key *k)
 
 static void explain_into(const plan *p, sbuf *b, int depth, tide_err *e)
 {
-	const char *pad = depth ? "    " : "";
+	char pad[64];
+	int width = depth * 4 < (int)sizeof pad - 1 ? depth * 4 : (int)sizeof pad - 1;
+	memset(pad, ' ', (size_t)width);
+	pad[width] = '\0';
 	if (p->source == SRC_QUERY) {
 		sb_printf(b, "%sderived table:\n", pad);
 		explain_into(p->sub, b, depth + 1, e);
@@ -106,7 +109,8 @@ static void explain_into(const plan *p, sbuf *b, int depth, tide_err *e)
 			sb_printf(b, "%sfilter WHERE on each event (interned strings compared by id)\n", pad);
 	}
 	if (p->row_mode) {
-		sb_printf(b, "%soutput one row per event in the window\n", pad);
+		sb_printf(b, "%soutput one row per %s\n", pad,
+			  p->source == SRC_QUERY ? "row" : "event in the window");
 	} else {
 		if (p->nkeys == 0)
 			sb_printf(b, "%sone group: the whole scope\n", pad);

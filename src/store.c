@@ -113,6 +113,27 @@ static int txn_begin(store *s, unsigned flags, MDB_txn **txn)
 	return rc;
 }
 
+static int meta_read(MDB_txn *txn, const store *s, meta_info *m)
+{
+	MDB_val k = {4, "info"}, v;
+	int rc = mdb_get(txn, s->dbi[DB_META], &k, &v);
+	if (rc == MDB_NOTFOUND) {
+		memset(m, 0, sizeof *m);
+		m->version = STORE_VERSION;
+		m->next_seq = 1;
+		return 0;
+	}
+	if (rc)
+		return rc;
+	memset(m, 0, sizeof *m);
+	if (v.mv_size >= sizeof m->version)
+		memcpy(&m->version, v.mv_data, sizeof m->version);
+	if (v.mv_size != sizeof *m || m->version != STORE_VERSION)
+		return TIDE_ECORRUPT;
+	memcpy(m, v.mv_data, sizeof *m);
+	return 0;
+}
+
 int store_open(const char *dir, const store_opts *opts, store **out, tide_err *e)
 {
 	store_opts defaults = {0};
@@ -178,6 +199,18 @@ int store_open(const char *dir, const store_opts *opts, store **out, tide_err *e
 			goto fail;
 		}
 	}
+	meta_info m;
+	rc = meta_read(txn, s, &m);
+	if (rc == TIDE_ECORRUPT) {
+		mdb_txn_abort(txn);
+		rc = tide_errf(e, TIDE_ECORRUPT, "%s: store format version %llu; this tide reads version %d",
+			       dir, (unsigned long long)m.version, STORE_VERSION);
+		goto fail;
+	}
+	if (rc) {
+		mdb_txn_abort(txn);
+		goto fail_env;
+	}
 	rc = mdb_txn_commit(txn);
 	if (rc)
 		goto fail_env;
@@ -203,6 +236,22 @@ void store_close(store *s)
 	free(s);
 }
 
+int store_reserve(store *s, uint64_t extra, tide_err *e)
+{
+	MDB_envinfo info;
+	MDB_stat st;
+	mdb_env_info(s->env, &info);
+	mdb_env_stat(s->env, &st);
+	uint64_t used = ((uint64_t)info.me_last_pgno + 1) * st.ms_psize;
+	uint64_t want = used + extra;
+	if (want > s->map_cap)
+		want = s->map_cap;
+	if (want <= info.me_mapsize)
+		return 0;
+	int rc = mdb_env_set_mapsize(s->env, (size_t)want);
+	return rc ? lmdb_err(e, rc, "sizing the map") : 0;
+}
+
 int store_grow(store *s, tide_err *e)
 {
 	MDB_envinfo info;
@@ -218,24 +267,6 @@ int store_grow(store *s, tide_err *e)
 }
 
 /* ---- meta ------------------------------------------------------------- */
-
-static int meta_read(MDB_txn *txn, const store *s, meta_info *m)
-{
-	MDB_val k = {4, "info"}, v;
-	int rc = mdb_get(txn, s->dbi[DB_META], &k, &v);
-	if (rc == MDB_NOTFOUND) {
-		memset(m, 0, sizeof *m);
-		m->version = STORE_VERSION;
-		m->next_seq = 1;
-		return 0;
-	}
-	if (rc)
-		return rc;
-	if (v.mv_size != sizeof *m)
-		return TIDE_ECORRUPT;
-	memcpy(m, v.mv_data, sizeof *m);
-	return m->version == STORE_VERSION ? 0 : TIDE_ECORRUPT;
-}
 
 static int tags_read(MDB_txn *txn, const store *s, tide_kind kind, uint32_t *names, int max)
 {

@@ -67,6 +67,11 @@ int store_batch_add(store_batch *b, const tide_event *ev, bool *duplicate, tide_
 int store_batch_commit(store_batch *b, tide_err *e);
 void store_batch_abort(store_batch *b);
 
+/* Makes room for about `extra` more bytes before a batch starts, so a large
+ * batch does not fill the map and get replayed (the map is address space;
+ * the file grows only as pages are written).  Capped at the store's cap. */
+int store_reserve(store *s, uint64_t extra, tide_err *e);
+
 /* Doubles the map (up to the cap).  TIDE_EFULL when already at the cap.
  * No transaction of this process may be open. */
 int store_grow(store *s, tide_err *e);
