@@ -10,7 +10,7 @@
 
 #include "strmap.h"
 
-#define STORE_VERSION 3
+#define STORE_VERSION 6
 #define MAP_INITIAL (UINT64_C(64) << 20)
 
 static const struct {
@@ -21,6 +21,7 @@ static const struct {
 	[DB_ORDERS] = {"orders", MDB_INTEGERKEY},
 	[DB_CONTACTS] = {"contacts", MDB_INTEGERKEY},
 	[DB_IDS] = {"ids", MDB_INTEGERKEY},
+	[DB_C_IDS] = {"c_ids", MDB_INTEGERKEY},
 	[DB_IDS_X] = {"ids_x", 0},
 	[DB_CUST] = {"cust", 0},
 	[DB_CUST_ID] = {"cust_id", MDB_INTEGERKEY},
@@ -421,14 +422,19 @@ int store_time_range(store_snap *r, tide_kind kind, int64_t from, int64_t to,
 /* Records are varint-encoded: an order of a few tags takes ~35 bytes, not
  * the ~70 of fixed-width fields, and the log is most of the store.
  *
- * Order:   flags u8 (1 cost, 2 sku), zz(ts), zz(amount), [zz(cost)],
- *          customer, [sku], zz(qty), ntags u8, id_len u8, id, tags
- * Contact: flags u8 (1 next_followup, 2 reason), zz(ts), [zz(next_followup)],
- *          customer, channel, [reason], stage + 1 u8, ntags u8, id_len u8,
- *          id, tags
+ * Order:   flags u8 (1 cost, 2 sku, 4 cents), zz(ts − TS_BASE), zz(amount),
+ *          [zz(cost)], customer, [sku], zz(qty), ntags u8, id_len u8, id, tags
+ * Contact: flags u8 (1 next_followup, 2 reason), zz(ts − TS_BASE),
+ *          [zz(next_followup − ts)], customer, channel, [reason],
+ *          stage + 1 u8, ntags u8, id_len u8, id, tags
  * where tags are ntags pairs of varints (name id, value id), zz() is the
- * zigzag varint of a signed value and the rest are unsigned varints. */
-enum { FLAG_COST = 1, FLAG_SKU = 2, FLAG_FOLLOWUP = 1, FLAG_REASON = 2 };
+ * zigzag varint of a signed value and the rest are unsigned varints.  With
+ * flag 4 (cents) amount and cost are whole cents and stored divided by 100:
+ * most money is, and it saves a byte each.  Timestamps near TS_BASE take 4
+ * bytes instead of 5. */
+enum { FLAG_COST = 1, FLAG_SKU = 2, FLAG_CENTS = 4, FLAG_FOLLOWUP = 1, FLAG_REASON = 2 };
+#define TS_BASE INT64_C(1735689600)	/* 2025-01-01T00:00:00Z */
+#define CENT (TIDE_MONEY_SCALE / 100)
 #define REC_MAX (1 + 8 * 10 + 2 + TIDE_ID_MAX + TIDE_TAGS_MAX * 10)
 
 static size_t put_uv(uint8_t *p, uint64_t v)
@@ -522,11 +528,12 @@ int store_decode_order(uint64_t seq, const MDB_val *v, store_order *o)
 {
 	rd r = {v->mv_data, (const uint8_t *)v->mv_data + v->mv_size, false};
 	uint8_t flags = get_u8(&r);
+	int64_t unit = flags & FLAG_CENTS ? CENT : 1;
 	o->seq = seq;
-	o->ts = get_zz(&r);
-	o->amount = get_zz(&r);
+	o->ts = get_zz(&r) + TS_BASE;
+	o->amount = get_zz(&r) * unit;
 	o->has_cost = flags & FLAG_COST;
-	o->cost = o->has_cost ? get_zz(&r) : 0;
+	o->cost = o->has_cost ? get_zz(&r) * unit : 0;
 	o->customer = get_u32(&r);
 	o->sku = flags & FLAG_SKU ? get_u32(&r) : 0;
 	int64_t qty = get_zz(&r);
@@ -541,9 +548,9 @@ int store_decode_contact(uint64_t seq, const MDB_val *v, store_contact *c)
 	rd r = {v->mv_data, (const uint8_t *)v->mv_data + v->mv_size, false};
 	uint8_t flags = get_u8(&r);
 	c->seq = seq;
-	c->ts = get_zz(&r);
+	c->ts = get_zz(&r) + TS_BASE;
 	c->has_next_followup = flags & FLAG_FOLLOWUP;
-	c->next_followup = c->has_next_followup ? get_zz(&r) : 0;
+	c->next_followup = c->has_next_followup ? get_zz(&r) + c->ts : 0;
 	c->customer = get_u32(&r);
 	c->channel = get_u32(&r);
 	c->reason = flags & FLAG_REASON ? get_u32(&r) : 0;
@@ -553,22 +560,21 @@ int store_decode_contact(uint64_t seq, const MDB_val *v, store_contact *c)
 
 void store_custkey_encode(int64_t ts, uint64_t seq, uint8_t out[STORE_CUSTKEY])
 {
-	/* Big-endian with the sign bit flipped, so memcmp orders by ts. */
-	uint64_t t = (uint64_t)ts ^ (UINT64_C(1) << 63);
-	for (int i = 0; i < 8; i++)
-		out[i] = (uint8_t)(t >> (56 - 8 * i));
+	uint64_t t = (uint64_t)(ts - STORE_TS_MIN);	/* < 2^39 */
+	for (int i = 0; i < 5; i++)
+		out[i] = (uint8_t)(t >> (32 - 8 * i));
 	for (int i = 0; i < 4; i++)
-		out[8 + i] = (uint8_t)(seq >> (24 - 8 * i));
+		out[5 + i] = (uint8_t)(seq >> (24 - 8 * i));
 }
 
 void store_custkey_decode(const uint8_t in[STORE_CUSTKEY], int64_t *ts, uint64_t *seq)
 {
 	uint64_t t = 0, s = 0;
-	for (int i = 0; i < 8; i++)
+	for (int i = 0; i < 5; i++)
 		t = t << 8 | in[i];
 	for (int i = 0; i < 4; i++)
-		s = s << 8 | in[8 + i];
-	*ts = (int64_t)(t ^ (UINT64_C(1) << 63));
+		s = s << 8 | in[5 + i];
+	*ts = (int64_t)t + STORE_TS_MIN;
 	*seq = s;
 }
 
@@ -753,7 +759,11 @@ static int check_duplicate(store_batch *b, const tide_event *ev, uint64_t seq, b
 	uint64_t h = XXH3_64bits_withSeed(ev->id.p, ev->id.n, (uint64_t)ev->kind + 1);
 	uint32_t seq32 = (uint32_t)seq;
 	MDB_val k = {sizeof h, &h}, v = {sizeof seq32, &seq32};
-	int rc = mdb_put(b->txn, b->s->dbi[DB_IDS], &k, &v, MDB_NOOVERWRITE);
+	/* One table per kind: a batch of contacts then leaves the orders' pages
+	 * alone instead of copying most of them (LMDB copies each page it
+	 * touches, and the old copies stay in the file as free pages). */
+	int rc = mdb_put(b->txn, b->s->dbi[ev->kind == TIDE_ORDERS ? DB_IDS : DB_C_IDS], &k, &v,
+			 MDB_NOOVERWRITE);
 	*dup = false;
 	if (rc != MDB_KEYEXIST)
 		return rc;
@@ -763,20 +773,17 @@ static int check_duplicate(store_batch *b, const tide_event *ev, uint64_t seq, b
 	uint64_t other = other32;
 	MDB_val ok = {sizeof other, &other}, ov;
 	rc = mdb_get(b->txn, b->s->dbi[ev->kind == TIDE_ORDERS ? DB_ORDERS : DB_CONTACTS], &ok, &ov);
-	/* Not found: the hash belongs to an event of the other kind. */
-	if (rc && rc != MDB_NOTFOUND)
-		return rc;
+	if (rc)
+		return rc == MDB_NOTFOUND ? TIDE_ECORRUPT : rc;
 	tide_str id = {NULL, 0};
-	if (rc == 0 && ev->kind == TIDE_ORDERS) {
+	if (ev->kind == TIDE_ORDERS) {
 		store_order o;
 		rc = store_decode_order(other, &ov, &o);
 		id = o.id;
-	} else if (rc == 0) {
+	} else {
 		store_contact c;
 		rc = store_decode_contact(other, &ov, &c);
 		id = c.id;
-	} else {
-		rc = 0;
 	}
 	if (rc)
 		return rc;
@@ -852,6 +859,9 @@ int store_batch_add(store_batch *b, const tide_event *ev, bool *duplicate, tide_
 	if (seq > STORE_SEQ_MAX)
 		return tide_errf(e, TIDE_EFULL, "the store holds %llu events, its limit",
 				 (unsigned long long)STORE_SEQ_MAX);
+	if (ev->ts < STORE_TS_MIN || ev->ts > STORE_TS_MAX ||
+	    (ev->has_next_followup && (ev->next_followup < STORE_TS_MIN || ev->next_followup > STORE_TS_MAX)))
+		return tide_errf(e, TIDE_EINPUT, "timestamp outside years 1..9999");
 	int rc = check_duplicate(b, ev, seq, duplicate);
 	if (rc || *duplicate)
 		goto done;
@@ -867,11 +877,14 @@ int store_batch_add(store_batch *b, const tide_event *ev, bool *duplicate, tide_
 		uint32_t sku;
 		if ((rc = intern_str(b, ev->sku, &sku)))
 			goto done;
-		rec[0] = (uint8_t)((ev->has_cost ? FLAG_COST : 0) | (sku ? FLAG_SKU : 0));
-		len += put_zz(rec + len, ev->ts);
-		len += put_zz(rec + len, ev->amount);
+		bool cents = ev->amount % CENT == 0 && (!ev->has_cost || ev->cost % CENT == 0);
+		int64_t unit = cents ? CENT : 1;
+		rec[0] = (uint8_t)((ev->has_cost ? FLAG_COST : 0) | (sku ? FLAG_SKU : 0) |
+				   (cents ? FLAG_CENTS : 0));
+		len += put_zz(rec + len, ev->ts - TS_BASE);
+		len += put_zz(rec + len, ev->amount / unit);
 		if (ev->has_cost)
-			len += put_zz(rec + len, ev->cost);
+			len += put_zz(rec + len, ev->cost / unit);
 		len += put_uv(rec + len, customer);
 		if (sku)
 			len += put_uv(rec + len, sku);
@@ -881,9 +894,9 @@ int store_batch_add(store_batch *b, const tide_event *ev, bool *duplicate, tide_
 		if ((rc = intern_str(b, ev->channel, &channel)) || (rc = intern_str(b, ev->reason, &reason)))
 			goto done;
 		rec[0] = (uint8_t)((ev->has_next_followup ? FLAG_FOLLOWUP : 0) | (reason ? FLAG_REASON : 0));
-		len += put_zz(rec + len, ev->ts);
+		len += put_zz(rec + len, ev->ts - TS_BASE);
 		if (ev->has_next_followup)
-			len += put_zz(rec + len, ev->next_followup);
+			len += put_zz(rec + len, ev->next_followup - ev->ts);
 		len += put_uv(rec + len, customer);
 		len += put_uv(rec + len, channel);
 		if (reason)

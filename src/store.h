@@ -3,12 +3,12 @@
  *
  * Layout (docs/storage.md has the full story):
  *   orders, contacts   u64 seq → event record      (MDB_INTEGERKEY, MDB_APPEND)
- *   ids                u64 hash(kind,id) → u32 seq  (dedupe; ids_x holds the
- *   ids_x              kind+id bytes → u32 seq       rare hash collisions)
+ *   ids, c_ids         u64 hash(id) → u32 seq, per kind (dedupe; ids_x holds
+ *   ids_x              kind+id bytes → u32 seq       the rare hash collisions)
  *   cust / cust_id     customer name ↔ u32 (dense, from 1)
  *   str / str_id       any other string ↔ u32 (sku, tag names and values,
  *                      channel, reason)
- *   o_cust, c_cust     u32 customer → dups of (ts, seq), 12 bytes, sorted:
+ *   o_cust, c_cust     u32 customer → dups of (ts, seq), 9 bytes, sorted:
  *                      one customer's history is one range
  *   o_days, c_days     u32 UTC day → store_span: the sequence numbers that
  *                      hold that day's events (the time index)
@@ -117,7 +117,7 @@ uint32_t store_tag_lookup(const uint8_t *tags, uint32_t tags_len, uint32_t name)
 
 /* Database handles, for the query engine's cursors. */
 typedef enum {
-	DB_META, DB_ORDERS, DB_CONTACTS, DB_IDS, DB_IDS_X, DB_CUST, DB_CUST_ID,
+	DB_META, DB_ORDERS, DB_CONTACTS, DB_IDS, DB_C_IDS, DB_IDS_X, DB_CUST, DB_CUST_ID,
 	DB_STR, DB_STR_ID, DB_O_CUST, DB_C_CUST, DB_O_DAYS, DB_C_DAYS,
 	DB_COUNT
 } store_dbi;
@@ -133,8 +133,11 @@ int store_customer_find(store_snap *r, const char *p, size_t n, uint32_t *id);
 int store_string_find(store_snap *r, const char *p, size_t n, uint32_t *id);
 
 /* Index entries: the STORE_CUSTKEY-byte (ts, seq) dups of o_cust / c_cust
- * sort by ts then seq under memcmp. */
-#define STORE_CUSTKEY 12
+ * sort by ts then seq under memcmp: 5 bytes of seconds since 0001-01-01
+ * (timestamps are years 1..9999) and 4 of sequence, both big-endian. */
+#define STORE_CUSTKEY 9
+#define STORE_TS_MIN INT64_C(-62135596800)	/* 0001-01-01T00:00:00Z */
+#define STORE_TS_MAX INT64_C(253402300799)	/* 9999-12-31T23:59:59Z */
 void store_custkey_encode(int64_t ts, uint64_t seq, uint8_t out[STORE_CUSTKEY]);
 void store_custkey_decode(const uint8_t in[STORE_CUSTKEY], int64_t *ts, uint64_t *seq);
 
