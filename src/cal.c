@@ -31,6 +31,7 @@
  *
  * tz == NULL is accepted everywhere and means UTC. */
 #include "cal.h"
+#include "timefmt.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -84,28 +85,18 @@ static int month_len(int64_t y, int m)
 	return m == 2 && is_leap(y) ? 29 : len[m - 1];
 }
 
-/* H. Hinnant's algorithms, in int64 (valid far beyond ±YMAX years). */
+/* The civil calendar of timefmt.c, in the int types this file uses. */
 static int64_t days_from_civil(int64_t y, int m, int d)
 {
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	int64_t yoe = y - era * 400;
-	int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
+	return tide_days_from_civil(y, (unsigned)m, (unsigned)d);
 }
 
 static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
 {
-	z += 719468;
-	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	int64_t doe = z - era * 146097;
-	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	int64_t mp = (5 * doy + 2) / 153;
-	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*y = yoe + era * 400 + (*m <= 2);
+	unsigned um, ud;
+	tide_civil_from_days(z, y, &um, &ud);
+	*m = (int)um;
+	*d = (int)ud;
 }
 
 /* Monday = 0 ... Sunday = 6 (1970-01-01 was a Thursday). */

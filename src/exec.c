@@ -12,6 +12,7 @@
 #include "eval.h"
 #include "metrics.h"
 #include "strmap.h"
+#include "timefmt.h"
 
 double exec_now(void)
 {
@@ -446,7 +447,7 @@ static int push_day(run *r, group *g, int64_t ts, int64_t amount)
 		g->days = nd;
 		g->capdays = nc;
 	}
-	g->days[g->ndays].day = metrics_floor_div(ts, 86400);
+	g->days[g->ndays].day = tide_ts_day(ts);
 	g->days[g->ndays].amount = amount;
 	g->ndays++;
 	return 0;
@@ -962,7 +963,7 @@ static int prepare_scope(run *r)
 			 p->slots[i].fn == M_RFM_M || p->slots[i].fn == M_ABC;
 	int rc = ranks ? metrics_rank(in, n) : 0;
 	if (rc == 0 && p->need_model) {
-		int64_t last_day = metrics_floor_div(r->T - 1, 86400);
+		int64_t last_day = tide_ts_day(r->T - 1);
 		for (size_t i = 0; i < t->n; i++) {
 			group *g = &t->g[i];
 			if (g->in_scope)

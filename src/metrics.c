@@ -6,12 +6,6 @@
 
 typedef __int128 i128;
 
-int64_t metrics_floor_div(int64_t a, int64_t b)
-{
-	int64_t q = a / b;
-	return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
-}
-
 void metrics_scope_init(metrics_scope *s, metrics_cust *const *in, size_t n)
 {
 	memset(s, 0, sizeof *s);

@@ -38,8 +38,6 @@ typedef struct metrics_scope {
 	int64_t total;		/* their revenue */
 } metrics_scope;
 
-int64_t metrics_floor_div(int64_t a, int64_t b);
-
 void metrics_scope_init(metrics_scope *s, metrics_cust *const *in, size_t n);
 
 /* Sets rfm[] and above for every customer.  Returns 0 or -1 (no memory). */

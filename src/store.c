@@ -9,6 +9,7 @@
 #include <xxhash.h>
 
 #include "strmap.h"
+#include "timefmt.h"
 
 #define STORE_VERSION 6
 #define MAP_INITIAL (UINT64_C(64) << 20)
@@ -83,8 +84,7 @@ static int lmdb_err(tide_err *e, int rc, const char *what)
 /* UTC day number, offset so that INTEGERKEY's unsigned order is time order. */
 static uint32_t day_key(int64_t ts)
 {
-	int64_t day = ts >= 0 ? ts / 86400 : -((-ts + 86399) / 86400);
-	return (uint32_t)(day + INT64_C(0x80000000));
+	return (uint32_t)(tide_ts_day(ts) + INT64_C(0x80000000));
 }
 
 MDB_dbi store_dbi_of(const store *s, store_dbi which)
