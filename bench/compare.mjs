@@ -77,7 +77,9 @@ function norm(v, kind) {
 }
 
 function load(file) {
-	const rows = parseCsv(readFileSync(file, 'utf8'));
+	const text = readFileSync(file, 'utf8');
+	if (!text.trim()) return { rows: [] };	// no rows (the sqlite3 CLI then prints no header)
+	const rows = parseCsv(text);
 	const header = (rows.shift() ?? []).map((h) => h.trim());
 	const idx = cols.map(([c]) => header.indexOf(c));
 	const missing = cols.filter((_, i) => idx[i] < 0).map(([c]) => c);

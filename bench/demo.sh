@@ -12,14 +12,14 @@ TIDE=$BUILD/tide
 GEN=$BUILD/gen
 DATA=$BUILD/demo-data
 DB=$BUILD/demo.db
-MAX_ROWS=20	# longer results are cut, with a note
+MAX_LINES=30	# longer results are cut to their first 22 lines and the last, with a note
 
 for b in "$TIDE" "$GEN"; do
 	[ -x "$b" ] || { echo "demo: $b is missing; run make first" >&2; exit 1; }
 done
 if [ -t 1 ]; then B=$'\e[1m' D=$'\e[2m' R=$'\e[0m'; else B= D= R=; fi
 
-if [ -s "$DATA/orders.csv" ] && [ -s "$DATA/contacts.csv" ]; then
+if [ -s "$DATA/orders.csv" ] && [ -s "$DATA/contacts.csv" ] && [ "$DATA/contacts.csv" -nt "$GEN" ]; then
 	echo "${D}sample: reusing $DATA${R}"
 else
 	echo "${D}sample: generating 20k orders into $DATA${R}"
@@ -46,9 +46,10 @@ while IFS=$'\t' read -r name group _ _ caption; do
 	sed "s/^/${D}    /; s/\$/${R}/" <<<"$query"
 	out=$("$TIDE" query "$DB" --format text "$query") || { echo "demo: the query failed" >&2; exit 1; }
 	lines=$(wc -l <<<"$out")
-	if [ "$lines" -gt $(( MAX_ROWS + 2 )) ]; then
-		head -n $(( MAX_ROWS + 2 )) <<<"$out"
-		echo "${D}… $(( lines - MAX_ROWS - 2 )) more lines${R}"
+	if [ "$lines" -gt "$MAX_LINES" ]; then
+		head -n 22 <<<"$out"
+		echo "${D}…${R}"
+		tail -n 1 <<<"$out"
 	else
 		printf '%s\n' "$out"
 	fi

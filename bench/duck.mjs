@@ -24,6 +24,11 @@ if (!db || !mode) {
 	process.exit(2);
 }
 let report = (line) => process.stdout.write(line + '\n');
+// Time budgets (seconds, from run.sh): no more timed runs of a query once two
+// or more took longer than QUERY_BUDGET together; no more dashboard rounds
+// once three or more took longer than DASH_BUDGET.
+const QUERY_BUDGET = Number(process.env.QUERY_BUDGET ?? Infinity);
+const DASH_BUDGET = Number(process.env.DASH_BUDGET ?? Infinity);
 
 function csvCell(v) {
 	if (v === null || v === undefined) return '';
@@ -65,14 +70,16 @@ try {
 		const csv = toCsv(reader);
 		if (out) writeFileSync(out, csv);
 		else process.stdout.write(csv);
-		for (let i = 0; i < Number(runs); i++) {
+		for (let i = 0, spent = 0; i < Number(runs) && !(i >= 2 && spent > QUERY_BUDGET); i++) {
 			const [secs] = await timed(conn, sql);
 			report(`time\t${label}\t${secs.toFixed(9)}`);
+			spent += secs;
 		}
 	} else if (mode === 'rounds') {
 		const [rounds, prefix, ...files] = args;
 		const qs = files.map((f) => [prefix + labelOf(f), sqlOf(f)]);
-		for (let r = 0; r < Number(rounds); r++)
+		const t0 = performance.now();
+		for (let r = 0; r < Number(rounds) && !(r >= 3 && performance.now() - t0 > 1000 * DASH_BUDGET); r++)
 			for (const [lab, sql] of qs) {
 				const [secs] = await timed(conn, sql);
 				report(`time\t${lab}\t${secs.toFixed(9)}`);

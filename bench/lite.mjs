@@ -8,12 +8,15 @@
 //   node lite.mjs DB rounds R PFX FILE...              R rounds over the files
 //   node lite.mjs DB loop FILE LABEL UNTIL           timed runs until the file UNTIL exists
 //
+// With START_FLAG set in the environment, exec creates that file just before
+// it sends its script, and loop waits for it before its first run.
+//
 // A run sends the SQL followed by `.print <sentinel>` and waits for the
 // sentinel; results of timed runs go to /dev/null (as tide's do in run.sh).
 // Output as duck.mjs: `time LABEL SECONDS` lines, then `rss_kb LABEL KB`,
 // the peak RSS (VmHWM) of the sqlite3 process.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 
 const [db, mode, ...args] = process.argv.slice(2);
@@ -22,6 +25,11 @@ if (!db || !mode) {
 	process.exit(2);
 }
 let report = (line) => process.stdout.write(line + '\n');
+// Time budgets (seconds, from run.sh): no more timed runs of a query once two
+// or more took longer than QUERY_BUDGET together; no more dashboard rounds
+// once three or more took longer than DASH_BUDGET.
+const QUERY_BUDGET = Number(process.env.QUERY_BUDGET ?? Infinity);
+const DASH_BUDGET = Number(process.env.DASH_BUDGET ?? Infinity);
 
 const child = spawn('sqlite3', ['-bail', '-batch', db], { stdio: ['pipe', 'pipe', 'inherit'] });
 let buf = '';
@@ -68,13 +76,16 @@ const labelOf = (file) => basename(file).replace(/\.[^/]*\.sql$|\.sql$/, '');
 let label = 'sqlite';
 
 try {
-	// Session settings for queries: a 1 GiB page cache, sorts in memory.
-	await send('.headers on\n.mode csv\n.timeout 60000\n' +
-		'PRAGMA cache_size=-1048576;\nPRAGMA temp_store=MEMORY;');
+	// Session settings; for queries also a 1 GiB page cache and sorts in memory
+	// (not for loads, whose staging table would then live in memory).
+	await send('.headers on\n.mode csv\n.timeout 60000' +
+		(mode === 'exec' ? '' : '\nPRAGMA cache_size=-1048576;\nPRAGMA temp_store=MEMORY;'));
 	if (mode === 'exec') {
 		const [file, lab] = args;
 		label = lab ?? labelOf(file);
-		const [secs] = await timed(sqlOf(file), false);
+		const sql = sqlOf(file);
+		if (process.env.START_FLAG) writeFileSync(process.env.START_FLAG, '');
+		const [secs] = await timed(sql, false);
 		report(`time\t${label}\t${secs.toFixed(9)}`);
 	} else if (mode === 'query') {
 		const [file, lab, runs = '5', out] = args;
@@ -82,16 +93,18 @@ try {
 		const sql = sqlOf(file);
 		if (!out) report = (line) => process.stderr.write(line + '\n');
 		const [, csv] = await timed(sql, true);
-		if (out) (await import('node:fs')).writeFileSync(out, csv);
+		if (out) writeFileSync(out, csv);
 		else process.stdout.write(csv);
-		for (let i = 0; i < Number(runs); i++) {
+		for (let i = 0, spent = 0; i < Number(runs) && !(i >= 2 && spent > QUERY_BUDGET); i++) {
 			const [secs] = await timed(sql, false);
 			report(`time\t${label}\t${secs.toFixed(9)}`);
+			spent += secs;
 		}
 	} else if (mode === 'rounds') {
 		const [rounds, prefix, ...files] = args;
 		const qs = files.map((f) => [prefix + labelOf(f), sqlOf(f)]);
-		for (let r = 0; r < Number(rounds); r++)
+		const t0 = performance.now();
+		for (let r = 0; r < Number(rounds) && !(r >= 3 && performance.now() - t0 > 1000 * DASH_BUDGET); r++)
 			for (const [lab, sql] of qs) {
 				const [secs] = await timed(sql, false);
 				report(`time\t${lab}\t${secs.toFixed(9)}`);
@@ -101,6 +114,8 @@ try {
 		const [file, lab, until] = args;
 		label = lab;
 		const sql = sqlOf(file);
+		const start = process.env.START_FLAG;
+		while (start && !existsSync(start)) await new Promise((r) => setTimeout(r, 1));
 		let n = 0;
 		while (n === 0 || !existsSync(until)) {
 			const [secs] = await timed(sql, false);

@@ -17,7 +17,10 @@
 # (and docs/bench-growth.png when more than one size has results).
 #
 # Environment: ENGINES (default "tide duckdb sqlite"), RUNS (5), ROUNDS (20),
-# INGEST_RUNS (3 up to 1m orders, else 1), BUILD (build), SEED (1).
+# INGEST_RUNS (3 up to 1m orders, else 1), BUILD (build), SEED (1), and time
+# budgets for the large sizes: QUERY_BUDGET (60 s: no more timed runs of a query
+# once two or more took that long together) and DASH_BUDGET (120 s: no more
+# dashboard rounds once three or more took that long).
 # Exit status: 0 when every engine ran everything and all results agree.
 set -euo pipefail
 
@@ -30,6 +33,7 @@ ENGINES=${ENGINES:-tide duckdb sqlite}
 RUNS=${RUNS:-5}
 ROUNDS=${ROUNDS:-20}
 SEED=${SEED:-1}
+export QUERY_BUDGET=${QUERY_BUDGET:-60} DASH_BUDGET=${DASH_BUDGET:-120}
 
 case $SIZE in
 [0-9]*k) N=$(( ${SIZE%k} * 1000 )) ;;
@@ -96,7 +100,12 @@ prereqs() {
 # the history, the rest (the newest, with new ids) the batch of step (d); the
 # contacts up to the last history order go with the history.
 make_data() {
-	if [ -s "$DATA/meta.env" ]; then note "data: reusing $DATA"; return; fi
+	local gen_sum
+	gen_sum=$(sha256sum <"$ROOT/bench/gen.c" | cut -c1-16)
+	if [ -s "$DATA/meta.env" ] && grep -qx "gen_sum=$gen_sum" "$DATA/meta.env"; then
+		note "data: reusing $DATA"
+		return
+	fi
 	local extra=$(( N / 100 > 0 ? N / 100 : 1 )) raw=$DATA/raw
 	rm -rf "$DATA"
 	mkdir -p "$DATA"
@@ -121,6 +130,7 @@ make_data() {
 	events_7d=$ev7
 	point_customer=$customer
 	seed=$SEED
+	gen_sum=$gen_sum
 	EOF
 }
 
@@ -173,7 +183,7 @@ step_ingest() {
 run_query() {	# engine name runs out-csv
 	local e=$1 q=$2 runs=$3 out=$4
 	case $e in
-	tide) "$TIMEIT" -l "q:$q" -w 1 -n "$runs" -o "$out" -- \
+	tide) "$TIMEIT" -l "q:$q" -w 1 -n "$runs" -b "$QUERY_BUDGET" -o "$out" -- \
 		"$TIDE" query "$WORK/tide.db" --format csv "$(cat "$WORK/sql/$q.tql")" ;;
 	duckdb) node "$BENCH/duck.mjs" "$WORK/duck.db" query "$WORK/sql/$q.duckdb.sql" "q:$q" "$runs" "$out" ;;
 	sqlite) node "$BENCH/lite.mjs" "$WORK/lite.db" query "$WORK/sql/$q.sqlite.sql" "q:$q" "$runs" "$out" ;;
@@ -182,7 +192,7 @@ run_query() {	# engine name runs out-csv
 
 compare() {	# name suffix
 	local q=$1 sfx=$2 args=()
-	for e in $ENGINES; do [ -s "$WORK/out/$q$sfx.$e.csv" ] && args+=("$e=$WORK/out/$q$sfx.$e.csv"); done
+	for e in $ENGINES; do [ -e "$WORK/out/$q$sfx.$e.csv" ] && args+=("$e=$WORK/out/$q$sfx.$e.csv"); done
 	if [ ${#args[@]} -lt 2 ]; then note "  $q: fewer than two engines answered; nothing to compare"; return; fi
 	node "$BENCH/compare.mjs" "$BENCH/queries/manifest.tsv" "$q" "${args[@]}" | sed 's/^/  /' ||
 		fail "results differ: $q${sfx:+ ($sfx)}"
@@ -193,9 +203,10 @@ step_queries() {
 	for e in $ENGINES; do
 		for q in $QUERIES; do
 			rm -f "$WORK/out/$q.$e.csv"
-			run_query "$e" "$q" "$RUNS" "$WORK/out/$q.$e.csv" | record "$e" || fail "$e: query $q"
+			run_query "$e" "$q" "$RUNS" "$WORK/out/$q.$e.csv" | record "$e" ||
+				{ fail "$e: query $q"; rm -f "$WORK/out/$q.$e.csv"; }
 		done
-		note "  $e: $(awk -F'\t' -v e="$e" '$1 == e && $3 == "time" && $2 ~ /^q:/ { n[$2]++; t[$2] += $4 } END { for (k in n) printf "%s %.1f ms; ", substr(k, 3), 1000 * t[k] / n[k] }' "$RAW")"
+		note "  $e (mean): $(awk -F'\t' -v e="$e" '$1 == e && $3 == "time" && $2 ~ /^q:/ { n[$2]++; t[$2] += $4 } END { for (k in n) printf "%s %.1f ms; ", substr(k, 3), 1000 * t[k] / n[k] }' "$RAW")"
 	done
 	say "results compared row by row"
 	for q in $QUERIES; do compare "$q" ""; done
@@ -206,8 +217,8 @@ step_dashboard() {
 	for e in $ENGINES; do
 		case $e in
 		tide)
-			local r q ok=1
-			for ((r = 0; r < ROUNDS && ok; r++)); do
+			local r q ok=1 t0=$SECONDS
+			for ((r = 0; r < ROUNDS && ok && (r < 3 || SECONDS - t0 <= DASH_BUDGET); r++)); do
 				for q in $DASH; do
 					"$TIMEIT" -l "dash:$q" -- "$TIDE" query "$WORK/tide.db" --format csv \
 						"$(cat "$WORK/sql/$q.tql")" | record tide || { fail "tide: dashboard $q"; ok=0; break; }
@@ -224,13 +235,15 @@ step_dashboard() {
 step_concurrent() {
 	say "(d) ingest of $extra_orders more orders while a reader repeats narrow_7d"
 	local flag=$WORK/ingest.done e pid
+	export START_FLAG=$WORK/ingest.start	# the readers wait for it; see lite.mjs
 	for e in $ENGINES; do
-		rm -f "$flag"
+		rm -f "$flag" "$START_FLAG"
 		case $e in
 		tide)
-			"$TIMEIT" -l read_during_ingest -u "$flag" -- "$TIDE" query "$WORK/tide.db" --format csv \
-				"$(cat "$WORK/sql/narrow_7d.tql")" | record tide &
+			"$TIMEIT" -l read_during_ingest -s "$START_FLAG" -u "$flag" -- "$TIDE" query "$WORK/tide.db" \
+				--format csv "$(cat "$WORK/sql/narrow_7d.tql")" | record tide &
 			pid=$!
+			touch "$START_FLAG"
 			ingest_one tide orders "$DATA/extra_orders.csv" ingest_1pct | record tide || fail "tide: ingest of 1%"
 			touch "$flag"; wait "$pid" || fail "tide: reader during ingest" ;;
 		duckdb)
@@ -251,7 +264,8 @@ step_concurrent() {
 	for q in narrow_7d kpi_30d; do
 		for e in $ENGINES; do
 			rm -f "$WORK/out/$q.after.$e.csv"
-			run_query "$e" "$q" 0 "$WORK/out/$q.after.$e.csv" >/dev/null || fail "$e: query $q after the 1%"
+			run_query "$e" "$q" 0 "$WORK/out/$q.after.$e.csv" >/dev/null ||
+				{ fail "$e: query $q after the 1%"; rm -f "$WORK/out/$q.after.$e.csv"; }
 		done
 		compare "$q" .after
 	done
@@ -265,7 +279,9 @@ make_data
 . "$DATA/meta.env"
 
 rm -rf "$WORK"
-mkdir -p "$WORK/sql" "$WORK/out" "$WORK/log"
+mkdir -p "$WORK/sql" "$WORK/out" "$WORK/log" "$WORK/bin"
+# A snapshot of the binary, so that a rebuild during the run cannot change it.
+if has tide; then cp "$TIDE" "$WORK/bin/tide"; TIDE=$WORK/bin/tide; fi
 : >"$RAW"
 QUERIES=$(awk -F'\t' '!/^#/ && NF { print $1 }' "$BENCH/queries/manifest.tsv")
 DASH=$(awk -F'\t' '!/^#/ && NF && $2 != "probe" { print $1 }' "$BENCH/queries/manifest.tsv")
@@ -285,6 +301,8 @@ spawn=$("$TIMEIT" -n 50 -- /bin/true | awk -F'\t' '$1 == "time" { print $3 }' | 
 	echo "engines=$ENGINES"
 	echo "runs=$RUNS"
 	echo "rounds=$ROUNDS"
+	echo "query_budget_s=$QUERY_BUDGET"
+	echo "dash_budget_s=$DASH_BUDGET"
 	echo "ingest_runs=$INGEST_RUNS"
 	echo "spawn_floor_s=$spawn"
 	echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"

@@ -1,10 +1,12 @@
 /* timeit.c — run a command several times; print each run's wall time and the
  * peak RSS, for bench/run.sh.  Built by run.sh into bench/work/bin/timeit.
  *
- *   timeit [-l LABEL] [-n RUNS] [-w WARMUP] [-o OUT] [-u UNTIL] -- CMD [ARG ...]
+ *   timeit [-l LABEL] [-n RUNS] [-w WARMUP] [-o OUT] [-u UNTIL] [-s START] [-b SECS] -- CMD [ARG ...]
  *
  * WARMUP untimed runs, then RUNS timed runs (with -u: timed runs until the
- * file UNTIL exists, at least one).  The first run's stdout goes to OUT (when
+ * file UNTIL exists, at least one; with -b: no more runs once at least two
+ * timed runs took more than SECS seconds together; with -s: first wait until
+ * the file START exists).  The first run's stdout goes to OUT (when
  * given), every other run's to /dev/null; stdin is /dev/null; stderr is passed
  * through.  Prints, tab-separated,
  *
@@ -68,26 +70,33 @@ static int run(char **argv, const char *out, double *secs, long *rss_kb)
 
 int main(int argc, char **argv)
 {
-	const char *label = "run", *out = NULL, *until = NULL;
+	const char *label = "run", *out = NULL, *until = NULL, *start = NULL;
 	int runs = 1, warmup = 0, c;
-	while ((c = getopt(argc, argv, "+l:n:w:o:u:")) != -1) {
+	double budget = 0, spent = 0;
+	while ((c = getopt(argc, argv, "+l:n:w:o:u:s:b:")) != -1) {
 		switch (c) {
 		case 'l': label = optarg; break;
 		case 'n': runs = atoi(optarg); break;
 		case 'w': warmup = atoi(optarg); break;
 		case 'o': out = optarg; break;
 		case 'u': until = optarg; break;
+		case 'b': budget = atof(optarg); break;
+		case 's': start = optarg; break;
 		default: goto usage;
 		}
 	}
 	if (optind >= argc)
 		goto usage;
 	char **cmd = argv + optind;
+	while (start && access(start, F_OK) != 0)
+		usleep(1000);
 	long rss_max = 0;
 	int failed = 0;
 	for (int i = 0; !failed; i++) {
 		int timed = i >= warmup;
 		if (until ? (i > warmup && access(until, F_OK) == 0) : i >= warmup + runs)
+			break;
+		if (budget > 0 && i >= warmup + 2 && spent > budget)
 			break;
 		double secs;
 		long rss;
@@ -101,11 +110,12 @@ int main(int argc, char **argv)
 			failed = 1;
 		} else if (timed) {
 			printf("time\t%s\t%.9f\n", label, secs);
+			spent += secs;
 		}
 	}
 	printf("rss_kb\t%s\t%ld\n", label, rss_max);
 	return failed;
 usage:
-	fprintf(stderr, "usage: timeit [-l LABEL] [-n RUNS] [-w WARMUP] [-o OUT] [-u UNTIL] -- CMD [ARG ...]\n");
+	fprintf(stderr, "usage: timeit [-l LABEL] [-n RUNS] [-w WARMUP] [-o OUT] [-u UNTIL] [-s START] [-b SECS] -- CMD [ARG ...]\n");
 	return 2;
 }

@@ -11,4 +11,5 @@ SELECT id, unixepoch(ts), customer, channel, nullif(stage, ''),
 FROM temp.contacts_csv;
 DROP TABLE temp.contacts_csv;
 CREATE INDEX contacts_customer_ts ON contacts(customer, ts);
+CREATE INDEX contacts_ts ON contacts(ts);
 ANALYZE contacts;
