@@ -204,7 +204,7 @@ static int table_add(run *r, table *t, group **out)
 }
 
 /* The group of customer id in a customer-keyed table (key 0 = customer). */
-static int customer_group(run *r, table *t, uint32_t customer, bool set_key, group **out)
+static int customer_group(run *r, table *t, uint32_t customer, group **out)
 {
 	if (customer >= t->ncust) {
 		size_t n = t->ncust ? t->ncust : 1024;
@@ -227,16 +227,44 @@ static int customer_group(run *r, table *t, uint32_t customer, bool set_key, gro
 		return rc;
 	g->customer = customer;
 	t->by_cust[customer] = (uint32_t)t->n;
-	tide_str name;
-	rc = store_customer_name(r->p->snap, customer, &name);
-	if (rc)
-		return tide_errf(r->e, rc, "reading customer %u: %s", customer, tide_strerror(rc));
-	g->mc.id = name.p;
-	g->mc.id_len = name.n;
-	if (set_key)
-		g->keys[0] = val_str(name.p, name.n);
 	*out = g;
 	return 0;
+}
+
+static int by_customer_id(const void *x, const void *y)
+{
+	uint32_t a = (*(group *const *)x)->customer, b = (*(group *const *)y)->customer;
+	return (a > b) - (a < b);
+}
+
+/* Names the customer groups in scope (their key and tie-breaker), in id
+ * order through one cursor: LMDB finds each next key on the page it is
+ * already on, where a lookup per group would descend from the root. */
+static int name_customers(run *r, table *t)
+{
+	group **v = malloc((t->n ? t->n : 1) * sizeof *v);
+	if (!v)
+		return nomem(r);
+	size_t n = 0;
+	for (size_t i = 0; i < t->n; i++)
+		if (t->g[i].in_scope)
+			v[n++] = &t->g[i];
+	qsort(v, n, sizeof *v, by_customer_id);
+	MDB_cursor *cur = NULL;
+	store *s = store_of_snap(r->p->snap);
+	int rc = mdb_cursor_open(store_snap_txn(r->p->snap), store_dbi_of(s, DB_CUST_ID), &cur);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		MDB_val k = {sizeof v[i]->customer, &v[i]->customer}, val;
+		if ((rc = mdb_cursor_get(cur, &k, &val, MDB_SET_KEY)))
+			break;
+		v[i]->mc.id = val.mv_data;
+		v[i]->mc.id_len = (uint32_t)val.mv_size;
+		v[i]->keys[0] = val_str(val.mv_data, (uint32_t)val.mv_size);
+	}
+	if (cur)
+		mdb_cursor_close(cur);
+	free(v);
+	return rc ? tide_errf(r->e, rc, "reading customer names: %s", mdb_strerror(rc)) : 0;
 }
 
 /* Serialises a key value for the group index. */
@@ -561,7 +589,7 @@ static int fold_event(run *r, eval_ctx *c, int64_t ts, uint32_t customer, tide_r
 	group *g;
 	int rc;
 	if (p->by_customer) {
-		rc = customer_group(r, &r->groups, customer, true, &g);
+		rc = customer_group(r, &r->groups, customer, &g);
 	} else {
 		value kv[16];
 		rc = event_keys(r, c, ts, kv);
@@ -571,7 +599,7 @@ static int fold_event(run *r, eval_ctx *c, int64_t ts, uint32_t customer, tide_r
 	if (rc)
 		return rc;
 	group *cg = NULL;
-	if (r->use_custs && (rc = customer_group(r, &r->custs, customer, false, &cg)))
+	if (r->use_custs && (rc = customer_group(r, &r->custs, customer, &cg)))
 		return rc;
 	if (c->order) {
 		rc = fold_order(r, g, c->order, in_win);
@@ -939,6 +967,9 @@ static int prepare_scope(run *r)
 {
 	plan *p = r->p;
 	table *t = customer_table(r);
+	int rc = p->by_customer ? name_customers(r, t) : 0;
+	if (rc)
+		return rc;
 	size_t n = 0;
 	for (size_t i = 0; i < t->n; i++)
 		n += t->g[i].in_scope;
@@ -961,7 +992,7 @@ static int prepare_scope(run *r)
 	for (int i = 0; i < p->nslots; i++)
 		ranks |= p->slots[i].fn == M_RFM_R || p->slots[i].fn == M_RFM_F ||
 			 p->slots[i].fn == M_RFM_M || p->slots[i].fn == M_ABC;
-	int rc = ranks ? metrics_rank(in, n) : 0;
+	rc = ranks ? metrics_rank(in, n) : 0;
 	if (rc == 0 && p->need_model) {
 		int64_t last_day = tide_ts_day(r->T - 1);
 		for (size_t i = 0; i < t->n; i++) {
@@ -1051,8 +1082,11 @@ static int output_groups(run *r, tide_result *out)
 	for (size_t i = 0; i < t->n; i++)
 		if (t->g[i].in_scope || p->nkeys == 0)
 			order[n++] = &t->g[i];
-	sort_plan = p;
-	qsort(order, n, sizeof *order, group_sort_cmp);
+	/* Key order is the default; an ORDER BY re-sorts the rows anyway. */
+	if (p->norder == 0) {
+		sort_plan = p;
+		qsort(order, n, sizeof *order, group_sort_cmp);
+	}
 	int rc = 0;
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		group *g = order[i];

@@ -30,6 +30,41 @@ static int row_cmp(const void *x, const void *y)
 	return (a > b) - (a < b);	/* stable: keep the engine's order */
 }
 
+/* Sifts idx[i] down the max-heap idx[0..n) ordered by row_cmp. */
+static void sift_down(size_t *idx, size_t n, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		if (l < n && row_cmp(&idx[l], &idx[m]) > 0)
+			m = l;
+		if (r < n && row_cmp(&idx[r], &idx[m]) > 0)
+			m = r;
+		if (m == i)
+			return;
+		size_t t = idx[i];
+		idx[i] = idx[m];
+		idx[m] = t;
+		i = m;
+	}
+}
+
+/* ORDER BY ... LIMIT k over many rows: the k first rows in order, in n·log k
+ * comparisons instead of sorting all n.  Returns k (or n if smaller). */
+static size_t top_k(size_t *idx, size_t n, size_t k)
+{
+	if (k == 0)
+		return 0;
+	for (size_t i = k / 2; i-- > 0;)
+		sift_down(idx, k, i);
+	for (size_t i = k; i < n; i++)
+		if (row_cmp(&idx[i], &idx[0]) < 0) {
+			idx[0] = idx[i];
+			sift_down(idx, k, 0);
+		}
+	qsort(idx, k, sizeof *idx, row_cmp);
+	return k;
+}
+
 static int column_names(const plan *p, char ***out, int *n)
 {
 	int off = p->has_step ? 1 : 0;
@@ -60,7 +95,10 @@ static int finish(const plan *p, tide_result *raw, tide_result **out, tide_err *
 		idx[i] = i;
 	if (p->norder) {
 		sort_by = (sorter){raw, visible, p->norder, p->order_desc};
-		qsort(idx, n, sizeof *idx, row_cmp);
+		if (p->has_limit && (uint64_t)p->limit < n / 8)
+			n = top_k(idx, n, (size_t)p->limit);
+		else
+			qsort(idx, n, sizeof *idx, row_cmp);
 	}
 	if (p->has_limit && (uint64_t)p->limit < n)
 		n = (size_t)p->limit;
