@@ -810,6 +810,14 @@ static value finish_aggregate(run *r, const slot *s, agg_state *a)
 	}
 }
 
+/* The length of D looking ahead from T ("the next D"): a calendar month
+ * ahead of Mar 31 is 30 days, behind it 31. */
+static int64_t dur_ahead_seconds(const run *r, cal_dur d)
+{
+	return cal_add(r->T, d, 1, r->p->tz) - r->T;
+}
+
+/* The length of D looking back from T (churn thresholds). */
 static int64_t dur_seconds(const run *r, cal_dur d)
 {
 	return r->T - cal_add(r->T, d, -1, r->p->tz);
@@ -824,13 +832,13 @@ static value model_value(run *r, const slot *s, group *g)
 	case M_P_ALIVE:
 		return val_real(bgnbd_p_alive(&r->bg, mc));
 	case M_EXPECTED_ORDERS:
-		return val_real(bgnbd_expected(&r->bg, mc, (double)dur_seconds(r, s->dur) / 86400.0 / 7.0));
+		return val_real(bgnbd_expected(&r->bg, mc, (double)dur_ahead_seconds(r, s->dur) / 86400.0 / 7.0));
 	case M_EXPECTED_SPEND:
 		return r->gg_rc ? val_null() : val_real(gg_expected_spend(&r->gg, mc));
 	case M_CLV: {
 		if (r->gg_rc)
 			return val_null();
-		int months = metrics_months(s->dur, dur_seconds(r, s->dur));
+		int months = metrics_months(s->dur, dur_ahead_seconds(r, s->dur));
 		return val_real(bgnbd_clv(&r->bg, &r->gg, mc, months, s->rate));
 	}
 	default:
