@@ -139,7 +139,7 @@ make_data() {
 # Driver output (timeit, duck.mjs, lite.mjs): "time LABEL SECONDS" and
 # "rss_kb LABEL KB" lines; raw.tsv gets "engine work kind value".
 record() { awk -v e="$1" -F'\t' '$1 == "time" || $1 == "rss_kb" { print e "\t" $2 "\t" $1 "\t" $3; next } { print > "/dev/stderr" }' >>"$RAW"; }
-bytes() { printf '%s\t%s\tbytes\t%s\n' "$1" "$2" "$(du -scb "${@:3}" 2>/dev/null | tail -n 1 | cut -f1)" >>"$RAW"; }
+bytes() { printf '%s\t%s\tbytes\t%s\n' "$1" "$2" "$(du -sc -B1 "${@:3}" 2>/dev/null | tail -n 1 | cut -f1)" >>"$RAW"; }
 
 # Renders a SQL or TQL file for this data set.
 render() { sed -e "s|@FILE@|$2|g" -e "s|@CUSTOMER@|$point_customer|g" "$1" >"${3/#-//dev/stdout}"; }
