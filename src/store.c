@@ -850,7 +850,13 @@ static int append_index(store_batch *b, store_dbi by_cust, uint32_t customer, in
 	uint8_t ck[STORE_CUSTKEY];
 	store_custkey_encode(ts, seq, ck);
 	MDB_val k = {sizeof customer, &customer}, v = {sizeof ck, ck};
-	return mdb_put(b->txn, b->s->dbi[by_cust], &k, &v, 0);
+	/* Events mostly arrive in time order, so the entry usually goes after
+	 * the customer's last one: MDB_APPENDDUP skips the search among its
+	 * entries, and says MDB_KEYEXIST when the entry belongs earlier. */
+	int rc = mdb_put(b->txn, b->s->dbi[by_cust], &k, &v, MDB_APPENDDUP);
+	if (rc == MDB_KEYEXIST)
+		rc = mdb_put(b->txn, b->s->dbi[by_cust], &k, &v, 0);
+	return rc;
 }
 
 int store_batch_add(store_batch *b, const tide_event *ev, bool *duplicate, tide_err *e)
