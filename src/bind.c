@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "eval.h"
 #include "timefmt.h"
 
 enum {
@@ -583,11 +584,6 @@ static int bind_expr(binder *b, const ast_expr *x, ctx_kind ctx, bx **out)
 	return rc;
 }
 
-static bool interned_column(ev_col c)
-{
-	return c == EV_CUSTOMER || c == EV_SKU || c == EV_CHANNEL || c == EV_REASON || c == EV_TAG;
-}
-
 /* `col = 'text'` or `col != 'text'` on an interned column compares ids, not
  * strings: resolve the text once here instead of every event's id there. */
 static int bind_id_compare(binder *b, bx *n)
@@ -599,7 +595,7 @@ static int bind_id_compare(binder *b, bx *n)
 		col = n->args[1];
 		lit = n->args[0];
 	}
-	if (col->kind != BX_EVCOL || !interned_column(col->col) || lit->kind != BX_CONST ||
+	if (col->kind != BX_EVCOL || !eval_column_interned(col->col) || lit->kind != BX_CONST ||
 	    lit->c.type != VAL_STR)
 		return 0;
 	uint32_t id = 0;

@@ -26,6 +26,11 @@ static int interned(const eval_ctx *c, uint32_t id, bool customer, value *out, t
 	return 0;
 }
 
+bool eval_column_interned(ev_col col)
+{
+	return col == EV_CUSTOMER || col == EV_SKU || col == EV_CHANNEL || col == EV_REASON || col == EV_TAG;
+}
+
 uint32_t eval_event_id(const eval_ctx *c, ev_col col, uint32_t tag)
 {
 	const store_order *o = c->order;

@@ -110,6 +110,15 @@ typedef struct run {
 	value *label_vals;
 	size_t nlabels;
 	int64_t ev_pstart;	/* period start of the event being folded */
+	/* the last period an event fell in: most events fall in the same one */
+	bool pc_valid;
+	cal_unit pc_unit;
+	int64_t pc_start, pc_next;
+	value pc_label;
+	/* the last group a key led to: consecutive events often share it */
+	uint8_t last_key[256];
+	size_t last_key_len;
+	group *last_group;
 	const exec_limits *lim;
 	uint64_t scanned;
 	tide_err *e;
@@ -192,6 +201,7 @@ static int table_add(run *r, table *t, group **out)
 		t->g = ng;
 		t->cap = ncap;
 	}
+	r->last_group = NULL;	/* the realloc above may have moved every group */
 	group *g = &t->g[t->n];
 	int rc = group_init(r, g);
 	if (rc) {
@@ -300,6 +310,19 @@ static size_t key_bytes(value v, uint8_t *buf, size_t cap)
 	return n;
 }
 
+/* Group pointers move when the table grows, so the cache is dropped then
+ * (table_add clears it). */
+static void remember_group(run *r, const uint8_t *bytes, size_t n, group *g)
+{
+	if (n > sizeof r->last_key) {
+		r->last_group = NULL;
+		return;
+	}
+	memcpy(r->last_key, bytes, n);
+	r->last_key_len = n;
+	r->last_group = g;
+}
+
 /* Finds or creates the group for key values kv. */
 static int keyed_group(run *r, const value *kv, group **out)
 {
@@ -309,11 +332,16 @@ static int keyed_group(run *r, const value *kv, group **out)
 	size_t n = 0;
 	for (int i = 0; i < p->nkeys; i++)
 		n += key_bytes(kv[i], buf + n, sizeof buf - n - 32 * (size_t)(p->nkeys - i));
+	if (r->last_group && n == r->last_key_len && memcmp(buf, r->last_key, n) == 0) {
+		*out = r->last_group;
+		return 0;
+	}
 	if (!t->index && !(t->index = strmap_new()))
 		return nomem(r);
 	uint32_t idx;
 	if (strmap_get(t->index, buf, n, &idx)) {
 		*out = &t->g[idx];
+		remember_group(r, buf, n, *out);
 		return 0;
 	}
 	group *g;
@@ -326,6 +354,7 @@ static int keyed_group(run *r, const value *kv, group **out)
 		g->keys[i] = kv[i];
 	g->pstart = r->ev_pstart;
 	*out = g;
+	remember_group(r, buf, n, g);
 	return 0;
 }
 
@@ -366,8 +395,15 @@ static int event_keys(run *r, const eval_ctx *c, int64_t ts, value *kv)
 			rc = eval_event_column(c, EV_CUSTOMER, 0, &kv[i], r->e);
 			break;
 		case KEY_PERIOD:
-			r->ev_pstart = cal_period_start(ts, k->unit, p->tz);
-			rc = period_label(r, r->ev_pstart, k->unit, &kv[i]);
+			if (!r->pc_valid || r->pc_unit != k->unit || ts < r->pc_start || ts >= r->pc_next) {
+				r->pc_start = cal_period_start(ts, k->unit, p->tz);
+				r->pc_next = cal_period_next(r->pc_start, k->unit, p->tz);
+				r->pc_unit = k->unit;
+				rc = period_label(r, r->pc_start, k->unit, &r->pc_label);
+				r->pc_valid = rc == 0;
+			}
+			r->ev_pstart = r->pc_start;
+			kv[i] = r->pc_label;
 			break;
 		case KEY_EVCOL:
 			rc = eval_event_column(c, k->col, k->tag, &kv[i], r->e);
@@ -456,7 +492,14 @@ static int fold_aggregates(run *r, group *g, const eval_ctx *c)
 		if (s->fn < A_COUNT_STAR)
 			continue;
 		value v = val_null();
-		int rc = s->arg ? eval(s->arg, c, &v, r->e) : 0;
+		int rc = 0;
+		if (s->fn == A_COUNT_DISTINCT && s->arg->kind == BX_EVCOL && eval_column_interned(s->arg->col)) {
+			/* ids and texts correspond one to one: count ids, skip the text */
+			uint32_t id = eval_event_id(c, s->arg->col, s->arg->idx);
+			v = id ? val_int(id) : val_null();
+		} else if (s->arg) {
+			rc = eval(s->arg, c, &v, r->e);
+		}
 		if (rc == 0)
 			rc = agg_add(r, &g->aggs[i], s->fn, v);
 		if (rc)
