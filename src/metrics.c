@@ -212,6 +212,8 @@ static int double_cmp(const void *x, const void *y)
 
 bool metrics_median_gap(metrics_day *days, uint32_t n, double *out)
 {
+	if (n < 2)
+		return false;
 	qsort(days, n, sizeof *days, day_cmp);
 	uint32_t distinct = 0;
 	for (uint32_t i = 0; i < n; i++)

@@ -59,7 +59,7 @@ static slot *find(const strmap *m, const void *key, size_t len, uint64_t h)
 		if (s->hash == 0)
 			return s;
 		if (s->hash == h && s->len == len &&
-		    memcmp(m->arena + s->off, key, len) == 0)
+		    (len == 0 || memcmp(m->arena + s->off, key, len) == 0))
 			return s;
 	}
 }
@@ -119,7 +119,8 @@ int strmap_put(strmap *m, const void *key, size_t len, uint32_t val)
 		m->arena = na;
 		m->arena_cap = ncap;
 	}
-	memcpy(m->arena + m->arena_len, key, len);
+	if (len)	/* an empty key has no bytes, and maybe no arena yet */
+		memcpy(m->arena + m->arena_len, key, len);
 	s->hash = h;
 	s->off = (uint32_t)m->arena_len;
 	s->len = (uint32_t)len;
