@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <xxhash.h>
 
+#include "idbuf.h"
 #include "strmap.h"
 #include "timefmt.h"
 
@@ -64,6 +65,10 @@ struct store_batch {
 	MDB_txn *txn;
 	meta_info info;
 	strmap *customers, *strings;
+	/* dedupe entries per kind not yet in their table, and whether the table
+	 * was empty (then nothing there can match, and the entries append) */
+	idbuf *ids[2];
+	bool ids_empty[2];
 	/* this batch's day spans, merged into o_days / c_days at commit */
 	strmap *day_index;
 	store_span *spans;
@@ -580,6 +585,40 @@ void store_custkey_decode(const uint8_t in[STORE_CUSTKEY], int64_t *ts, uint64_t
 
 /* ---- writing ---------------------------------------------------------- */
 
+/* Pending dedupe entries past this many go to the table mid-batch, so a
+ * huge batch's memory stays bounded (~200 MB). */
+#define IDBUF_MAX (8u << 20)
+
+static store_dbi ids_table(int kind)
+{
+	/* One table per kind: a batch of contacts then leaves the orders' pages
+	 * alone instead of copying most of them (LMDB copies each page it
+	 * touches, and the old copies stay in the file as free pages). */
+	return kind == TIDE_ORDERS ? DB_IDS : DB_C_IDS;
+}
+
+/* Writes a kind's pending dedupe entries, in hash order: appended when the
+ * table was empty, else inserted (sorted, so neighbours share pages). */
+static int flush_ids(store_batch *b, int kind)
+{
+	idbuf *ib = b->ids[kind];
+	size_t n = idbuf_sort(ib);
+	MDB_cursor *cur = NULL;
+	int rc = n ? mdb_cursor_open(b->txn, b->s->dbi[ids_table(kind)], &cur) : 0;
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		uint64_t h;
+		uint32_t seq;
+		idbuf_at(ib, i, &h, &seq);
+		MDB_val k = {sizeof h, &h}, v = {sizeof seq, &seq};
+		rc = mdb_cursor_put(cur, &k, &v, b->ids_empty[kind] ? MDB_APPEND : 0);
+	}
+	if (cur)
+		mdb_cursor_close(cur);
+	idbuf_clear(ib);
+	b->ids_empty[kind] = false;
+	return rc;
+}
+
 int store_batch_begin(store *s, store_batch **out, tide_err *e)
 {
 	store_batch *b = calloc(1, sizeof *b);
@@ -589,8 +628,10 @@ int store_batch_begin(store *s, store_batch **out, tide_err *e)
 	b->customers = strmap_new();
 	b->strings = strmap_new();
 	b->day_index = strmap_new();
+	b->ids[0] = idbuf_new();
+	b->ids[1] = idbuf_new();
 	int rc = 0;
-	if (!b->customers || !b->strings || !b->day_index) {
+	if (!b->customers || !b->strings || !b->day_index || !b->ids[0] || !b->ids[1]) {
 		rc = tide_errf(e, TIDE_ENOMEM, "out of memory");
 		goto fail;
 	}
@@ -601,6 +642,11 @@ int store_batch_begin(store *s, store_batch **out, tide_err *e)
 		goto fail;
 	}
 	rc = meta_read(b->txn, s, &b->info);
+	for (int k = 0; rc == 0 && k < 2; k++) {
+		MDB_stat st;
+		rc = mdb_stat(b->txn, s->dbi[ids_table(k)], &st);
+		b->ids_empty[k] = st.ms_entries == 0;
+	}
 	for (int k = 0; rc == 0 && k < 2; k++) {
 		b->ntags[k] = tags_read(b->txn, s, (tide_kind)k, b->tags[k], TIDE_TAGS_MAX * 8);
 		if (b->ntags[k] < 0)
@@ -627,6 +673,8 @@ void store_batch_abort(store_batch *b)
 		mdb_txn_abort(b->txn);
 	strmap_free(b->customers);
 	strmap_free(b->strings);
+	idbuf_free(b->ids[0]);
+	idbuf_free(b->ids[1]);
 	strmap_free(b->day_index);
 	free(b->spans);
 	free(b->span_days);
@@ -665,6 +713,8 @@ int store_batch_commit(store_batch *b, tide_err *e)
 {
 	MDB_val k = {4, "info"}, v = {sizeof b->info, &b->info};
 	int rc = flush_spans(b);
+	for (int kind = 0; rc == 0 && kind < 2; kind++)
+		rc = flush_ids(b, kind);
 	if (rc == 0)
 		rc = mdb_put(b->txn, b->s->dbi[DB_META], &k, &v, 0);
 	for (int kind = 0; rc == 0 && b->tags_dirty && kind < 2; kind++) {
@@ -752,31 +802,39 @@ static int encode_tags(store_batch *b, const tide_event *ev, uint8_t *p, size_t 
 	return 0;
 }
 
-/* The event's id seen before in this kind?  Checks the hash index, then
- * the exact-id table that holds the rare colliding ids. */
+/* The event's id seen before in this kind?  Looks in the batch's pending
+ * entries and the hash table, then in the exact-id table that holds the
+ * rare ids whose hash another id already took. */
 static int check_duplicate(store_batch *b, const tide_event *ev, uint64_t seq, bool *dup)
 {
-	uint64_t h = XXH3_64bits_withSeed(ev->id.p, ev->id.n, (uint64_t)ev->kind + 1);
-	uint32_t seq32 = (uint32_t)seq;
-	MDB_val k = {sizeof h, &h}, v = {sizeof seq32, &seq32};
-	/* One table per kind: a batch of contacts then leaves the orders' pages
-	 * alone instead of copying most of them (LMDB copies each page it
-	 * touches, and the old copies stay in the file as free pages). */
-	int rc = mdb_put(b->txn, b->s->dbi[ev->kind == TIDE_ORDERS ? DB_IDS : DB_C_IDS], &k, &v,
-			 MDB_NOOVERWRITE);
+	int kind = ev->kind;
+	uint64_t h = XXH3_64bits_withSeed(ev->id.p, ev->id.n, (uint64_t)kind + 1);
+	h += h == 0;	/* 0 marks a free slot in idbuf */
+	uint32_t seq32 = (uint32_t)seq, other32;
+	int found = idbuf_get(b->ids[kind], h, &other32);
+	if (!found && !b->ids_empty[kind]) {
+		MDB_val k = {sizeof h, &h}, v;
+		int rc = mdb_get(b->txn, b->s->dbi[ids_table(kind)], &k, &v);
+		if (rc == 0)
+			memcpy(&other32, v.mv_data, sizeof other32);
+		else if (rc != MDB_NOTFOUND)
+			return rc;
+		found = rc == 0;
+	}
 	*dup = false;
-	if (rc != MDB_KEYEXIST)
-		return rc;
+	if (!found) {
+		if (idbuf_put(b->ids[kind], h, seq32))
+			return TIDE_ENOMEM;
+		return idbuf_count(b->ids[kind]) >= IDBUF_MAX ? flush_ids(b, kind) : 0;
+	}
 
-	uint32_t other32;
-	memcpy(&other32, v.mv_data, sizeof other32);
 	uint64_t other = other32;
 	MDB_val ok = {sizeof other, &other}, ov;
-	rc = mdb_get(b->txn, b->s->dbi[ev->kind == TIDE_ORDERS ? DB_ORDERS : DB_CONTACTS], &ok, &ov);
+	int rc = mdb_get(b->txn, b->s->dbi[kind == TIDE_ORDERS ? DB_ORDERS : DB_CONTACTS], &ok, &ov);
 	if (rc)
 		return rc == MDB_NOTFOUND ? TIDE_ECORRUPT : rc;
 	tide_str id = {NULL, 0};
-	if (ev->kind == TIDE_ORDERS) {
+	if (kind == TIDE_ORDERS) {
 		store_order o;
 		rc = store_decode_order(other, &ov, &o);
 		id = o.id;
@@ -792,7 +850,7 @@ static int check_duplicate(store_batch *b, const tide_event *ev, uint64_t seq, b
 		return 0;
 	}
 	uint8_t xkey[1 + TIDE_ID_MAX];
-	xkey[0] = (uint8_t)ev->kind;
+	xkey[0] = (uint8_t)kind;
 	memcpy(xkey + 1, ev->id.p, ev->id.n);
 	MDB_val xk = {1 + (size_t)ev->id.n, xkey}, xv = {sizeof seq32, &seq32};
 	rc = mdb_put(b->txn, b->s->dbi[DB_IDS_X], &xk, &xv, MDB_NOOVERWRITE);
@@ -802,7 +860,6 @@ static int check_duplicate(store_batch *b, const tide_event *ev, uint64_t seq, b
 	}
 	return rc;
 }
-
 
 static int note_span(store_batch *b, tide_kind kind, int64_t ts, uint64_t seq)
 {

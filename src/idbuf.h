@@ -1,0 +1,34 @@
+/* idbuf.h — a batch's pending id-dedupe entries: 64-bit id hash → sequence.
+ *
+ * The store writes them to its `ids` table at commit, sorted by hash, instead
+ * of one random B-tree insert per event; into an empty table they append
+ * (pages filled, no searches).  Hash 0 is reserved: callers map it to 1. */
+#ifndef TIDE_IDBUF_H
+#define TIDE_IDBUF_H
+
+#include <stddef.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct idbuf idbuf;
+
+idbuf *idbuf_new(void);
+void idbuf_free(idbuf *b);
+
+/* 1 and *seq when hash is pending, else 0. */
+int idbuf_get(const idbuf *b, uint64_t hash, uint32_t *seq);
+
+/* Adds a hash not pending yet.  0, or -1 when out of memory. */
+int idbuf_put(idbuf *b, uint64_t hash, uint32_t seq);
+
+size_t idbuf_count(const idbuf *b);
+
+/* Sorts the entries by hash in place and returns how many there are; then
+ * idbuf_at(b, i) reads them in order, until idbuf_clear. */
+size_t idbuf_sort(idbuf *b);
+void idbuf_at(const idbuf *b, size_t i, uint64_t *hash, uint32_t *seq);
+
+/* Forgets every entry (keeps the memory). */
+void idbuf_clear(idbuf *b);
+
+#endif

@@ -1,0 +1,54 @@
+/* Unit tests of idbuf.c: the pending dedupe entries of a batch. */
+#include "check.h"
+#include "idbuf.h"
+
+static uint64_t mix(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= UINT64_C(0xff51afd7ed558ccd);
+	x ^= x >> 33;
+	return x | 1;
+}
+
+static void test_put_get_grow(void)
+{
+	idbuf *b = idbuf_new();
+	CHECK(b != NULL);
+	uint32_t seq;
+	CHECK(idbuf_get(b, 42, &seq) == 0);
+	for (uint32_t i = 1; i <= 200000; i++)	/* several doublings */
+		CHECK(idbuf_put(b, mix(i), i) == 0);
+	CHECK(idbuf_count(b) == 200000);
+	CHECK(idbuf_get(b, mix(777), &seq) == 1 && seq == 777);
+	CHECK(idbuf_get(b, mix(200001), &seq) == 0);
+	idbuf_free(b);
+}
+
+static void test_sort_and_clear(void)
+{
+	idbuf *b = idbuf_new();
+	for (uint32_t i = 1; i <= 1000; i++)
+		CHECK(idbuf_put(b, mix(i), i) == 0);
+	size_t n = idbuf_sort(b);
+	CHECK(n == 1000);
+	uint64_t prev = 0, h;
+	uint32_t seq;
+	int ordered = 1;
+	for (size_t i = 0; i < n; i++) {
+		idbuf_at(b, i, &h, &seq);
+		ordered &= h > prev && h == mix(seq);
+		prev = h;
+	}
+	CHECK(ordered);
+	idbuf_clear(b);
+	CHECK(idbuf_count(b) == 0 && idbuf_get(b, mix(5), &seq) == 0);
+	CHECK(idbuf_put(b, mix(5), 9) == 0 && idbuf_get(b, mix(5), &seq) == 1 && seq == 9);
+	idbuf_free(b);
+}
+
+int main(void)
+{
+	RUN(test_put_get_grow);
+	RUN(test_sort_and_clear);
+	return run_failed;
+}
