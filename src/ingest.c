@@ -135,15 +135,14 @@ int ingest_run(store *s, const char *dir, tide_kind kind, const char *const *pat
 			rc = spool_stdin(dir, &spooled, e);
 	if (rc)
 		return rc;
-	/* Room for the whole batch up front: the store takes about 1.5 times
-	 * its CSV, NDJSON is larger than the events it holds; 3 times the input
-	 * leaves a margin, and a map that still fills grows and replays. */
+	/* Room for the whole batch up front (store_reserve says how much); a map
+	 * that still fills grows and replays the batch. */
 	uint64_t input = 0;
 	struct stat st;
 	for (int i = 0; i < npaths; i++)
 		if (is_stdin(paths[i]) ? fstat(fileno(spooled), &st) == 0 : stat(paths[i], &st) == 0)
 			input += (uint64_t)st.st_size;
-	if ((rc = store_reserve(s, 3 * input + (16u << 20), e)))
+	if ((rc = store_reserve(s, input, e)))
 		return rc;
 
 	for (;;) {

@@ -52,6 +52,7 @@ struct store {
 	MDB_env *env;
 	MDB_dbi dbi[DB_COUNT];
 	uint64_t map_cap;
+	bool fixed_initial;	/* TIDE_MAP_INITIAL given: no reservation */
 	char *dir;
 };
 
@@ -177,8 +178,10 @@ int store_open(const char *dir, const store_opts *opts, store **out, tide_err *e
 	/* TIDE_MAP_INITIAL (bytes) lets tests start small and watch the map grow. */
 	uint64_t initial = MAP_INITIAL;
 	const char *env = getenv("TIDE_MAP_INITIAL");
-	if (env && strtoull(env, NULL, 10) >= (1u << 16))
+	if (env && strtoull(env, NULL, 10) >= (1u << 16)) {
 		initial = strtoull(env, NULL, 10);
+		s->fixed_initial = true;
+	}
 	if (initial > s->map_cap)
 		initial = s->map_cap;
 	mdb_env_set_mapsize(s->env, (size_t)initial);
@@ -242,14 +245,16 @@ void store_close(store *s)
 	free(s);
 }
 
-int store_reserve(store *s, uint64_t extra, tide_err *e)
+int store_reserve(store *s, uint64_t input, tide_err *e)
 {
+	if (s->fixed_initial)
+		return 0;
 	MDB_envinfo info;
 	MDB_stat st;
 	mdb_env_info(s->env, &info);
 	mdb_env_stat(s->env, &st);
 	uint64_t used = ((uint64_t)info.me_last_pgno + 1) * st.ms_psize;
-	uint64_t want = used + extra;
+	uint64_t want = 2 * used + 3 * input + (UINT64_C(16) << 20);
 	if (want > s->map_cap)
 		want = s->map_cap;
 	if (want <= info.me_mapsize)
@@ -586,8 +591,8 @@ void store_custkey_decode(const uint8_t in[STORE_CUSTKEY], int64_t *ts, uint64_t
 /* ---- writing ---------------------------------------------------------- */
 
 /* Pending dedupe entries past this many go to the table mid-batch, so a
- * huge batch's memory stays bounded (~200 MB). */
-#define IDBUF_MAX (8u << 20)
+ * huge batch's memory stays bounded. */
+#define IDBUF_MAX (8u << 20)	/* 2^24 slots of 16 bytes: 256 MiB */
 
 static store_dbi ids_table(int kind)
 {

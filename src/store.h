@@ -67,10 +67,14 @@ int store_batch_add(store_batch *b, const tide_event *ev, bool *duplicate, tide_
 int store_batch_commit(store_batch *b, tide_err *e);
 void store_batch_abort(store_batch *b);
 
-/* Makes room for about `extra` more bytes before a batch starts, so a large
- * batch does not fill the map and get replayed (the map is address space;
- * the file grows only as pages are written).  Capped at the store's cap. */
-int store_reserve(store *s, uint64_t extra, tide_err *e);
+/* Makes room for a batch of about `input` bytes before it starts, so it does
+ * not fill the map and get replayed: the pages it adds (a few times its
+ * input) plus a copy of every page in use, the most copy-on-write can take
+ * (a small batch into a large store touches pages all over its indexes).
+ * The map is address space: the file grows only as pages are written.
+ * Capped at the store's cap; a no-op when TIDE_MAP_INITIAL fixed the
+ * starting size (tests use it to make the map grow). */
+int store_reserve(store *s, uint64_t input, tide_err *e);
 
 /* Doubles the map (up to the cap).  TIDE_EFULL when already at the cap.
  * No transaction of this process may be open. */

@@ -108,8 +108,11 @@ done
 expect_status stats_missing_store 2 "$TIDE" stats "$TMP/nope"
 
 # The map starts small and grows as the batch needs (MDB_MAP_FULL is replayed).
+# (TIDE_MAP_INITIAL fixes the starting map and turns off the up-front
+# reservation; with MDB_WRITEMAP the file's length is the map's size.)
 TIDE_MAP_INITIAL=262144 "$TIDE" ingest "$TMP/dbgrow" orders "$TMP/d/orders.csv" >"$TMP/out" 2>"$TMP/err"
 expect_eq map_grows "$(count_of "$TMP/dbgrow" orders)" "$N"
+expect_eq map_grew "$(( $(stat -c %s "$TMP/dbgrow/data.mdb") > 262144 ))" "1"
 # ... up to its cap, beyond which the batch fails cleanly and writes nothing.
 TIDE_MAP_INITIAL=262144 "$TIDE" ingest "$TMP/dbcap" orders --map-cap 300K "$TMP/d/orders.csv" >"$TMP/out" 2>"$TMP/err"
 rc=$?
