@@ -213,6 +213,28 @@ static int table_add(run *r, table *t, group **out)
 	return 0;
 }
 
+/* Sizes a customer-keyed table once for the groups a scan can make, instead
+ * of doubling (and copying every group) as they come. */
+static int table_reserve(run *r, table *t, size_t groups, size_t customers)
+{
+	if (groups > t->cap) {
+		group *ng = realloc(t->g, groups * sizeof *ng);
+		if (!ng)
+			return nomem(r);
+		t->g = ng;
+		t->cap = groups;
+	}
+	if (customers > t->ncust) {
+		uint32_t *nb = realloc(t->by_cust, customers * sizeof *nb);
+		if (!nb)
+			return nomem(r);
+		memset(nb + t->ncust, 0, (customers - t->ncust) * sizeof *nb);
+		t->by_cust = nb;
+		t->ncust = customers;
+	}
+	return 0;
+}
+
 /* The group of customer id in a customer-keyed table (key 0 = customer). */
 static int customer_group(run *r, table *t, uint32_t customer, group **out)
 {
@@ -241,39 +263,30 @@ static int customer_group(run *r, table *t, uint32_t customer, group **out)
 	return 0;
 }
 
-static int by_customer_id(const void *x, const void *y)
-{
-	uint32_t a = (*(group *const *)x)->customer, b = (*(group *const *)y)->customer;
-	return (a > b) - (a < b);
-}
-
 /* Names the customer groups in scope (their key and tie-breaker), in id
  * order through one cursor: LMDB finds each next key on the page it is
- * already on, where a lookup per group would descend from the root. */
+ * already on, where a lookup per group would descend from the root.  The
+ * id-indexed array gives that order without sorting. */
 static int name_customers(run *r, table *t)
 {
-	group **v = malloc((t->n ? t->n : 1) * sizeof *v);
-	if (!v)
-		return nomem(r);
-	size_t n = 0;
-	for (size_t i = 0; i < t->n; i++)
-		if (t->g[i].in_scope)
-			v[n++] = &t->g[i];
-	qsort(v, n, sizeof *v, by_customer_id);
 	MDB_cursor *cur = NULL;
 	store *s = store_of_snap(r->p->snap);
 	int rc = mdb_cursor_open(store_snap_txn(r->p->snap), store_dbi_of(s, DB_CUST_ID), &cur);
-	for (size_t i = 0; rc == 0 && i < n; i++) {
-		MDB_val k = {sizeof v[i]->customer, &v[i]->customer}, val;
+	for (size_t id = 0; rc == 0 && id < t->ncust; id++) {
+		if (!t->by_cust[id])
+			continue;
+		group *g = &t->g[t->by_cust[id] - 1];
+		if (!g->in_scope)
+			continue;
+		MDB_val k = {sizeof g->customer, &g->customer}, val;
 		if ((rc = mdb_cursor_get(cur, &k, &val, MDB_SET_KEY)))
 			break;
-		v[i]->mc.id = val.mv_data;
-		v[i]->mc.id_len = (uint32_t)val.mv_size;
-		v[i]->keys[0] = val_str(val.mv_data, (uint32_t)val.mv_size);
+		g->mc.id = val.mv_data;
+		g->mc.id_len = (uint32_t)val.mv_size;
+		g->keys[0] = val_str(val.mv_data, (uint32_t)val.mv_size);
 	}
 	if (cur)
 		mdb_cursor_close(cur);
-	free(v);
 	return rc ? tide_errf(r->e, rc, "reading customer names: %s", mdb_strerror(rc)) : 0;
 }
 
@@ -778,6 +791,13 @@ static int scan_events(run *r, tide_result *out)
 		return 0;
 	}
 	uint64_t first = span.first_seq, last = span.last_seq;
+	if (p->by_customer && !p->point_customer) {
+		size_t groups = span.events < info.customers ? (size_t)span.events : (size_t)info.customers;
+		if ((rc = table_reserve(r, &r->groups, groups, (size_t)info.customers + 1))) {
+			mdb_cursor_close(cur);
+			return rc;
+		}
+	}
 	MDB_val k = {sizeof first, &first}, v;
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
