@@ -191,30 +191,9 @@ static void table_free(const plan *p, table *t)
 	free(t->by_cust);
 }
 
-static int table_add(run *r, table *t, group **out)
-{
-	if (t->n == t->cap) {
-		size_t ncap = t->cap ? t->cap * 2 : 256;
-		group *ng = realloc(t->g, ncap * sizeof *ng);
-		if (!ng)
-			return nomem(r);
-		t->g = ng;
-		t->cap = ncap;
-	}
-	r->last_group = NULL;	/* the realloc above may have moved every group */
-	group *g = &t->g[t->n];
-	int rc = group_init(r, g);
-	if (rc) {
-		group_free(r->p, g);
-		return rc;
-	}
-	t->n++;
-	*out = g;
-	return 0;
-}
-
-/* Sizes a customer-keyed table once for the groups a scan can make, instead
- * of doubling (and copying every group) as they come. */
+/* Makes room for `groups` groups and, in a customer-keyed table, customer
+ * ids below `customers`.  Scans size a table once for the groups they can
+ * make, instead of doubling (and copying every group) as they come. */
 static int table_reserve(run *r, table *t, size_t groups, size_t customers)
 {
 	if (groups > t->cap) {
@@ -235,6 +214,23 @@ static int table_reserve(run *r, table *t, size_t groups, size_t customers)
 	return 0;
 }
 
+static int table_add(run *r, table *t, group **out)
+{
+	int rc;
+	if (t->n == t->cap && (rc = table_reserve(r, t, t->cap ? t->cap * 2 : 256, 0)))
+		return rc;
+	r->last_group = NULL;	/* the realloc above may have moved every group */
+	group *g = &t->g[t->n];
+	rc = group_init(r, g);
+	if (rc) {
+		group_free(r->p, g);
+		return rc;
+	}
+	t->n++;
+	*out = g;
+	return 0;
+}
+
 /* The group of customer id in a customer-keyed table (key 0 = customer). */
 static int customer_group(run *r, table *t, uint32_t customer, group **out)
 {
@@ -242,12 +238,9 @@ static int customer_group(run *r, table *t, uint32_t customer, group **out)
 		size_t n = t->ncust ? t->ncust : 1024;
 		while (n <= customer)
 			n *= 2;
-		uint32_t *nb = realloc(t->by_cust, n * sizeof *nb);
-		if (!nb)
-			return nomem(r);
-		memset(nb + t->ncust, 0, (n - t->ncust) * sizeof *nb);
-		t->by_cust = nb;
-		t->ncust = n;
+		int rc = table_reserve(r, t, 0, n);
+		if (rc)
+			return rc;
 	}
 	if (t->by_cust[customer]) {
 		*out = &t->g[t->by_cust[customer] - 1];
