@@ -158,7 +158,12 @@ static int group_init(run *r, group *g)
 		if (!g->psum[j] || !g->pord[j])
 			return nomem(r);
 	}
-	if (p->nslots && !(g->aggs = calloc((size_t)p->nslots, sizeof *g->aggs)))
+	/* Aggregate state only when the query has aggregates: most per-customer
+	 * queries have metrics alone, and this is per group. */
+	bool aggregates = false;
+	for (int i = 0; i < p->nslots; i++)
+		aggregates |= p->slots[i].fn >= A_COUNT_STAR;
+	if (aggregates && !(g->aggs = calloc((size_t)p->nslots, sizeof *g->aggs)))
 		return nomem(r);
 	g->c_stage = -1;
 	return 0;
