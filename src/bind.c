@@ -351,7 +351,7 @@ static int bind_metric(binder *b, const ast_expr *x, const fn_def *f, bx *n)
 		rc = literal_dur(b, x, 0, &s.dur);
 		break;
 	case M_CHURNED_ADAPTIVE: {
-		int64_t k;
+		int64_t k = 0;
 		rc = literal_fixed(b, x, 0, &k);
 		s.k = (double)k / 10000.0;
 		if (rc == 0)
@@ -359,7 +359,7 @@ static int bind_metric(binder *b, const ast_expr *x, const fn_def *f, bx *n)
 		break;
 	}
 	case M_CLV: {
-		int64_t rate;
+		int64_t rate = 0;
 		rc = literal_dur(b, x, 0, &s.dur);
 		if (rc == 0)
 			rc = literal_fixed(b, x, 1, &rate);
@@ -638,11 +638,8 @@ static bool has_group_fn(const ast_expr *x)
 {
 	if (!x)
 		return false;
-	if (x->kind == AST_CALL) {
-		const fn_def *f = find_fn(x->str);
-		if (f || (strcmp(x->str, "count") == 0))
-			return true;
-	}
+	if (x->kind == AST_CALL && find_fn(x->str))
+		return true;
 	for (int i = 0; i < x->nargs; i++)
 		if (has_group_fn(x->args[i]))
 			return true;

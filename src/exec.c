@@ -631,7 +631,7 @@ static bool customer_ordered_in(const strmap *set, uint32_t customer, int64_t st
 	return strmap_get(set, buf, sizeof buf, &one);
 }
 
-static int row_output(run *r, const eval_ctx *c, tide_result *out);
+static int emit(run *r, const eval_ctx *c, tide_result *out);
 
 /* One event of the source, passing WHERE, with ts < T. */
 static int fold_event(run *r, eval_ctx *c, int64_t ts, uint32_t customer, tide_result *out)
@@ -639,7 +639,7 @@ static int fold_event(run *r, eval_ctx *c, int64_t ts, uint32_t customer, tide_r
 	plan *p = r->p;
 	bool in_win = ts >= r->win_start;
 	if (p->row_mode)
-		return in_win ? row_output(r, c, out) : 0;
+		return in_win ? emit(r, c, out) : 0;
 	group *g;
 	int rc;
 	if (p->by_customer) {
@@ -826,7 +826,7 @@ static int scan_rows(run *r, tide_result *out)
 				continue;
 		}
 		if (p->row_mode) {
-			if ((rc = row_output(r, &c, out)))
+			if ((rc = emit(r, &c, out)))
 				return rc;
 			continue;
 		}
@@ -1107,11 +1107,6 @@ done:
 	if (row != stack)
 		free(row);
 	return rc;
-}
-
-static int row_output(run *r, const eval_ctx *c, tide_result *out)
-{
-	return emit(r, c, out);
 }
 
 static int group_cmp_keys(const plan *p, const group *a, const group *b)

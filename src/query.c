@@ -108,8 +108,7 @@ static int finish(const plan *p, tide_result *raw, tide_result **out, tide_err *
 		rc = result_append(r, result_row(raw, idx[i]), e);
 	free(idx);
 	if (rc) {
-		if (rc != TIDE_ENOMEM || r)
-			tide_result_free(r);
+		tide_result_free(r);	/* NULL when result_new failed */
 		return rc;
 	}
 	*out = r;
@@ -164,11 +163,11 @@ int query_run(store *s, const char *text, const tide_query_opts *opts,
 	rc = plan_bind(ast, text, snap, opts->asof, &p, e);
 	if (rc == 0) {
 		if (p->explain) {
-			char *plan_text;
+			char *plan_text = NULL;
 			rc = plan_explain(p, &plan_text, e);
 			if (rc == 0 && (rc = result_new(out, 0, NULL, e)) == 0)
 				(*out)->text = plan_text;
-			else if (rc == 0)
+			else
 				free(plan_text);
 		} else {
 			rc = run_plan(p, &lim, out, e);

@@ -331,11 +331,6 @@ int store_snap_info(store_snap *r, store_info *out, tide_err *e)
 		out->last_ts[k] = m.last_ts[k];
 	}
 	out->customers = m.customers;
-	out->strings = m.strings;
-	out->next_seq = m.next_seq;
-	MDB_envinfo info;
-	mdb_env_info(r->s->env, &info);
-	out->map_size = info.me_mapsize;
 	char path[PATH_MAX];
 	snprintf(path, sizeof path, "%s/data.mdb", r->s->dir);
 	struct stat st;

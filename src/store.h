@@ -44,10 +44,7 @@ void store_close(store *s);
 typedef struct store_info {
 	uint64_t events[2];		/* per tide_kind */
 	uint64_t customers;
-	uint64_t strings;
 	int64_t first_ts[2], last_ts[2];	/* valid when events[k] > 0 */
-	uint64_t next_seq;
-	uint64_t map_size;		/* current map size in bytes */
 	uint64_t file_bytes;		/* bytes data.mdb occupies on disk */
 } store_info;
 
