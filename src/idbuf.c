@@ -3,15 +3,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bigmem.h"
+
 typedef struct entry {
 	uint64_t hash;		/* 0 = empty slot */
 	uint32_t seq;
 } entry;
 
+/* The table is indexed by the hash's top bits, so its slots are already in
+ * hash order but for the short runs a collision displaces, and the cluster
+ * that wraps around the end: sorting for the commit moves the wrapped
+ * entries to the back and then runs an insertion sort that moves each entry
+ * a few places, not an n log n sort of millions of entries. */
+enum { FIRST_BITS = 16 };
+
 struct idbuf {
-	entry *slots;
+	entry *slots;		/* on huge pages */
 	size_t cap, count;	/* cap is a power of two */
-	bool sorted;		/* slots[0..count) sorted: no longer a hash table */
+	unsigned shift;		/* 64 - log2(cap): hash >> shift is the home slot */
 };
 
 idbuf *idbuf_new(void)
@@ -21,8 +30,8 @@ idbuf *idbuf_new(void)
 
 void idbuf_free(idbuf *b)
 {
-	if (b)
-		free(b->slots);
+	if (b && b->slots)
+		bigmem_free(b->slots, b->cap * sizeof *b->slots);
 	free(b);
 }
 
@@ -31,11 +40,16 @@ size_t idbuf_count(const idbuf *b)
 	return b->count;
 }
 
-/* The hash is already uniform (XXH3): its low bits index the table. */
+static size_t home(const idbuf *b, uint64_t hash)
+{
+	return (size_t)(hash >> b->shift);
+}
+
+/* The slot holding hash, or the empty slot where it would go. */
 static entry *find(const idbuf *b, uint64_t hash)
 {
 	size_t mask = b->cap - 1;
-	for (size_t i = hash & mask;; i = (i + 1) & mask)
+	for (size_t i = home(b, hash);; i = (i + 1) & mask)
 		if (b->slots[i].hash == hash || b->slots[i].hash == 0)
 			return &b->slots[i];
 }
@@ -53,18 +67,18 @@ int idbuf_get(const idbuf *b, uint64_t hash, uint32_t *seq)
 
 static int grow(idbuf *b)
 {
-	size_t ncap = b->cap ? b->cap * 2 : 1u << 16;
-	entry *old = b->slots;
-	size_t oldcap = b->cap;
-	entry *ns = calloc(ncap, sizeof *ns);
-	if (!ns)
+	size_t ncap = b->cap ? b->cap * 2 : (size_t)1 << FIRST_BITS;
+	idbuf nb = {bigmem_alloc(ncap * sizeof(entry)), ncap, b->count, 64};
+	if (!nb.slots)
 		return -1;
-	b->slots = ns;
-	b->cap = ncap;
-	for (size_t i = 0; i < oldcap; i++)
-		if (old[i].hash)
-			*find(b, old[i].hash) = old[i];
-	free(old);
+	for (size_t c = ncap; c > 1; c >>= 1)
+		nb.shift--;
+	for (size_t i = 0; i < b->cap; i++)
+		if (b->slots[i].hash)
+			*find(&nb, b->slots[i].hash) = b->slots[i];
+	if (b->slots)
+		bigmem_free(b->slots, b->cap * sizeof(entry));
+	*b = nb;
 	return 0;
 }
 
@@ -79,22 +93,39 @@ int idbuf_put(idbuf *b, uint64_t hash, uint32_t seq)
 	return 0;
 }
 
-static int by_hash(const void *x, const void *y)
+int idbuf_sort(idbuf *b, size_t *n)
 {
-	uint64_t a = ((const entry *)x)->hash, c = ((const entry *)y)->hash;
-	return (a > c) - (a < c);
-}
-
-size_t idbuf_sort(idbuf *b)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < b->cap; i++)
-		if (b->slots[i].hash)
-			b->slots[n++] = b->slots[i];
-	if (n)
-		qsort(b->slots, n, sizeof *b->slots, by_hash);
-	b->sorted = true;
-	return n;
+	/* The cluster at slot 0 may hold entries whose home is near the end. */
+	size_t lead = 0, wrapped = 0;
+	while (lead < b->cap && b->slots[lead].hash) {
+		wrapped += home(b, b->slots[lead].hash) > lead;
+		lead++;
+	}
+	entry *tail = wrapped ? malloc(wrapped * sizeof *tail) : NULL;
+	if (wrapped && !tail)
+		return -1;
+	size_t m = 0, w = 0;
+	for (size_t i = 0; i < b->cap; i++) {
+		entry e = b->slots[i];
+		if (e.hash == 0)
+			continue;
+		if (i < lead && home(b, e.hash) > i)
+			tail[w++] = e;
+		else
+			b->slots[m++] = e;
+	}
+	for (size_t i = 0; i < w; i++)
+		b->slots[m++] = tail[i];
+	free(tail);
+	for (size_t i = 1; i < m; i++) {
+		entry e = b->slots[i];
+		size_t j = i;
+		for (; j > 0 && b->slots[j - 1].hash > e.hash; j--)
+			b->slots[j] = b->slots[j - 1];
+		b->slots[j] = e;
+	}
+	*n = m;
+	return 0;
 }
 
 void idbuf_at(const idbuf *b, size_t i, uint64_t *hash, uint32_t *seq)
@@ -108,5 +139,4 @@ void idbuf_clear(idbuf *b)
 	if (b->slots)
 		memset(b->slots, 0, b->cap * sizeof *b->slots);
 	b->count = 0;
-	b->sorted = false;
 }

@@ -23,9 +23,10 @@ int idbuf_put(idbuf *b, uint64_t hash, uint32_t seq);
 
 size_t idbuf_count(const idbuf *b);
 
-/* Sorts the entries by hash in place and returns how many there are; then
- * idbuf_at(b, i) reads them in order, until idbuf_clear. */
-size_t idbuf_sort(idbuf *b);
+/* Sorts the entries by hash in place and sets *n to how many there are;
+ * then idbuf_at(b, i) reads them in order, until idbuf_clear.  0, or -1
+ * when out of memory. */
+int idbuf_sort(idbuf *b, size_t *n);
 void idbuf_at(const idbuf *b, size_t i, uint64_t *hash, uint32_t *seq);
 
 /* Forgets every entry (keeps the memory). */

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <xxhash.h>
 
+#include "custbuf.h"
 #include "idbuf.h"
 #include "strmap.h"
 #include "timefmt.h"
@@ -70,6 +71,8 @@ struct store_batch {
 	 * was empty (then nothing there can match, and the entries append) */
 	idbuf *ids[2];
 	bool ids_empty[2];
+	/* (customer, ts, seq) entries per kind not yet in o_cust / c_cust */
+	custbuf *cust_index[2];
 	/* this batch's day spans, merged into o_days / c_days at commit */
 	strmap *day_index;
 	store_span *spans;
@@ -602,7 +605,9 @@ static store_dbi ids_table(int kind)
 static int flush_ids(store_batch *b, int kind)
 {
 	idbuf *ib = b->ids[kind];
-	size_t n = idbuf_sort(ib);
+	size_t n;
+	if (idbuf_sort(ib, &n))
+		return TIDE_ENOMEM;
 	MDB_cursor *cur = NULL;
 	int rc = n ? mdb_cursor_open(b->txn, b->s->dbi[ids_table(kind)], &cur) : 0;
 	for (size_t i = 0; rc == 0 && i < n; i++) {
@@ -619,6 +624,57 @@ static int flush_ids(store_batch *b, int kind)
 	return rc;
 }
 
+/* Pending index entries past this many go to the index mid-batch, so a
+ * huge batch's memory stays bounded. */
+#define CUSTBUF_MAX (8u << 20)	/* 16 bytes each: 128 MiB */
+
+/* Writes a kind's pending (customer, ts, seq) entries, customer by customer
+ * in key order, so the cursor stays near the page it last wrote.  Each
+ * customer's entries go in with one MDB_MULTIPLE put; they normally follow
+ * the customer's existing ones (MDB_APPENDDUP: no search among them), and
+ * the rest, of an ingest that goes back in time, are placed one by one. */
+static int flush_index(store_batch *b, int kind)
+{
+	custbuf *cb = b->cust_index[kind];
+	size_t n = custbuf_count(cb);
+	if (n == 0)
+		return 0;
+	const custbuf_entry *e = custbuf_sort(cb, (uint32_t)b->info.customers + 1);
+	if (!e)
+		return TIDE_ENOMEM;
+	uint8_t *keys = malloc(n * STORE_CUSTKEY);
+	MDB_cursor *cur = NULL;
+	int rc = keys ? mdb_cursor_open(b->txn, b->s->dbi[kind == TIDE_ORDERS ? DB_O_CUST : DB_C_CUST], &cur)
+		      : TIDE_ENOMEM;
+	for (size_t i = 0, j; rc == 0 && i < n; i = j) {
+		uint32_t customer = e[i].customer;
+		for (j = i; j < n && e[j].customer == customer; j++)
+			store_custkey_encode(e[j].ts, e[j].seq, keys + (j - i) * STORE_CUSTKEY);
+		MDB_val k = {sizeof customer, &customer};
+		MDB_val v[2] = {{STORE_CUSTKEY, keys}, {j - i, NULL}};
+		rc = mdb_cursor_put(cur, &k, v, MDB_MULTIPLE | MDB_APPENDDUP);
+		if (rc == MDB_KEYEXIST) {
+			size_t done = v[1].mv_size;
+			v[0].mv_data = keys + done * STORE_CUSTKEY;
+			v[1].mv_size = j - i - done;
+			rc = mdb_cursor_put(cur, &k, v, MDB_MULTIPLE);
+		}
+	}
+	if (cur)
+		mdb_cursor_close(cur);
+	free(keys);
+	custbuf_clear(cb);
+	return rc;
+}
+
+static int add_index(store_batch *b, int kind, uint32_t customer, int64_t ts, uint64_t seq)
+{
+	custbuf *cb = b->cust_index[kind];
+	if (custbuf_add(cb, customer, ts, (uint32_t)seq))
+		return TIDE_ENOMEM;
+	return custbuf_count(cb) >= CUSTBUF_MAX ? flush_index(b, kind) : 0;
+}
+
 int store_batch_begin(store *s, store_batch **out, tide_err *e)
 {
 	store_batch *b = calloc(1, sizeof *b);
@@ -630,8 +686,11 @@ int store_batch_begin(store *s, store_batch **out, tide_err *e)
 	b->day_index = strmap_new();
 	b->ids[0] = idbuf_new();
 	b->ids[1] = idbuf_new();
+	b->cust_index[0] = custbuf_new();
+	b->cust_index[1] = custbuf_new();
 	int rc = 0;
-	if (!b->customers || !b->strings || !b->day_index || !b->ids[0] || !b->ids[1]) {
+	if (!b->customers || !b->strings || !b->day_index || !b->ids[0] || !b->ids[1] ||
+	    !b->cust_index[0] || !b->cust_index[1]) {
 		rc = tide_errf(e, TIDE_ENOMEM, "out of memory");
 		goto fail;
 	}
@@ -675,6 +734,8 @@ void store_batch_abort(store_batch *b)
 	strmap_free(b->strings);
 	idbuf_free(b->ids[0]);
 	idbuf_free(b->ids[1]);
+	custbuf_free(b->cust_index[0]);
+	custbuf_free(b->cust_index[1]);
 	strmap_free(b->day_index);
 	free(b->spans);
 	free(b->span_days);
@@ -715,6 +776,8 @@ int store_batch_commit(store_batch *b, tide_err *e)
 	int rc = flush_spans(b);
 	for (int kind = 0; rc == 0 && kind < 2; kind++)
 		rc = flush_ids(b, kind);
+	for (int kind = 0; rc == 0 && kind < 2; kind++)
+		rc = flush_index(b, kind);
 	if (rc == 0)
 		rc = mdb_put(b->txn, b->s->dbi[DB_META], &k, &v, 0);
 	for (int kind = 0; rc == 0 && b->tags_dirty && kind < 2; kind++) {
@@ -902,20 +965,6 @@ static int note_span(store_batch *b, tide_kind kind, int64_t ts, uint64_t seq)
 	return 0;
 }
 
-static int append_index(store_batch *b, store_dbi by_cust, uint32_t customer, int64_t ts, uint64_t seq)
-{
-	uint8_t ck[STORE_CUSTKEY];
-	store_custkey_encode(ts, seq, ck);
-	MDB_val k = {sizeof customer, &customer}, v = {sizeof ck, ck};
-	/* Events mostly arrive in time order, so the entry usually goes after
-	 * the customer's last one: MDB_APPENDDUP skips the search among its
-	 * entries, and says MDB_KEYEXIST when the entry belongs earlier. */
-	int rc = mdb_put(b->txn, b->s->dbi[by_cust], &k, &v, MDB_APPENDDUP);
-	if (rc == MDB_KEYEXIST)
-		rc = mdb_put(b->txn, b->s->dbi[by_cust], &k, &v, 0);
-	return rc;
-}
-
 int store_batch_add(store_batch *b, const tide_event *ev, bool *duplicate, tide_err *e)
 {
 	uint64_t seq = b->info.next_seq;
@@ -977,7 +1026,7 @@ int store_batch_add(store_batch *b, const tide_event *ev, bool *duplicate, tide_
 	MDB_val k = {sizeof seq, &seq}, v = {len, rec};
 	rc = mdb_put(b->txn, b->s->dbi[order ? DB_ORDERS : DB_CONTACTS], &k, &v, MDB_APPEND);
 	if (rc == 0)
-		rc = append_index(b, order ? DB_O_CUST : DB_C_CUST, customer, ev->ts, seq);
+		rc = add_index(b, ev->kind, customer, ev->ts, seq);
 	if (rc == 0)
 		rc = note_span(b, ev->kind, ev->ts, seq);
 	if (rc)

@@ -29,8 +29,8 @@ static void test_sort_and_clear(void)
 	idbuf *b = idbuf_new();
 	for (uint32_t i = 1; i <= 1000; i++)
 		CHECK(idbuf_put(b, mix(i), i) == 0);
-	size_t n = idbuf_sort(b);
-	CHECK(n == 1000);
+	size_t n;
+	CHECK(idbuf_sort(b, &n) == 0 && n == 1000);
 	uint64_t prev = 0, h;
 	uint32_t seq;
 	int ordered = 1;
@@ -46,9 +46,34 @@ static void test_sort_and_clear(void)
 	idbuf_free(b);
 }
 
+/* Hashes whose home is the last slot wrap around to the first slots; they
+ * must still come out last. */
+static void test_sort_with_wrapped_cluster(void)
+{
+	idbuf *b = idbuf_new();
+	for (uint32_t i = 1; i <= 40; i++)
+		CHECK(idbuf_put(b, UINT64_MAX - i, i) == 0);
+	for (uint32_t i = 1; i <= 40; i++)
+		CHECK(idbuf_put(b, i, 100 + i) == 0);
+	uint32_t seq;
+	CHECK(idbuf_get(b, UINT64_MAX - 40, &seq) == 1 && seq == 40);
+	size_t n;
+	CHECK(idbuf_sort(b, &n) == 0 && n == 80);
+	uint64_t prev = 0, h;
+	int ordered = 1;
+	for (size_t i = 0; i < n; i++) {
+		idbuf_at(b, i, &h, &seq);
+		ordered &= h > prev;
+		prev = h;
+	}
+	CHECK(ordered && prev == UINT64_MAX - 1);
+	idbuf_free(b);
+}
+
 int main(void)
 {
 	RUN(test_put_get_grow);
 	RUN(test_sort_and_clear);
+	RUN(test_sort_with_wrapped_cluster);
 	return run_failed;
 }

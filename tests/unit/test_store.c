@@ -149,11 +149,65 @@ static void test_customer_index_range(void)
 	cleanup(s);
 }
 
+/* The customer's entries, in index order, into ts[] (at most max). */
+static int index_times(store *s, const char *cust, int64_t *ts, int max)
+{
+	tide_err e;
+	store_snap *r;
+	CHECK(store_snap_begin(s, &r, &e) == 0);
+	MDB_cursor *cur;
+	CHECK(mdb_cursor_open(store_snap_txn(r), store_dbi_of(s, DB_O_CUST), &cur) == 0);
+	uint32_t id;
+	CHECK(store_customer_find(r, cust, strlen(cust), &id) == 1);
+	MDB_val k = {sizeof id, &id}, v;
+	int n = 0;
+	for (int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY); rc == 0 && n < max;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP)) {
+		uint64_t seq;
+		store_custkey_decode(v.mv_data, &ts[n++], &seq);
+	}
+	mdb_cursor_close(cur);
+	store_snap_end(r);
+	return n;
+}
+
+/* A later batch that goes back in time places its entries among the
+ * customer's earlier ones; one that goes forward appends them. */
+static void test_customer_index_across_batches(void)
+{
+	store *s = open_fresh();
+	tide_err e;
+	store_batch *b;
+	bool dup;
+	tide_event first[] = {order("o1", "c1", 200, 1), order("o2", "c1", 300, 1)};
+	tide_event back[] = {order("o3", "c1", 400, 1), order("o4", "c1", 100, 1), order("o5", "c1", 250, 1)};
+	tide_event forward[] = {order("o6", "c1", 500, 1), order("o7", "c2", 50, 1), order("o8", "c1", 600, 1)};
+	CHECK(store_batch_begin(s, &b, &e) == 0);
+	for (int i = 0; i < 2; i++)
+		CHECK(store_batch_add(b, &first[i], &dup, &e) == 0);
+	CHECK(store_batch_commit(b, &e) == 0);
+	CHECK(store_batch_begin(s, &b, &e) == 0);
+	for (int i = 0; i < 3; i++)
+		CHECK(store_batch_add(b, &back[i], &dup, &e) == 0);
+	CHECK(store_batch_commit(b, &e) == 0);
+	CHECK(store_batch_begin(s, &b, &e) == 0);
+	for (int i = 0; i < 3; i++)
+		CHECK(store_batch_add(b, &forward[i], &dup, &e) == 0);
+	CHECK(store_batch_commit(b, &e) == 0);
+	int64_t ts[8];
+	CHECK(index_times(s, "c1", ts, 8) == 7);
+	static const int64_t want[] = {100, 200, 250, 300, 400, 500, 600};
+	CHECK(memcmp(ts, want, sizeof want) == 0);
+	CHECK(index_times(s, "c2", ts, 8) == 1 && ts[0] == 50);
+	cleanup(s);
+}
+
 int main(void)
 {
 	RUN(test_append_and_dedupe);
 	RUN(test_abort_writes_nothing);
 	RUN(test_custkey_orders_by_time);
 	RUN(test_customer_index_range);
+	RUN(test_customer_index_across_batches);
 	return run_failed;
 }

@@ -1,0 +1,99 @@
+#include "custbuf.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+
+#include "bigmem.h"
+
+struct custbuf {
+	custbuf_entry *e;
+	size_t n, cap;		/* cap entries of bigmem */
+};
+
+custbuf *custbuf_new(void)
+{
+	return calloc(1, sizeof(custbuf));
+}
+
+void custbuf_free(custbuf *b)
+{
+	if (b)
+		bigmem_free(b->e, b->cap * sizeof *b->e);
+	free(b);
+}
+
+size_t custbuf_count(const custbuf *b)
+{
+	return b->n;
+}
+
+int custbuf_add(custbuf *b, uint32_t customer, int64_t ts, uint32_t seq)
+{
+	if (b->n == b->cap) {
+		size_t ncap = b->cap ? b->cap * 2 : 4096;
+		custbuf_entry *ne = bigmem_grow(b->e, b->cap * sizeof *ne, ncap * sizeof *ne);
+		if (!ne)
+			return -1;
+		b->e = ne;
+		b->cap = ncap;
+	}
+	b->e[b->n++] = (custbuf_entry){customer, seq, ts};
+	return 0;
+}
+
+static bool before(const custbuf_entry *x, const custbuf_entry *y)
+{
+	return x->ts < y->ts || (x->ts == y->ts && x->seq < y->seq);
+}
+
+static int by_time(const void *x, const void *y)
+{
+	return before(y, x) - before(x, y);
+}
+
+/* One customer's entries came in arrival order, which is nearly always time
+ * order: sorted only when it is not. */
+static void order_run(custbuf_entry *e, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		if (before(&e[i], &e[i - 1])) {
+			qsort(e, n, sizeof *e, by_time);
+			return;
+		}
+}
+
+/* A counting sort by customer: ids are dense (interned in order), so one
+ * count per id and one pass that places each entry, stable, so each
+ * customer's run keeps arrival order. */
+const custbuf_entry *custbuf_sort(custbuf *b, uint32_t customers)
+{
+	if (b->n == 0)
+		return b->e;
+	size_t *start = calloc((size_t)customers + 1, sizeof *start);
+	custbuf_entry *out = bigmem_alloc(b->cap * sizeof *out);
+	if (!start || !out) {
+		free(start);
+		bigmem_free(out, b->cap * sizeof *out);
+		return NULL;
+	}
+	for (size_t i = 0; i < b->n; i++)
+		start[b->e[i].customer + 1]++;
+	for (size_t c = 1; c <= customers; c++)
+		start[c] += start[c - 1];
+	for (size_t i = 0; i < b->n; i++)
+		out[start[b->e[i].customer]++] = b->e[i];
+	free(start);
+	bigmem_free(b->e, b->cap * sizeof *b->e);
+	b->e = out;
+	for (size_t i = 0, j; i < b->n; i = j) {
+		for (j = i + 1; j < b->n && b->e[j].customer == b->e[i].customer; j++)
+			;
+		order_run(b->e + i, j - i);
+	}
+	return b->e;
+}
+
+void custbuf_clear(custbuf *b)
+{
+	b->n = 0;
+}
