@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "bgnbd.h"
+#include "bigmem.h"
 #include "eval.h"
 #include "metrics.h"
 #include "strmap.h"
@@ -30,35 +31,47 @@ typedef struct agg_state {
 	strmap *distinct;
 } agg_state;
 
+/* What folding an order into a group touches, in one cache line.  A scan
+ * visits the groups at random, one per event, and a table of a million
+ * customers stays in cache only if this part is small; everything else is
+ * in group_more, a parallel array that only the queries needing it touch
+ * (untouched pages of it are never even allocated by the kernel). */
 typedef struct group {
-	value *keys;
-	int64_t pstart;		/* start of the group's period, with a period key */
 	uint32_t customer;
 	bool in_scope;
+	bool h_has_order;	/* an order before T */
 	/* orders in the window */
 	int64_t w_revenue, w_margin;
 	uint64_t w_orders, w_events;
 	/* orders before T */
-	bool h_has_order;
 	int64_t h_first, h_last, h_margin;
-	int64_t *psum[PLAN_MAX_PERIOD_SETS];
-	uint8_t *pord[PLAN_MAX_PERIOD_SETS];
+} group;
+
+typedef struct group_more {
+	int64_t pstart;		/* start of the group's period, with a period key */
 	metrics_day *days;
 	uint32_t ndays, capdays;
-	/* contacts */
+	/* contacts; c_stage means something only when c_staged */
 	uint64_t w_contacts;
 	bool c_any, c_has_nf, c_staged;
 	int64_t c_last_ts, c_nf, c_stage_ts;
 	int c_stage;
-	agg_state *aggs;
+	agg_state *aggs;	/* made on the group's first aggregate */
 	strmap *custset;
-	value *slots;
 	metrics_cust mc;	/* cross-customer ranks and model inputs */
-} group;
+} group_more;
 
+/* Groups by index: the arrays are zeroed huge-page memory that grows in
+ * place (bigmem), so a new group needs no initialising, and an index stays
+ * valid as the table grows. */
 typedef struct table {
 	group *g;
+	group_more *m;
+	value *keys;		/* nkeys per group */
+	int64_t *psum[PLAN_MAX_PERIOD_SETS];	/* period_counts[j] per group */
+	uint8_t *pord[PLAN_MAX_PERIOD_SETS];
 	size_t n, cap;
+	bool owns_more;		/* some group_more holds allocations */
 	strmap *index;		/* encoded key → group */
 	uint32_t *by_cust;	/* customer id → group + 1 (customer tables) */
 	size_t ncust;
@@ -102,6 +115,8 @@ typedef struct run {
 	int64_t *bounds[PLAN_MAX_PERIOD_SETS];	/* n+1 period boundaries */
 	table groups, custs;	/* custs: customer-level side table when needed */
 	bool use_custs;
+	bool aggregates;	/* the query has aggregates (count, sum, ...) */
+	value *slot_vals;	/* the output groups' slots, nslots each */
 	/* churn_rate: (customer, period start) pairs with an order before T, and
 	 * with an order in scope (inside the window) */
 	strmap *cust_periods, *cust_periods_win;
@@ -117,8 +132,8 @@ typedef struct run {
 	value pc_label;
 	/* the last group a key led to: consecutive events often share it */
 	uint8_t last_key[256];
-	size_t last_key_len;
-	group *last_group;
+	size_t last_key_len, last_group;
+	bool last_valid;
 	const exec_limits *lim;
 	uint64_t scanned;
 	tide_err *e;
@@ -145,67 +160,76 @@ static int check_time(run *r)
 
 /* ---- groups ----------------------------------------------------------- */
 
-static int group_init(run *r, group *g)
+static value *keys_of(const run *r, const table *t, size_t i)
 {
-	plan *p = r->p;
-	memset(g, 0, sizeof *g);
-	if (p->nkeys && !(g->keys = calloc((size_t)p->nkeys, sizeof *g->keys)))
-		return nomem(r);
-	for (int j = 0; j < p->nperiod_sets; j++) {
-		size_t n = (size_t)p->period_counts[j];
-		g->psum[j] = calloc(n, sizeof *g->psum[j]);
-		g->pord[j] = calloc(n, 1);
-		if (!g->psum[j] || !g->pord[j])
-			return nomem(r);
-	}
-	/* Aggregate state only when the query has aggregates: most per-customer
-	 * queries have metrics alone, and this is per group. */
-	bool aggregates = false;
-	for (int i = 0; i < p->nslots; i++)
-		aggregates |= p->slots[i].fn >= A_COUNT_STAR;
-	if (aggregates && !(g->aggs = calloc((size_t)p->nslots, sizeof *g->aggs)))
-		return nomem(r);
-	g->c_stage = -1;
-	return 0;
+	return t->keys + i * (size_t)r->p->nkeys;
 }
 
-static void group_free(const plan *p, group *g)
+static int64_t *psum_of(const run *r, const table *t, int j, size_t i)
 {
-	free(g->keys);
-	for (int j = 0; j < PLAN_MAX_PERIOD_SETS; j++) {
-		free(g->psum[j]);
-		free(g->pord[j]);
-	}
-	free(g->days);
-	if (g->aggs)
-		for (int i = 0; i < p->nslots; i++) {
-			free(g->aggs[i].list);
-			strmap_free(g->aggs[i].distinct);
-		}
-	free(g->aggs);
-	strmap_free(g->custset);
-	free(g->slots);
+	return t->psum[j] + i * (size_t)r->p->period_counts[j];
+}
+
+static uint8_t *pord_of(const run *r, const table *t, int j, size_t i)
+{
+	return t->pord[j] + i * (size_t)r->p->period_counts[j];
 }
 
 static void table_free(const plan *p, table *t)
 {
-	for (size_t i = 0; i < t->n; i++)
-		group_free(p, &t->g[i]);
-	free(t->g);
+	for (size_t i = 0; t->owns_more && i < t->n; i++) {
+		group_more *m = &t->m[i];
+		free(m->days);
+		if (m->aggs)
+			for (int k = 0; k < p->nslots; k++) {
+				free(m->aggs[k].list);
+				strmap_free(m->aggs[k].distinct);
+			}
+		free(m->aggs);
+		strmap_free(m->custset);
+	}
+	bigmem_free(t->g, t->cap * sizeof *t->g);
+	bigmem_free(t->m, t->cap * sizeof *t->m);
+	bigmem_free(t->keys, t->cap * (size_t)p->nkeys * sizeof *t->keys);
+	for (int j = 0; j < p->nperiod_sets; j++) {
+		size_t per = (size_t)p->period_counts[j];
+		bigmem_free(t->psum[j], t->cap * per * sizeof *t->psum[j]);
+		bigmem_free(t->pord[j], t->cap * per);
+	}
 	strmap_free(t->index);
 	free(t->by_cust);
 }
 
+/* Grows one array of `each` bytes per group from cap to ncap groups. */
+static bool grow_array(void *pp, size_t each, size_t cap, size_t ncap)
+{
+	void **p = pp;
+	if (each == 0)
+		return true;
+	void *np = bigmem_grow(*p, cap * each, ncap * each);
+	if (!np)
+		return false;
+	*p = np;
+	return true;
+}
+
 /* Makes room for `groups` groups and, in a customer-keyed table, customer
  * ids below `customers`.  Scans size a table once for the groups they can
- * make, instead of doubling (and copying every group) as they come. */
+ * make, instead of doubling as they come. */
 static int table_reserve(run *r, table *t, size_t groups, size_t customers)
 {
+	const plan *p = r->p;
 	if (groups > t->cap) {
-		group *ng = realloc(t->g, groups * sizeof *ng);
-		if (!ng)
-			return nomem(r);
-		t->g = ng;
+		bool ok = grow_array(&t->g, sizeof *t->g, t->cap, groups) &&
+			  grow_array(&t->m, sizeof *t->m, t->cap, groups) &&
+			  grow_array(&t->keys, (size_t)p->nkeys * sizeof *t->keys, t->cap, groups);
+		for (int j = 0; ok && j < p->nperiod_sets; j++) {
+			size_t per = (size_t)p->period_counts[j];
+			ok = grow_array(&t->psum[j], per * sizeof *t->psum[j], t->cap, groups) &&
+			     grow_array(&t->pord[j], per, t->cap, groups);
+		}
+		if (!ok)
+			return nomem(r);	/* the arrays that grew stay grown: cap is a lower bound */
 		t->cap = groups;
 	}
 	if (customers > t->ncust) {
@@ -219,25 +243,17 @@ static int table_reserve(run *r, table *t, size_t groups, size_t customers)
 	return 0;
 }
 
-static int table_add(run *r, table *t, group **out)
+static int table_add(run *r, table *t, size_t *out)
 {
 	int rc;
 	if (t->n == t->cap && (rc = table_reserve(r, t, t->cap ? t->cap * 2 : 256, 0)))
 		return rc;
-	r->last_group = NULL;	/* the realloc above may have moved every group */
-	group *g = &t->g[t->n];
-	rc = group_init(r, g);
-	if (rc) {
-		group_free(r->p, g);
-		return rc;
-	}
-	t->n++;
-	*out = g;
+	*out = t->n++;
 	return 0;
 }
 
 /* The group of customer id in a customer-keyed table (key 0 = customer). */
-static int customer_group(run *r, table *t, uint32_t customer, group **out)
+static int customer_group(run *r, table *t, uint32_t customer, size_t *out)
 {
 	if (customer >= t->ncust) {
 		size_t n = t->ncust ? t->ncust : 1024;
@@ -248,24 +264,22 @@ static int customer_group(run *r, table *t, uint32_t customer, group **out)
 			return rc;
 	}
 	if (t->by_cust[customer]) {
-		*out = &t->g[t->by_cust[customer] - 1];
+		*out = t->by_cust[customer] - 1;
 		return 0;
 	}
-	group *g;
-	int rc = table_add(r, t, &g);
+	int rc = table_add(r, t, out);
 	if (rc)
 		return rc;
-	g->customer = customer;
+	t->g[*out].customer = customer;
 	t->by_cust[customer] = (uint32_t)t->n;
-	*out = g;
 	return 0;
 }
 
-/* Names the customer groups in scope (their key and tie-breaker), in id
- * order through one cursor: LMDB finds each next key on the page it is
- * already on, where a lookup per group would descend from the root.  The
- * id-indexed array gives that order without sorting. */
-static int name_customers(run *r, table *t)
+/* Names the customer groups in scope (their key and, when ranks need it,
+ * their tie-breaker), in id order through one cursor: LMDB finds each next
+ * key on the page it is already on, where a lookup per group would descend
+ * from the root.  The id-indexed array gives that order without sorting. */
+static int name_customers(run *r, table *t, bool tie_breakers)
 {
 	MDB_cursor *cur = NULL;
 	store *s = store_of_snap(r->p->snap);
@@ -273,15 +287,18 @@ static int name_customers(run *r, table *t)
 	for (size_t id = 0; rc == 0 && id < t->ncust; id++) {
 		if (!t->by_cust[id])
 			continue;
-		group *g = &t->g[t->by_cust[id] - 1];
+		size_t i = t->by_cust[id] - 1;
+		group *g = &t->g[i];
 		if (!g->in_scope)
 			continue;
 		MDB_val k = {sizeof g->customer, &g->customer}, val;
 		if ((rc = mdb_cursor_get(cur, &k, &val, MDB_SET_KEY)))
 			break;
-		g->mc.id = val.mv_data;
-		g->mc.id_len = (uint32_t)val.mv_size;
-		g->keys[0] = val_str(val.mv_data, (uint32_t)val.mv_size);
+		if (tie_breakers) {
+			t->m[i].mc.id = val.mv_data;
+			t->m[i].mc.id_len = (uint32_t)val.mv_size;
+		}
+		keys_of(r, t, i)[0] = val_str(val.mv_data, (uint32_t)val.mv_size);
 	}
 	if (cur)
 		mdb_cursor_close(cur);
@@ -321,21 +338,18 @@ static size_t key_bytes(value v, uint8_t *buf, size_t cap)
 	return n;
 }
 
-/* Group pointers move when the table grows, so the cache is dropped then
- * (table_add clears it). */
-static void remember_group(run *r, const uint8_t *bytes, size_t n, group *g)
+static void remember_group(run *r, const uint8_t *bytes, size_t n, size_t i)
 {
-	if (n > sizeof r->last_key) {
-		r->last_group = NULL;
+	r->last_valid = n <= sizeof r->last_key;
+	if (!r->last_valid)
 		return;
-	}
 	memcpy(r->last_key, bytes, n);
 	r->last_key_len = n;
-	r->last_group = g;
+	r->last_group = i;
 }
 
 /* Finds or creates the group for key values kv. */
-static int keyed_group(run *r, const value *kv, group **out)
+static int keyed_group(run *r, const value *kv, size_t *out)
 {
 	plan *p = r->p;
 	table *t = &r->groups;
@@ -343,7 +357,7 @@ static int keyed_group(run *r, const value *kv, group **out)
 	size_t n = 0;
 	for (int i = 0; i < p->nkeys; i++)
 		n += key_bytes(kv[i], buf + n, sizeof buf - n - 32 * (size_t)(p->nkeys - i));
-	if (r->last_group && n == r->last_key_len && memcmp(buf, r->last_key, n) == 0) {
+	if (r->last_valid && n == r->last_key_len && memcmp(buf, r->last_key, n) == 0) {
 		*out = r->last_group;
 		return 0;
 	}
@@ -351,21 +365,18 @@ static int keyed_group(run *r, const value *kv, group **out)
 		return nomem(r);
 	uint32_t idx;
 	if (strmap_get(t->index, buf, n, &idx)) {
-		*out = &t->g[idx];
-		remember_group(r, buf, n, *out);
+		*out = idx;
+		remember_group(r, buf, n, idx);
 		return 0;
 	}
-	group *g;
-	int rc = table_add(r, t, &g);
+	int rc = table_add(r, t, out);
 	if (rc)
 		return rc;
-	if (strmap_put(t->index, buf, n, (uint32_t)(t->n - 1)))
+	if (strmap_put(t->index, buf, n, (uint32_t)*out))
 		return nomem(r);
-	for (int i = 0; i < p->nkeys; i++)
-		g->keys[i] = kv[i];
-	g->pstart = r->ev_pstart;
-	*out = g;
-	remember_group(r, buf, n, g);
+	memcpy(keys_of(r, t, *out), kv, (size_t)p->nkeys * sizeof *kv);
+	t->m[*out].pstart = r->ev_pstart;
+	remember_group(r, buf, n, *out);
 	return 0;
 }
 
@@ -495,9 +506,15 @@ static int agg_add(run *r, agg_state *a, metric_fn fn, value v)
 	}
 }
 
-static int fold_aggregates(run *r, group *g, const eval_ctx *c)
+static int fold_aggregates(run *r, table *t, size_t gi, const eval_ctx *c)
 {
 	plan *p = r->p;
+	group_more *m = &t->m[gi];
+	if (!m->aggs) {
+		if (!(m->aggs = calloc((size_t)p->nslots, sizeof *m->aggs)))
+			return nomem(r);
+		t->owns_more = true;
+	}
 	for (int i = 0; i < p->nslots; i++) {
 		const slot *s = &p->slots[i];
 		if (s->fn < A_COUNT_STAR)
@@ -512,15 +529,16 @@ static int fold_aggregates(run *r, group *g, const eval_ctx *c)
 			rc = eval(s->arg, c, &v, r->e);
 		}
 		if (rc == 0)
-			rc = agg_add(r, &g->aggs[i], s->fn, v);
+			rc = agg_add(r, &m->aggs[i], s->fn, v);
 		if (rc)
 			return rc;
 	}
 	return 0;
 }
 
-static int push_day(run *r, group *g, int64_t ts, int64_t amount)
+static int push_day(run *r, table *t, group_more *g, int64_t ts, int64_t amount)
 {
+	t->owns_more = true;
 	if (g->ndays == g->capdays) {
 		uint32_t nc = g->capdays ? g->capdays * 2 : 8;
 		metrics_day *nd = realloc(g->days, nc * sizeof *nd);
@@ -550,9 +568,10 @@ static int64_t period_index(const run *r, int j, int64_t ts)
 	return lo;
 }
 
-static int fold_order(run *r, group *g, const store_order *o, bool in_win)
+static int fold_order(run *r, table *t, size_t gi, const store_order *o, bool in_win)
 {
 	plan *p = r->p;
+	group *g = &t->g[gi];
 	int64_t margin = o->amount - (o->has_cost ? o->cost : 0);
 	if (o->amount >= 0) {
 		if (!g->h_has_order || o->ts < g->h_first)
@@ -561,7 +580,7 @@ static int fold_order(run *r, group *g, const store_order *o, bool in_win)
 			g->h_last = o->ts;
 		g->h_has_order = true;
 		if (p->need_days) {
-			int rc = push_day(r, g, o->ts, o->amount);
+			int rc = push_day(r, t, &t->m[gi], o->ts, o->amount);
 			if (rc)
 				return rc;
 		}
@@ -579,30 +598,32 @@ static int fold_order(run *r, group *g, const store_order *o, bool in_win)
 		if (o->ts < r->bounds[j][0])
 			continue;
 		int64_t k = period_index(r, j, o->ts);
-		g->psum[j][k] += o->amount;
+		psum_of(r, t, j, gi)[k] += o->amount;
 		if (o->amount >= 0)
-			g->pord[j][k] = 1;
+			pord_of(r, t, j, gi)[k] = 1;
 	}
 	return 0;
 }
 
-static void fold_contact(group *g, const store_contact *c, bool in_win)
+static void fold_contact(table *t, size_t gi, const store_contact *c, bool in_win)
 {
-	if (!g->c_any || c->ts >= g->c_last_ts) {	/* ties: the later ingested */
-		g->c_any = true;
-		g->c_last_ts = c->ts;
-		g->c_has_nf = c->has_next_followup;
-		g->c_nf = c->next_followup;
+	group *g = &t->g[gi];
+	group_more *m = &t->m[gi];
+	if (!m->c_any || c->ts >= m->c_last_ts) {	/* ties: the later ingested */
+		m->c_any = true;
+		m->c_last_ts = c->ts;
+		m->c_has_nf = c->has_next_followup;
+		m->c_nf = c->next_followup;
 	}
-	if (c->stage >= 0 && (!g->c_staged || c->ts >= g->c_stage_ts)) {
-		g->c_staged = true;
-		g->c_stage_ts = c->ts;
-		g->c_stage = c->stage;
+	if (c->stage >= 0 && (!m->c_staged || c->ts >= m->c_stage_ts)) {
+		m->c_staged = true;
+		m->c_stage_ts = c->ts;
+		m->c_stage = c->stage;
 	}
 	if (in_win) {
 		g->in_scope = true;
 		g->w_events++;
-		g->w_contacts++;
+		m->w_contacts++;
 	}
 }
 
@@ -640,40 +661,44 @@ static int fold_event(run *r, eval_ctx *c, int64_t ts, uint32_t customer, tide_r
 	bool in_win = ts >= r->win_start;
 	if (p->row_mode)
 		return in_win ? emit(r, c, out) : 0;
-	group *g;
+	table *t = &r->groups;
+	size_t gi, ci = 0;
 	int rc;
 	if (p->by_customer) {
-		rc = customer_group(r, &r->groups, customer, &g);
+		rc = customer_group(r, t, customer, &gi);
 	} else {
 		value kv[16];
 		rc = event_keys(r, c, ts, kv);
 		if (rc == 0)
-			rc = keyed_group(r, kv, &g);
+			rc = keyed_group(r, kv, &gi);
 	}
+	if (rc == 0 && r->use_custs)
+		rc = customer_group(r, &r->custs, customer, &ci);
 	if (rc)
 		return rc;
-	group *cg = NULL;
-	if (r->use_custs && (rc = customer_group(r, &r->custs, customer, &cg)))
-		return rc;
 	if (c->order) {
-		rc = fold_order(r, g, c->order, in_win);
-		if (rc == 0 && cg)
-			rc = fold_order(r, cg, c->order, in_win);
+		rc = fold_order(r, t, gi, c->order, in_win);
+		if (rc == 0 && r->use_custs)
+			rc = fold_order(r, &r->custs, ci, c->order, in_win);
 		if (rc == 0 && r->cust_periods && c->order->amount >= 0)
 			rc = note_cust_period(r, customer, ts, in_win);
 	} else {
-		fold_contact(g, c->contact, in_win);
-		if (cg)
-			fold_contact(cg, c->contact, in_win);
+		fold_contact(t, gi, c->contact, in_win);
+		if (r->use_custs)
+			fold_contact(&r->custs, ci, c->contact, in_win);
 	}
 	if (rc == 0 && in_win && p->need_customer_sets) {
-		if (!g->custset && !(g->custset = strmap_new()))
-			return nomem(r);
-		if (strmap_put(g->custset, &customer, sizeof customer, 1))
+		group_more *m = &t->m[gi];
+		if (!m->custset) {
+			if (!(m->custset = strmap_new()))
+				return nomem(r);
+			t->owns_more = true;
+		}
+		if (strmap_put(m->custset, &customer, sizeof customer, 1))
 			return nomem(r);
 	}
-	if (rc == 0 && in_win)
-		rc = fold_aggregates(r, g, c);
+	if (rc == 0 && in_win && r->aggregates)
+		rc = fold_aggregates(r, t, gi, c);
 	return rc;
 }
 
@@ -831,12 +856,12 @@ static int scan_rows(run *r, tide_result *out)
 			continue;
 		}
 		value kv[16];
-		group *g;
-		if ((rc = event_keys(r, &c, 0, kv)) || (rc = keyed_group(r, kv, &g)))
+		size_t gi;
+		if ((rc = event_keys(r, &c, 0, kv)) || (rc = keyed_group(r, kv, &gi)))
 			return rc;
-		g->in_scope = true;
-		g->w_events++;
-		if ((rc = fold_aggregates(r, g, &c)))
+		r->groups.g[gi].in_scope = true;
+		r->groups.g[gi].w_events++;
+		if (r->aggregates && (rc = fold_aggregates(r, &r->groups, gi, &c)))
 			return rc;
 	}
 	return 0;
@@ -844,7 +869,7 @@ static int scan_rows(run *r, tide_result *out)
 
 /* ---- finishing -------------------------------------------------------- */
 
-static value finish_aggregate(run *r, const slot *s, agg_state *a)
+static value finish_aggregate(run *r, const slot *s, const agg_state *a)
 {
 	switch (s->fn) {
 	case A_COUNT_STAR:
@@ -884,11 +909,11 @@ static int64_t dur_seconds(const run *r, cal_dur d)
 	return r->T - cal_add(r->T, d, -1, r->p->tz);
 }
 
-static value model_value(run *r, const slot *s, group *g)
+static value model_value(run *r, const slot *s, const group_more *m)
 {
-	if (r->model_rc || !g->mc.model_ok)
+	if (r->model_rc || !m->mc.model_ok)
 		return val_null();
-	const bgnbd_cust *mc = &g->mc.model;
+	const bgnbd_cust *mc = &m->mc.model;
 	switch (s->fn) {
 	case M_P_ALIVE:
 		return val_real(bgnbd_p_alive(&r->bg, mc));
@@ -921,35 +946,36 @@ static value scope_model_param(const run *r, const slot *s)
 	return val_real(v[s->name]);
 }
 
-static value stage_value(const group *g)
+static value stage_value(const group_more *m)
 {
-	const char *name = eval_stage_names[g->c_staged ? g->c_stage : TIDE_STAGE_NEW];
+	const char *name = eval_stage_names[m->c_staged ? m->c_stage : TIDE_STAGE_NEW];
 	return val_str(name, (uint32_t)strlen(name));
 }
 
-static value conversion_value(run *r, group *g)
+static value conversion_value(run *r, const group_more *m)
 {
 	if (r->p->by_customer)
-		return g->c_staged ? val_real(g->c_stage == TIDE_STAGE_WON ? 1.0 : 0.0) : val_null();
+		return m->c_staged ? val_real(m->c_stage == TIDE_STAGE_WON ? 1.0 : 0.0) : val_null();
 	uint64_t staged = 0, won = 0;
 	for (size_t i = 0; i < r->custs.n; i++) {
-		group *cg = &r->custs.g[i];
+		const group_more *cm = &r->custs.m[i];
 		uint32_t one;
-		if (!cg->c_staged || !g->custset || !strmap_get(g->custset, &cg->customer, 4, &one))
+		if (!cm->c_staged || !m->custset ||
+		    !strmap_get(m->custset, &r->custs.g[i].customer, 4, &one))
 			continue;
 		staged++;
-		won += cg->c_stage == TIDE_STAGE_WON;
+		won += cm->c_stage == TIDE_STAGE_WON;
 	}
 	return staged ? val_real((double)won / (double)staged) : val_null();
 }
 
-static value churn_rate_value(run *r, const slot *s, group *g)
+static value churn_rate_value(run *r, const slot *s, const group_more *m)
 {
 	const plan *p = r->p;
 	/* Period p counts the orders in scope (a period the window cuts counts
 	 * its part inside the window); p − 1 counts every order before T,
 	 * inside the window or not: the rate belongs to p. */
-	int64_t start = g->pstart;
+	int64_t start = m->pstart;
 	int64_t prev = cal_period_start(start - 1, s->dur.unit, p->tz);
 	uint64_t before = 0, lost = 0;
 	table *t = &r->custs;
@@ -963,8 +989,10 @@ static value churn_rate_value(run *r, const slot *s, group *g)
 	return before ? val_real((double)lost / (double)before) : val_null();
 }
 
-static value slot_value(run *r, const slot *s, group *g)
+static value slot_value(run *r, const slot *s, table *t, size_t gi)
 {
+	const group *g = &t->g[gi];
+	const group_more *m = &t->m[gi];
 	switch (s->fn) {
 	case M_REVENUE: return val_money(g->w_revenue);
 	case M_ORDERS: return val_int((int64_t)g->w_orders);
@@ -981,12 +1009,12 @@ static value slot_value(run *r, const slot *s, group *g)
 	case M_TENURE: return g->h_has_order ? val_real((double)(r->T - g->h_first) / 86400.0) : val_null();
 	case M_CONTRIBUTION: return val_real(metrics_contribution(g->w_revenue, &r->scope));
 	case M_ACTIVITY:
-		return val_real(metrics_activity(g->pord[s->period_set], s->nperiods));
+		return val_real(metrics_activity(pord_of(r, t, s->period_set, gi), s->nperiods));
 	case M_STABILITY:
-		return val_real(metrics_stability(g->psum[s->period_set], s->nperiods));
+		return val_real(metrics_stability(psum_of(r, t, s->period_set, gi), s->nperiods));
 	case M_MEDIAN_GAP: {
 		double mg;
-		return metrics_median_gap(g->days, g->ndays, &mg) ? val_real(mg) : val_null();
+		return metrics_median_gap(m->days, m->ndays, &mg) ? val_real(mg) : val_null();
 	}
 	case M_CHURNED:
 		return val_bool(g->h_has_order && g->h_last < cal_add(r->T, s->dur, -1, r->p->tz));
@@ -995,33 +1023,33 @@ static value slot_value(run *r, const slot *s, group *g)
 			return val_bool(false);
 		double recency = (double)(r->T - g->h_last) / 86400.0;
 		double limit = (double)dur_seconds(r, s->dur) / 86400.0, mg;
-		if (metrics_median_gap(g->days, g->ndays, &mg) && s->k * mg > limit)
+		if (metrics_median_gap(m->days, m->ndays, &mg) && s->k * mg > limit)
 			limit = s->k * mg;
 		return val_bool(recency > limit);
 	}
-	case M_RFM_R: return val_int(g->mc.rfm[0]);
-	case M_RFM_F: return val_int(g->mc.rfm[1]);
-	case M_RFM_M: return val_int(g->mc.rfm[2]);
+	case M_RFM_R: return val_int(m->mc.rfm[0]);
+	case M_RFM_F: return val_int(m->mc.rfm[1]);
+	case M_RFM_M: return val_int(m->mc.rfm[2]);
 	case M_CLASS: {
-		const char *cls = metrics_class(g->w_revenue, g->psum[s->period_set], s->nperiods,
+		const char *cls = metrics_class(g->w_revenue, psum_of(r, t, s->period_set, gi), s->nperiods,
 						s->th_given, s->th[0], s->th[1], &r->scope);
 		return val_str(cls, (uint32_t)strlen(cls));
 	}
 	case M_ABC: {
-		const char *cls = metrics_abc(&g->mc, s->th, &r->scope);
+		const char *cls = metrics_abc(&m->mc, s->th, &r->scope);
 		return val_str(cls, 1);
 	}
 	case M_LIFETIME_VALUE: return val_money(g->h_margin);
-	case M_STAGE: return stage_value(g);
-	case M_CONTACTS: return val_int((int64_t)g->w_contacts);
-	case M_LAST_CONTACT: return g->c_any ? val_ts(g->c_last_ts) : val_null();
-	case M_NEXT_FOLLOWUP: return g->c_any && g->c_has_nf ? val_ts(g->c_nf) : val_null();
-	case M_FOLLOWUP_OVERDUE: return val_bool(g->c_any && g->c_has_nf && g->c_nf < r->T);
-	case M_CONVERSION: return conversion_value(r, g);
+	case M_STAGE: return stage_value(m);
+	case M_CONTACTS: return val_int((int64_t)m->w_contacts);
+	case M_LAST_CONTACT: return m->c_any ? val_ts(m->c_last_ts) : val_null();
+	case M_NEXT_FOLLOWUP: return m->c_any && m->c_has_nf ? val_ts(m->c_nf) : val_null();
+	case M_FOLLOWUP_OVERDUE: return val_bool(m->c_any && m->c_has_nf && m->c_nf < r->T);
+	case M_CONVERSION: return conversion_value(r, m);
 	case M_P_ALIVE: case M_EXPECTED_ORDERS: case M_EXPECTED_SPEND: case M_CLV:
-		return model_value(r, s, g);
+		return model_value(r, s, m);
 	case M_BGNBD: case M_GG: return scope_model_param(r, s);
-	case M_CHURN_RATE: return churn_rate_value(r, s, g);
+	case M_CHURN_RATE: return churn_rate_value(r, s, m);
 	default: return val_null();
 	}
 }
@@ -1036,39 +1064,42 @@ static int prepare_scope(run *r)
 {
 	plan *p = r->p;
 	table *t = customer_table(r);
-	int rc = p->by_customer ? name_customers(r, t) : 0;
+	bool ranks = false;
+	for (int i = 0; i < p->nslots; i++)
+		ranks |= p->slots[i].fn == M_RFM_R || p->slots[i].fn == M_RFM_F ||
+			 p->slots[i].fn == M_RFM_M || p->slots[i].fn == M_ABC;
+	int rc = p->by_customer ? name_customers(r, t, ranks) : 0;
 	if (rc)
 		return rc;
 	size_t n = 0;
 	for (size_t i = 0; i < t->n; i++)
-		n += t->g[i].in_scope;
+		if (t->g[i].in_scope) {
+			metrics_scope_add(&r->scope, t->g[i].w_revenue);
+			n++;
+		}
+	if (!ranks && !p->need_model)
+		return 0;
 	metrics_cust **in = malloc((n ? n : 1) * sizeof *in);
 	if (!in)
 		return nomem(r);
 	n = 0;
 	for (size_t i = 0; i < t->n; i++) {
-		group *g = &t->g[i];
+		const group *g = &t->g[i];
+		metrics_cust *mc = &t->m[i].mc;
 		if (!g->in_scope)
 			continue;
-		g->mc.revenue = g->w_revenue;
-		g->mc.orders = g->w_orders;
-		g->mc.has_order = g->h_has_order;
-		g->mc.last_order = g->h_last;
-		in[n++] = &g->mc;
+		mc->revenue = g->w_revenue;
+		mc->orders = g->w_orders;
+		mc->has_order = g->h_has_order;
+		mc->last_order = g->h_last;
+		in[n++] = mc;
 	}
-	metrics_scope_init(&r->scope, in, n);
-	bool ranks = false;
-	for (int i = 0; i < p->nslots; i++)
-		ranks |= p->slots[i].fn == M_RFM_R || p->slots[i].fn == M_RFM_F ||
-			 p->slots[i].fn == M_RFM_M || p->slots[i].fn == M_ABC;
 	rc = ranks ? metrics_rank(in, n) : 0;
 	if (rc == 0 && p->need_model) {
 		int64_t last_day = tide_ts_day(r->T - 1);
-		for (size_t i = 0; i < t->n; i++) {
-			group *g = &t->g[i];
-			if (g->in_scope)
-				metrics_model_input(&g->mc, g->days, g->ndays, last_day);
-		}
+		for (size_t i = 0; i < t->n; i++)
+			if (t->g[i].in_scope)
+				metrics_model_input(&t->m[i].mc, t->m[i].days, t->m[i].ndays, last_day);
 		tide_err me;
 		tide_err_clear(&me);
 		r->model_rc = metrics_fit(in, n, &r->bg, &r->gg, &r->gg_rc, &me);
@@ -1109,22 +1140,21 @@ done:
 	return rc;
 }
 
-static int group_cmp_keys(const plan *p, const group *a, const group *b)
+/* qsort has no context argument: the run being sorted. */
+static const run *sort_run;
+
+static int group_sort_cmp(const void *x, const void *y)
 {
-	for (int i = 0; i < p->nkeys; i++) {
+	const run *r = sort_run;
+	const value *a = keys_of(r, &r->groups, *(const size_t *)x);
+	const value *b = keys_of(r, &r->groups, *(const size_t *)y);
+	for (int i = 0; i < r->p->nkeys; i++) {
 		bool ok;
-		int c = val_compare(a->keys[i], b->keys[i], &ok);
+		int c = val_compare(a[i], b[i], &ok);
 		if (c)
 			return c;
 	}
 	return 0;
-}
-
-static const plan *sort_plan;
-
-static int group_sort_cmp(const void *x, const void *y)
-{
-	return group_cmp_keys(sort_plan, *(group *const *)x, *(group *const *)y);
 }
 
 static int output_groups(run *r, tide_result *out)
@@ -1133,36 +1163,40 @@ static int output_groups(run *r, tide_result *out)
 	table *t = &r->groups;
 	/* Without GROUP BY the whole scope is one group, even when empty. */
 	if (p->nkeys == 0 && t->n == 0) {
-		group *g;
-		int rc = table_add(r, t, &g);
+		size_t gi;
+		int rc = table_add(r, t, &gi);
 		if (rc)
 			return rc;
-		g->in_scope = true;
+		t->g[gi].in_scope = true;
 	}
-	group **order = malloc((t->n ? t->n : 1) * sizeof *order);
+	size_t *order = malloc((t->n ? t->n : 1) * sizeof *order);
 	if (!order)
 		return nomem(r);
 	size_t n = 0;
 	for (size_t i = 0; i < t->n; i++)
 		if (t->g[i].in_scope || p->nkeys == 0)
-			order[n++] = &t->g[i];
+			order[n++] = i;
 	/* Key order is the default; an ORDER BY re-sorts the rows anyway. */
 	if (p->norder == 0) {
-		sort_plan = p;
+		sort_run = r;
 		qsort(order, n, sizeof *order, group_sort_cmp);
 	}
+	size_t width = (size_t)(p->nslots ? p->nslots : 1);
+	if (!(r->slot_vals = calloc(n ? n * width : 1, sizeof *r->slot_vals))) {
+		free(order);
+		return nomem(r);
+	}
+	static const agg_state no_events;
 	int rc = 0;
 	for (size_t i = 0; rc == 0 && i < n; i++) {
-		group *g = order[i];
-		if (!(g->slots = calloc((size_t)(p->nslots ? p->nslots : 1), sizeof *g->slots))) {
-			rc = nomem(r);
-			break;
-		}
+		size_t gi = order[i];
+		const agg_state *aggs = t->m[gi].aggs;
+		value *slots = r->slot_vals + i * width;
 		for (int k = 0; k < p->nslots; k++)
-			g->slots[k] = p->slots[k].fn >= A_COUNT_STAR
-					      ? finish_aggregate(r, &p->slots[k], &g->aggs[k])
-					      : slot_value(r, &p->slots[k], g);
-		eval_ctx c = {.p = p, .asof = r->T, .keys = g->keys, .slots = g->slots};
+			slots[k] = p->slots[k].fn >= A_COUNT_STAR
+					   ? finish_aggregate(r, &p->slots[k], aggs ? &aggs[k] : &no_events)
+					   : slot_value(r, &p->slots[k], t, gi);
+		eval_ctx c = {.p = p, .asof = r->T, .keys = keys_of(r, t, gi), .slots = slots};
 		rc = emit(r, &c, out);
 	}
 	free(order);
@@ -1189,6 +1223,8 @@ int exec_point(plan *p, int64_t asof, tide_result *out, const exec_limits *lim, 
 	bool churn_rate = false;
 	for (int i = 0; i < p->nslots; i++)
 		churn_rate |= p->slots[i].fn == M_CHURN_RATE;
+	for (int i = 0; i < p->nslots; i++)
+		r.aggregates |= p->slots[i].fn >= A_COUNT_STAR;
 	r.use_custs = !p->by_customer && p->source != SRC_QUERY &&
 		      (p->need_model || p->need_customer_sets || churn_rate);
 	int rc = setup_periods(&r);
@@ -1205,6 +1241,7 @@ int exec_point(plan *p, int64_t asof, tide_result *out, const exec_limits *lim, 
 	}
 	table_free(p, &r.groups);
 	table_free(p, &r.custs);
+	free(r.slot_vals);
 	strmap_free(r.cust_periods);
 	strmap_free(r.cust_periods_win);
 	strmap_free(r.label_index);

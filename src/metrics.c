@@ -6,14 +6,11 @@
 
 typedef __int128 i128;
 
-void metrics_scope_init(metrics_scope *s, metrics_cust *const *in, size_t n)
+void metrics_scope_add(metrics_scope *s, int64_t revenue)
 {
-	memset(s, 0, sizeof *s);
-	s->n = n;
-	for (size_t i = 0; i < n; i++) {
-		s->total += in[i]->revenue;
-		s->npositive += in[i]->revenue > 0;
-	}
+	s->n++;
+	s->total += revenue;
+	s->npositive += revenue > 0;
 }
 
 static int id_cmp(const metrics_cust *a, const metrics_cust *b)

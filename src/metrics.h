@@ -38,7 +38,8 @@ typedef struct metrics_scope {
 	int64_t total;		/* their revenue */
 } metrics_scope;
 
-void metrics_scope_init(metrics_scope *s, metrics_cust *const *in, size_t n);
+/* Counts one customer in scope into s (zeroed to start). */
+void metrics_scope_add(metrics_scope *s, int64_t revenue);
 
 /* Sets rfm[] and above for every customer.  Returns 0 or -1 (no memory). */
 int metrics_rank(metrics_cust *const *in, size_t n);

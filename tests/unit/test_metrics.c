@@ -52,8 +52,9 @@ static void test_abc(void)
 	metrics_cust a = cust("a", 50, 1, 0), b = cust("b", 30, 1, 0), c = cust("c", 15, 1, 0),
 		     d = cust("d", 5, 1, 0), z = cust("z", 0, 1, 0);
 	metrics_cust *in[] = {&d, &z, &b, &a, &c};
-	metrics_scope s;
-	metrics_scope_init(&s, in, 5);
+	metrics_scope s = {0};
+	for (int i = 0; i < 5; i++)
+		metrics_scope_add(&s, in[i]->revenue);
 	CHECK(s.total == 100 && s.npositive == 4);
 	CHECK(metrics_rank(in, 5) == 0);
 	const int64_t th[3] = {5000, 8000, 9500};
