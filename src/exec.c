@@ -374,7 +374,8 @@ static int keyed_group(run *r, const value *kv, size_t *out)
 		return rc;
 	if (strmap_put(t->index, buf, n, (uint32_t)*out))
 		return nomem(r);
-	memcpy(keys_of(r, t, *out), kv, (size_t)p->nkeys * sizeof *kv);
+	if (p->nkeys)	/* without keys there is no key array */
+		memcpy(keys_of(r, t, *out), kv, (size_t)p->nkeys * sizeof *kv);
 	t->m[*out].pstart = r->ev_pstart;
 	remember_group(r, buf, n, *out);
 	return 0;
