@@ -37,7 +37,7 @@ typedef struct agg_state {
  * in group_more, a parallel array that only the queries needing it touch
  * (untouched pages of it are never even allocated by the kernel). */
 typedef struct group {
-	uint32_t customer;
+	_Alignas(64) uint32_t customer;
 	bool in_scope;
 	bool h_has_order;	/* an order before T */
 	/* orders in the window */
@@ -46,6 +46,7 @@ typedef struct group {
 	/* orders before T */
 	int64_t h_first, h_last, h_margin;
 } group;
+_Static_assert(sizeof(group) == 64, "a group's hot part is one cache line");
 
 typedef struct group_more {
 	int64_t pstart;		/* start of the group's period, with a period key */
