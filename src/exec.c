@@ -538,20 +538,20 @@ static int fold_aggregates(run *r, table *t, size_t gi, const eval_ctx *c)
 	return 0;
 }
 
-static int push_day(run *r, table *t, group_more *g, int64_t ts, int64_t amount)
+static int push_day(run *r, table *t, group_more *m, int64_t ts, int64_t amount)
 {
 	t->owns_more = true;
-	if (g->ndays == g->capdays) {
-		uint32_t nc = g->capdays ? g->capdays * 2 : 8;
-		metrics_day *nd = realloc(g->days, nc * sizeof *nd);
+	if (m->ndays == m->capdays) {
+		uint32_t nc = m->capdays ? m->capdays * 2 : 8;
+		metrics_day *nd = realloc(m->days, nc * sizeof *nd);
 		if (!nd)
 			return nomem(r);
-		g->days = nd;
-		g->capdays = nc;
+		m->days = nd;
+		m->capdays = nc;
 	}
-	g->days[g->ndays].day = tide_ts_day(ts);
-	g->days[g->ndays].amount = amount;
-	g->ndays++;
+	m->days[m->ndays].day = tide_ts_day(ts);
+	m->days[m->ndays].amount = amount;
+	m->ndays++;
 	return 0;
 }
 

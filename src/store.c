@@ -642,14 +642,27 @@ static int flush_index(store_batch *b, int kind)
 	const custbuf_entry *e = custbuf_sort(cb, (uint32_t)b->info.customers + 1);
 	if (!e)
 		return TIDE_ENOMEM;
-	uint8_t *keys = malloc(n * STORE_CUSTKEY);
+	/* One customer's run is encoded at a time: the buffer is as long as
+	 * the longest run, not the whole batch. */
+	uint8_t *keys = NULL;
+	size_t cap = 0;
 	MDB_cursor *cur = NULL;
-	int rc = keys ? mdb_cursor_open(b->txn, b->s->dbi[kind == TIDE_ORDERS ? DB_O_CUST : DB_C_CUST], &cur)
-		      : TIDE_ENOMEM;
+	int rc = mdb_cursor_open(b->txn, b->s->dbi[kind == TIDE_ORDERS ? DB_O_CUST : DB_C_CUST], &cur);
 	for (size_t i = 0, j; rc == 0 && i < n; i = j) {
 		uint32_t customer = e[i].customer;
 		for (j = i; j < n && e[j].customer == customer; j++)
-			store_custkey_encode(e[j].ts, e[j].seq, keys + (j - i) * STORE_CUSTKEY);
+			;
+		if (j - i > cap) {
+			uint8_t *nk = realloc(keys, (j - i) * STORE_CUSTKEY);
+			if (!nk) {
+				rc = TIDE_ENOMEM;
+				break;
+			}
+			keys = nk;
+			cap = j - i;
+		}
+		for (size_t x = i; x < j; x++)
+			store_custkey_encode(e[x].ts, e[x].seq, keys + (x - i) * STORE_CUSTKEY);
 		MDB_val k = {sizeof customer, &customer};
 		MDB_val v[2] = {{STORE_CUSTKEY, keys}, {j - i, NULL}};
 		rc = mdb_cursor_put(cur, &k, v, MDB_MULTIPLE | MDB_APPENDDUP);
