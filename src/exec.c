@@ -704,36 +704,53 @@ static int fold_event(run *r, eval_ctx *c, int64_t ts, uint32_t customer, tide_r
 	return rc;
 }
 
-/* Decodes one log record and, when it is before T and passes WHERE, folds
- * it in. */
+static int undecodable(run *r, uint64_t seq)
+{
+	return tide_errf(r->e, TIDE_ECORRUPT, "event %llu does not decode", (unsigned long long)seq);
+}
+
+static int64_t event_ts(const eval_ctx *c)
+{
+	return c->order ? c->order->ts : c->contact->ts;
+}
+
+/* Whether the decoded event in c is one the query sees: before T and
+ * passing WHERE. */
+static int event_seen(run *r, const eval_ctx *c, bool *seen)
+{
+	*seen = false;
+	if (event_ts(c) >= r->T)
+		return 0;
+	int rc = check_time(r);
+	if (rc)
+		return rc;
+	if (!r->p->where) {
+		*seen = true;
+		return 0;
+	}
+	value w;
+	if ((rc = eval(r->p->where, c, &w, r->e)))
+		return rc;
+	*seen = eval_true(w);
+	return 0;
+}
+
+static int fold_seen(run *r, eval_ctx *c, tide_result *out)
+{
+	return fold_event(r, c, event_ts(c), c->order ? c->order->customer : c->contact->customer, out);
+}
+
+/* Decodes one log record into c's event and visits it. */
 static int visit_event(run *r, eval_ctx *c, uint64_t seq, const MDB_val *v, tide_result *out)
 {
-	int64_t ts;
-	uint32_t customer;
-	int rc;
-	if (c->order) {
-		rc = store_decode_order(seq, v, (store_order *)c->order);
-		ts = c->order->ts;
-		customer = c->order->customer;
-	} else {
-		rc = store_decode_contact(seq, v, (store_contact *)c->contact);
-		ts = c->contact->ts;
-		customer = c->contact->customer;
-	}
+	int rc = c->order ? store_decode_order(seq, v, (store_order *)c->order)
+			  : store_decode_contact(seq, v, (store_contact *)c->contact);
 	if (rc)
-		return tide_errf(r->e, TIDE_ECORRUPT, "event %llu does not decode", (unsigned long long)seq);
-	if (ts >= r->T)
-		return 0;
-	if ((rc = check_time(r)))
+		return undecodable(r, seq);
+	bool seen;
+	if ((rc = event_seen(r, c, &seen)) || !seen)
 		return rc;
-	if (r->p->where) {
-		value w;
-		if ((rc = eval(r->p->where, c, &w, r->e)))
-			return rc;
-		if (!eval_true(w))
-			return 0;
-	}
-	return fold_event(r, c, ts, customer, out);
+	return fold_seen(r, c, out);
 }
 
 /* One customer's events, from the (customer, ts) index, up to T. */
@@ -772,6 +789,118 @@ static int scan_customer(run *r, eval_ctx *c, MDB_cursor *log, tide_result *out)
 	}
 	mdb_cursor_close(cur);
 	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* The log is read a batch of records at a time: the batch is decoded
+ * first, then the customer groups its events fold into are prefetched in two
+ * rounds (the id → group map, then the groups), so that the batch's cache
+ * misses overlap where one event at a time would wait for each in turn. */
+enum { SCAN_BATCH = 64 };
+
+typedef struct scan_batch {
+	size_t n;
+	uint32_t customer[SCAN_BATCH];	/* of the events seen, in order */
+	uint8_t seen[SCAN_BATCH];	/* their places in order[] or contact[] */
+	store_order order[SCAN_BATCH];
+	store_contact contact[SCAN_BATCH];
+} scan_batch;
+
+static void prefetch_groups(const run *r, const table *t, const scan_batch *b, size_t nseen)
+{
+	if (!t->by_cust)
+		return;
+	for (size_t i = 0; i < nseen; i++)
+		if (b->customer[i] < t->ncust)
+			__builtin_prefetch(&t->by_cust[b->customer[i]]);
+	for (size_t i = 0; i < nseen; i++) {
+		uint32_t g = b->customer[i] < t->ncust ? t->by_cust[b->customer[i]] : 0;
+		if (!g)
+			continue;
+		__builtin_prefetch(&t->g[g - 1], 1);
+		if (r->p->need_days)
+			__builtin_prefetch(&t->m[g - 1], 1);
+		for (int j = 0; j < r->p->nperiod_sets; j++)
+			__builtin_prefetch(psum_of(r, t, j, g - 1), 1);
+	}
+}
+
+/* Reads one batch from the cursor (positioned by *op) into b: records up to
+ * sequence number last.  Returns 0 (b->n == 0 at the end) or an error. */
+static int read_batch(run *r, MDB_cursor *cur, MDB_cursor_op *op, uint64_t *first, uint64_t last,
+		      bool orders, scan_batch *b)
+{
+	MDB_val k = {sizeof *first, first}, v;
+	for (b->n = 0; b->n < SCAN_BATCH; b->n++) {
+		int rc = mdb_cursor_get(cur, &k, &v, *op);
+		if (rc == MDB_NOTFOUND)
+			break;
+		if (rc)
+			return tide_errf(r->e, rc, "reading events: %s", mdb_strerror(rc));
+		*op = MDB_NEXT;
+		uint64_t seq;
+		memcpy(&seq, k.mv_data, sizeof seq);
+		if (seq > last)
+			break;
+		if (orders ? store_decode_order(seq, &v, &b->order[b->n])
+			   : store_decode_contact(seq, &v, &b->contact[b->n]))
+			return undecodable(r, seq);
+	}
+	return 0;
+}
+
+static void point_at(eval_ctx *c, scan_batch *b, size_t i)
+{
+	if (c->order)
+		c->order = &b->order[i];
+	else
+		c->contact = &b->contact[i];
+}
+
+/* Keeps the events of b the query sees, so that only their groups are
+ * fetched.  Returns 0 or an error; *nseen is how many. */
+static int filter_batch(run *r, eval_ctx *c, scan_batch *b, size_t *nseen)
+{
+	*nseen = 0;
+	for (size_t i = 0; i < b->n; i++) {
+		point_at(c, b, i);
+		bool seen;
+		int rc = event_seen(r, c, &seen);
+		if (rc)
+			return rc;
+		if (seen) {
+			b->seen[*nseen] = (uint8_t)i;
+			b->customer[(*nseen)++] = c->order ? c->order->customer : c->contact->customer;
+		}
+	}
+	return 0;
+}
+
+/* Visits the log's records from sequence number first to last. */
+static int scan_log(run *r, eval_ctx *c, MDB_cursor *cur, uint64_t first, uint64_t last,
+		    tide_result *out)
+{
+	scan_batch *b = malloc(sizeof *b);
+	if (!b)
+		return nomem(r);
+	bool orders = c->order != NULL;
+	MDB_cursor_op op = MDB_SET_RANGE;
+	int rc;
+	size_t nseen;
+	while ((rc = read_batch(r, cur, &op, &first, last, orders, b)) == 0 && b->n > 0) {
+		if ((rc = filter_batch(r, c, b, &nseen)))
+			break;
+		prefetch_groups(r, &r->groups, b, nseen);
+		if (r->use_custs)
+			prefetch_groups(r, &r->custs, b, nseen);
+		for (size_t i = 0; rc == 0 && i < nseen; i++) {
+			point_at(c, b, b->seen[i]);
+			rc = fold_seen(r, c, out);
+		}
+		if (rc || b->n < SCAN_BATCH)
+			break;
+	}
+	free(b);
+	return rc;
 }
 
 static int scan_events(run *r, tide_result *out)
@@ -823,16 +952,9 @@ static int scan_events(run *r, tide_result *out)
 			return rc;
 		}
 	}
-	MDB_val k = {sizeof first, &first}, v;
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		uint64_t seq;
-		memcpy(&seq, k.mv_data, sizeof seq);
-		if (seq > last || (rc = visit_event(r, &c, seq, &v, out)))
-			break;
-	}
+	rc = scan_log(r, &c, cur, first, last, out);
 	mdb_cursor_close(cur);
-	return rc == MDB_NOTFOUND ? 0 : rc;
+	return rc;
 }
 
 static int scan_rows(run *r, tide_result *out)
@@ -1192,7 +1314,9 @@ static int output_groups(run *r, tide_result *out)
 	int rc = 0;
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		size_t gi = order[i];
-		const agg_state *aggs = t->m[gi].aggs;
+		/* group_more is read only when it holds something: untouched, its
+		 * pages are never made */
+		const agg_state *aggs = r->aggregates ? t->m[gi].aggs : NULL;
 		value *slots = r->slot_vals + i * width;
 		for (int k = 0; k < p->nslots; k++)
 			slots[k] = p->slots[k].fn >= A_COUNT_STAR
