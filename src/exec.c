@@ -277,14 +277,19 @@ static int customer_group(run *r, table *t, uint32_t customer, size_t *out)
 }
 
 /* Names the customer groups in scope (their key and, when ranks need it,
- * their tie-breaker), in id order through one cursor: LMDB finds each next
- * key on the page it is already on, where a lookup per group would descend
- * from the root.  The id-indexed array gives that order without sorting. */
+ * their tie-breaker), in id order through one cursor: the id-indexed array
+ * gives that order without sorting.  Ids are dense, so a near next id is
+ * reached by stepping (a few entries on the same page) rather than by a
+ * search from the root. */
+enum { NAME_STEP_MAX = 16 };
+
 static int name_customers(run *r, table *t, bool tie_breakers)
 {
 	MDB_cursor *cur = NULL;
 	store *s = store_of_snap(r->p->snap);
 	int rc = mdb_cursor_open(store_snap_txn(r->p->snap), store_dbi_of(s, DB_CUST_ID), &cur);
+	bool positioned = false;
+	uint32_t at = 0;	/* the cursor's id when positioned */
 	for (size_t id = 0; rc == 0 && id < t->ncust; id++) {
 		if (!t->by_cust[id])
 			continue;
@@ -293,8 +298,22 @@ static int name_customers(run *r, table *t, bool tie_breakers)
 		if (!g->in_scope)
 			continue;
 		MDB_val k = {sizeof g->customer, &g->customer}, val;
-		if ((rc = mdb_cursor_get(cur, &k, &val, MDB_SET_KEY)))
+		if (positioned && g->customer > at && g->customer - at <= NAME_STEP_MAX) {
+			uint32_t got = at;
+			while (rc == 0 && got < g->customer) {
+				MDB_val kk;
+				if ((rc = mdb_cursor_get(cur, &kk, &val, MDB_NEXT)) == 0)
+					memcpy(&got, kk.mv_data, sizeof got);
+			}
+			if (rc == 0 && got != g->customer)
+				rc = MDB_NOTFOUND;
+		} else {
+			rc = mdb_cursor_get(cur, &k, &val, MDB_SET_KEY);
+		}
+		if (rc)
 			break;
+		positioned = true;
+		at = g->customer;
 		if (tie_breakers) {
 			t->m[i].mc.id = val.mv_data;
 			t->m[i].mc.id_len = (uint32_t)val.mv_size;
