@@ -10,14 +10,15 @@ CC       ?= cc
 CFLAGS   ?= -O2 -g
 WARN     := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
 CPPFLAGS += -Isrc -I$(BUILD) -MMD -MP
-LDLIBS   += -llmdb -lyajl -lxxhash -lgsl -lgslcblas -lm -lpthread
+LDLIBS   += -llmdb -lyajl -lxxhash -lgsl -lgslcblas -lmicrohttpd -lm -lpthread
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 # Debian packages the build and the tests need, with a header or tool that
 # proves each is there.
 DEB_PKGS := liblmdb-dev:/usr/include/lmdb.h re2c:/usr/bin/re2c \
             lemon:/usr/share/lemon/lempar.c libyajl-dev:/usr/include/yajl/yajl_tree.h tzdata:/usr/share/zoneinfo/UTC libxxhash-dev:/usr/include/xxhash.h \
-            libgsl-dev:/usr/include/gsl/gsl_multimin.h sqlite3:/usr/bin/sqlite3
+            libgsl-dev:/usr/include/gsl/gsl_multimin.h sqlite3:/usr/bin/sqlite3 \
+            libmicrohttpd-dev:/usr/include/microhttpd.h curl:/usr/bin/curl
 
 SRCS     := $(wildcard src/*.c)
 LIB_SRCS := $(filter-out src/main.c,$(SRCS))

@@ -1283,8 +1283,9 @@ done:
 	return rc;
 }
 
-/* qsort has no context argument: the run being sorted. */
-static const run *sort_run;
+/* qsort has no context argument: the run being sorted (per thread: a server
+ * runs queries on several). */
+static _Thread_local const run *sort_run;
 
 static int group_sort_cmp(const void *x, const void *y)
 {

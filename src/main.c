@@ -1,13 +1,16 @@
-/* main.c — the `tide` command line, written against tide.h only. */
+/* main.c — the `tide` command line, written against tide.h and serve.h only. */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <lmdb.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "serve.h"
 #include "tide.h"
 #include "timefmt.h"
 
@@ -21,6 +24,7 @@ static const char *const usage_main =
 	"  tide stats  <db> [--format text|json]          what the store holds\n"
 	"  tide export <db> <orders|contacts> [--format csv|ndjson]   everything back out\n"
 	"  tide query  <db> [--format text|csv|json|ndjson] [--asof TS] [--timeout SEC] 'TQL' | -f FILE\n"
+	"  tide serve  <db> [--host ADDR] [--port N] [--timeout SEC] [--cache-mb N]   queries over HTTP\n"
 	"\n"
 	"<db> is a directory holding one store, created by the first ingest.\n"
 	"Run `tide <command> --help` for a command's options.\n";
@@ -397,6 +401,96 @@ static int cmd_query(int argc, char **argv)
 	return rc ? fail(&e) : 0;
 }
 
+static const char *const usage_serve =
+	"usage: tide serve <db> [options]\n"
+	"\n"
+	"Answers TQL over HTTP until interrupted (Ctrl-C or SIGTERM):\n"
+	"  GET  /query?q=TQL[&format=json|csv|ndjson|text][&asof=TS]\n"
+	"  POST /query[?format=...&asof=...]   with the TQL as the body\n"
+	"A query repeated while the store is unchanged is answered from a cache;\n"
+	"new data (a tide ingest, from any process) makes every answer fresh.\n"
+	"\n"
+	"  --host ADDR     numeric address to listen on (default 127.0.0.1)\n"
+	"  --port N        port (default 8080; 0 = any free one, printed at start)\n"
+	"  --timeout SEC   give up on a query after SEC seconds (default 60; 503)\n"
+	"  --cache-mb N    memory for kept results (default 64; 0 = no cache)\n";
+
+static int parse_number(const char *arg, double max, double *out)
+{
+	char *end;
+	*out = strtod(arg, &end);
+	return *end || end == arg || !(*out >= 0) || *out > max ? -1 : 0;
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"host", required_argument, NULL, 'H'},
+		{"port", required_argument, NULL, 'P'},
+		{"timeout", required_argument, NULL, 'T'},
+		{"cache-mb", required_argument, NULL, 'C'},
+		{NULL, 0, NULL, 0},
+	};
+	serve_opts so = {.port = 8080, .timeout = 60, .cache_entries = 1024, .cache_bytes = 64u << 20};
+	double x;
+	int c;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'H': so.host = optarg; break;
+		case 'P':
+			if (parse_number(optarg, 65535, &x) || x != (unsigned)x)
+				return usage_error(usage_serve, "bad --port '%s' (0 to 65535)", optarg);
+			so.port = (unsigned)x;
+			break;
+		case 'T':
+			if (parse_number(optarg, 1e9, &x) || x == 0)
+				return usage_error(usage_serve, "bad --timeout '%s' (seconds > 0)", optarg);
+			so.timeout = x;
+			break;
+		case 'C':
+			if (parse_number(optarg, 1 << 20, &x))
+				return usage_error(usage_serve, "bad --cache-mb '%s' (megabytes, 0 = none)", optarg);
+			so.cache_bytes = (size_t)(x * (1 << 20));
+			if (so.cache_bytes == 0)
+				so.cache_entries = 0;
+			break;
+		default: fputs(usage_serve, stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1)
+		return usage_error(usage_serve, "%s", "serve needs <db> (and nothing else)");
+	const char *dir = argv[optind];
+	/* The server's threads inherit this mask: the signals wait for sigwait
+	 * below, so that a stop is an orderly one. */
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	tide_err e;
+	tide_err_clear(&e);
+	tide_db *db;
+	tide_open_opts oo = {.read_only = true};
+	int rc = tide_open(dir, &oo, &db, &e);
+	if (rc)
+		return fail(&e);
+	server *sv;
+	if ((rc = serve_start(db, &so, &sv, &e))) {
+		tide_close(db);
+		return fail(&e);
+	}
+	const char *host = so.host ? so.host : "127.0.0.1";
+	bool v6 = strchr(host, ':') != NULL;
+	printf("tide: serving %s at http://%s%s%s:%u/ (Ctrl-C stops)\n", dir, v6 ? "[" : "", host,
+	       v6 ? "]" : "", serve_port(sv));
+	fflush(stdout);
+	int sig;
+	sigwait(&stop, &sig);
+	serve_stop(sv);
+	tide_close(db);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
@@ -413,6 +507,7 @@ int main(int argc, char **argv)
 		{"stats", cmd_stats, usage_stats},
 		{"export", cmd_export, usage_export},
 		{"query", cmd_query, usage_query},
+		{"serve", cmd_serve, usage_serve},
 	};
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
 		if (strcmp(argv[1], commands[i].name) != 0)

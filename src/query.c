@@ -15,7 +15,7 @@ typedef struct sorter {
 	const bool *desc;
 } sorter;
 
-static sorter sort_by;
+static _Thread_local sorter sort_by;	/* qsort has no context argument */
 
 static int row_cmp(const void *x, const void *y)
 {

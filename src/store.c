@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,10 @@ static const char *const tag_list_key[2] = {"tags:orders", "tags:contacts"};
 
 struct store {
 	MDB_env *env;
+	/* Snapshots hold it shared.  Adopting a map grown by another process
+	 * (MDB_MAP_RESIZED) remaps it, which LMDB allows only with no
+	 * transaction open in this process: that takes it exclusively. */
+	pthread_rwlock_t map_lock;
 	MDB_dbi dbi[DB_COUNT];
 	uint64_t map_cap;
 	bool fixed_initial;	/* TIDE_MAP_INITIAL given: no reservation */
@@ -174,6 +179,7 @@ int store_open(const char *dir, const store_opts *opts, store **out, tide_err *e
 		return tide_errf(e, TIDE_ENOMEM, "out of memory");
 	}
 	s->map_cap = opts->map_cap ? opts->map_cap : TIDE_MAP_CAP_DEFAULT;
+	pthread_rwlock_init(&s->map_lock, NULL);
 	int rc = mdb_env_create(&s->env);
 	if (rc)
 		goto fail_env;
@@ -234,6 +240,7 @@ fail_env:
 fail:
 	if (s->env)
 		mdb_env_close(s->env);
+	pthread_rwlock_destroy(&s->map_lock);
 	free(s->dir);
 	free(s);
 	return rc;
@@ -244,6 +251,7 @@ void store_close(store *s)
 	if (!s)
 		return;
 	mdb_env_close(s->env);
+	pthread_rwlock_destroy(&s->map_lock);
 	free(s->dir);
 	free(s);
 }
@@ -297,13 +305,31 @@ static int tags_read(MDB_txn *txn, const store *s, tide_kind kind, uint32_t *nam
 
 /* ---- snapshots -------------------------------------------------------- */
 
+uint64_t store_last_txn(store *s)
+{
+	MDB_envinfo info;
+	mdb_env_info(s->env, &info);	/* reads the shared lock table: no lock taken */
+	return (uint64_t)info.me_last_txnid;
+}
+
 int store_snap_begin(store *s, store_snap **out, tide_err *e)
 {
 	store_snap *r = calloc(1, sizeof *r);
 	if (!r)
 		return tide_errf(e, TIDE_ENOMEM, "out of memory");
-	int rc = txn_begin(s, MDB_RDONLY, &r->txn);
+	pthread_rwlock_rdlock(&s->map_lock);
+	int rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &r->txn);
+	if (rc == MDB_MAP_RESIZED) {
+		pthread_rwlock_unlock(&s->map_lock);
+		pthread_rwlock_wrlock(&s->map_lock);
+		rc = mdb_env_set_mapsize(s->env, 0);
+		pthread_rwlock_unlock(&s->map_lock);
+		pthread_rwlock_rdlock(&s->map_lock);
+		if (rc == 0)
+			rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &r->txn);
+	}
 	if (rc) {
+		pthread_rwlock_unlock(&s->map_lock);
 		free(r);
 		return lmdb_err(e, rc, "opening a read snapshot");
 	}
@@ -317,6 +343,7 @@ void store_snap_end(store_snap *r)
 	if (!r)
 		return;
 	mdb_txn_abort(r->txn);
+	pthread_rwlock_unlock(&r->s->map_lock);
 	free(r);
 }
 

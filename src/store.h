@@ -40,6 +40,10 @@ typedef struct store_opts {
 int store_open(const char *dir, const store_opts *opts, store **out, tide_err *e);
 void store_close(store *s);
 
+/* The id of the last committed write transaction, by any process: it
+ * changes whenever the store's content may have. */
+uint64_t store_last_txn(store *s);
+
 /* Counters kept in meta, exact as of the last commit. */
 typedef struct store_info {
 	uint64_t events[2];		/* per tide_kind */

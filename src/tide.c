@@ -58,6 +58,11 @@ int tide_stats(tide_db *db, store_info *out, tide_err *e)
 	return rc;
 }
 
+uint64_t tide_version(tide_db *db)
+{
+	return store_last_txn(db->s);
+}
+
 int tide_export(tide_db *db, tide_kind kind, tide_format format, FILE *out, tide_err *e)
 {
 	return export_run(db->s, kind, format, out, e);

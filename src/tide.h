@@ -36,6 +36,11 @@ int tide_ingest(tide_db *db, tide_kind kind, const char *const *paths, int npath
 /* Counters and sizes of the last committed state. */
 int tide_stats(tide_db *db, store_info *out, tide_err *e);
 
+/* A number that changes whenever the store's content may have (the last
+ * committed transaction, by any process): results computed at one value
+ * stay exact while it holds. */
+uint64_t tide_version(tide_db *db);
+
 /* Writes every event of kind to out (TIDE_FMT_CSV or TIDE_FMT_NDJSON). */
 int tide_export(tide_db *db, tide_kind kind, tide_format format, FILE *out, tide_err *e);
 

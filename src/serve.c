@@ -1,0 +1,308 @@
+#include "serve.h"
+
+#include <microhttpd.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "rcache.h"
+
+/* A query is text someone typed or a dashboard built: a megabyte is far
+ * beyond any, and a bound keeps a stray upload from taking memory. */
+enum { MAX_QUERY_BYTES = 1 << 20 };
+
+struct server {
+	struct MHD_Daemon *daemon;
+	tide_db *db;
+	rcache *cache;
+	double timeout;
+	unsigned port;
+};
+
+static const char *const format_names[] = {"text", "csv", "json", "ndjson"};
+static const char *const content_types[] = {
+	"text/plain; charset=utf-8", "text/csv; charset=utf-8", "application/json",
+	"application/x-ndjson"};
+
+static const char usage_text[] =
+	"tide: queries over HTTP\n"
+	"\n"
+	"  GET  /query?q=TQL[&format=json|csv|ndjson|text][&asof=TS]\n"
+	"  POST /query[?format=...&asof=...]   with the TQL as the body\n"
+	"\n"
+	"The default format is json.  A repeated query on an unchanged store is\n"
+	"answered from a cache (header X-Tide-Cache: hit).  The language is\n"
+	"described in docs/language.md.\n";
+
+/* The body of a POST, as it arrives. */
+typedef struct request {
+	char *body;
+	size_t len, cap;
+	bool too_big;
+} request;
+
+static enum MHD_Result respond(struct MHD_Connection *conn, unsigned status, const char *type,
+			       char *body, size_t len, const char *cache, uint64_t version)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+	/* dashboards are pages served from elsewhere */
+	MHD_add_response_header(r, MHD_HTTP_HEADER_ACCESS_CONTROL_ALLOW_ORIGIN, "*");
+	if (cache) {
+		char v[24];
+		snprintf(v, sizeof v, "%llu", (unsigned long long)version);
+		MHD_add_response_header(r, "X-Tide-Cache", cache);
+		MHD_add_response_header(r, "X-Tide-Version", v);
+	}
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, POST");
+	enum MHD_Result ok = MHD_queue_response(conn, status, r);
+	MHD_destroy_response(r);
+	return ok;
+}
+
+/* One line of text: an error, or the description. */
+static enum MHD_Result respond_text(struct MHD_Connection *conn, unsigned status, const char *text)
+{
+	size_t len = strlen(text);
+	bool newline = len && text[len - 1] == '\n';
+	char *body = malloc(len + 2);
+	if (!body)
+		return MHD_NO;
+	memcpy(body, text, len);
+	if (!newline)
+		body[len++] = '\n';
+	return respond(conn, status, content_types[TIDE_OUT_TEXT], body, len, NULL, 0);
+}
+
+static unsigned status_of(int code)
+{
+	switch (code) {
+	case TIDE_EQUERY:
+	case TIDE_EUSAGE: return MHD_HTTP_BAD_REQUEST;
+	case TIDE_ETIMEOUT:
+	case TIDE_ENOMEM: return MHD_HTTP_SERVICE_UNAVAILABLE;
+	default: return MHD_HTTP_INTERNAL_SERVER_ERROR;
+	}
+}
+
+static int render(const tide_result *res, tide_out_format format, char **body, size_t *len, tide_err *e)
+{
+	*body = NULL;
+	*len = 0;
+	FILE *f = open_memstream(body, len);
+	if (!f)
+		return tide_errf(e, TIDE_ENOMEM, "out of memory");
+	int rc = tide_result_write(res, format, f, e);
+	if (fclose(f) != 0 && rc == 0)
+		rc = tide_errf(e, TIDE_ENOMEM, "out of memory");
+	if (rc) {
+		free(*body);
+		*body = NULL;
+	}
+	return rc;
+}
+
+/* The cache key: everything the result depends on besides the store. */
+static char *cache_key(tide_out_format format, const char *asof, const char *text, size_t *klen)
+{
+	size_t na = asof ? strlen(asof) + 1 : 0, nt = strlen(text);
+	char *k = malloc(2 + na + nt);
+	if (!k)
+		return NULL;
+	k[0] = (char)('0' + format);
+	k[1] = asof ? 'a' : '-';
+	if (asof)
+		memcpy(k + 2, asof, na);	/* with its NUL, so it cannot run into the text */
+	memcpy(k + 2 + na, text, nt);
+	*klen = 2 + na + nt;
+	return k;
+}
+
+static enum MHD_Result answer_query(server *sv, struct MHD_Connection *conn, const char *text,
+				    tide_out_format format, const char *asof)
+{
+	size_t klen = 0;
+	char *key = sv->cache ? cache_key(format, asof, text, &klen) : NULL;
+	/* Read before the query's snapshot, which is then as new or newer: a
+	 * result is never kept under a version later than its data. */
+	uint64_t version = tide_version(sv->db);
+	char *body;
+	size_t len;
+	if (key && rcache_get(sv->cache, key, klen, version, &body, &len)) {
+		free(key);
+		return respond(conn, MHD_HTTP_OK, content_types[format], body, len, "hit", version);
+	}
+	tide_err e;
+	tide_err_clear(&e);
+	tide_query_opts qo = {.asof = asof, .timeout = sv->timeout};
+	tide_result *res;
+	int rc = tide_query(sv->db, text, &qo, &res, &e);
+	if (rc == 0) {
+		rc = render(res, format, &body, &len, &e);
+		tide_result_free(res);
+	}
+	if (rc) {
+		free(key);
+		return respond_text(conn, status_of(rc), e.msg[0] ? e.msg : tide_strerror(rc));
+	}
+	if (key)
+		rcache_put(sv->cache, key, klen, version, body, len);
+	free(key);
+	return respond(conn, MHD_HTTP_OK, content_types[format], body, len, "miss", version);
+}
+
+static enum MHD_Result route(server *sv, struct MHD_Connection *conn, const char *url,
+			     const char *method, request *rq)
+{
+	bool get = strcmp(method, MHD_HTTP_METHOD_GET) == 0;
+	bool post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
+	if (strcmp(url, "/") == 0 && get)
+		return respond_text(conn, MHD_HTTP_OK, usage_text);
+	if (strcmp(url, "/query") != 0) {
+		char msg[160];
+		snprintf(msg, sizeof msg, "no such path: %.100s (queries go to /query)", url);
+		return respond_text(conn, MHD_HTTP_NOT_FOUND, msg);
+	}
+	if (!get && !post)
+		return respond_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "/query takes GET or POST");
+	if (rq->too_big)
+		return respond_text(conn, MHD_HTTP_CONTENT_TOO_LARGE, "the query is over 1 MiB");
+	const char *fname = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "format");
+	int format = fname ? -1 : TIDE_OUT_JSON;
+	for (int k = 0; fname && k < 4; k++)
+		if (strcmp(fname, format_names[k]) == 0)
+			format = k;
+	if (format < 0) {
+		char msg[160];
+		snprintf(msg, sizeof msg, "unknown format '%.60s' (text, csv, json or ndjson)", fname);
+		return respond_text(conn, MHD_HTTP_BAD_REQUEST, msg);
+	}
+	const char *asof = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "asof");
+	const char *text = post && rq->len ? rq->body
+					   : MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "q");
+	if (!text || !*text)
+		return respond_text(conn, MHD_HTTP_BAD_REQUEST,
+				    "no query: give it as ?q=... or as the body of a POST");
+	return answer_query(sv, conn, text, (tide_out_format)format, asof);
+}
+
+static bool append(request *rq, const char *data, size_t n)
+{
+	if (rq->len + n >= MAX_QUERY_BYTES)
+		return false;
+	if (rq->len + n + 1 > rq->cap) {
+		size_t cap = rq->cap ? rq->cap : 1024;
+		while (cap < rq->len + n + 1)
+			cap *= 2;
+		char *nb = realloc(rq->body, cap);
+		if (!nb)
+			return false;
+		rq->body = nb;
+		rq->cap = cap;
+	}
+	memcpy(rq->body + rq->len, data, n);
+	rq->len += n;
+	rq->body[rq->len] = '\0';
+	return true;
+}
+
+/* libmicrohttpd calls this first with the headers, then once per piece of
+ * the body, then with no data: the moment to answer. */
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version, const char *upload,
+				  size_t *upload_size, void **state)
+{
+	(void)version;
+	if (!*state) {
+		request *rq = calloc(1, sizeof *rq);
+		*state = rq;
+		return rq ? MHD_YES : MHD_NO;
+	}
+	request *rq = *state;
+	if (*upload_size) {
+		if (!rq->too_big && !append(rq, upload, *upload_size))
+			rq->too_big = true;
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	return route(cls, conn, url, method, rq);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **state,
+			 enum MHD_RequestTerminationCode code)
+{
+	(void)cls;
+	(void)conn;
+	(void)code;
+	request *rq = *state;
+	if (rq) {
+		free(rq->body);
+		free(rq);
+		*state = NULL;
+	}
+}
+
+int serve_start(tide_db *db, const serve_opts *o, server **out, tide_err *e)
+{
+	const char *host = o->host ? o->host : "127.0.0.1";
+	char port[8];
+	snprintf(port, sizeof port, "%u", o->port);
+	struct addrinfo hints = {.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE,
+				 .ai_socktype = SOCK_STREAM};
+	struct addrinfo *ai;
+	int gai = getaddrinfo(host, port, &hints, &ai);
+	if (gai)
+		return tide_errf(e, TIDE_EUSAGE, "cannot listen on %s port %u: %s", host, o->port,
+				 gai_strerror(gai));
+	server *sv = calloc(1, sizeof *sv);
+	if (!sv || (o->cache_entries && !(sv->cache = rcache_new(o->cache_entries, o->cache_bytes)))) {
+		free(sv);
+		freeaddrinfo(ai);
+		return tide_errf(e, TIDE_ENOMEM, "out of memory");
+	}
+	sv->db = db;
+	sv->timeout = o->timeout;
+	/* A thread per connection: a dashboard's poller keeps its connection,
+	 * and a long query on one does not hold up the others. */
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+			 MHD_USE_POLL | MHD_USE_ERROR_LOG | (ai->ai_family == AF_INET6 ? MHD_USE_IPv6 : 0);
+	sv->daemon = MHD_start_daemon(flags, (uint16_t)o->port, NULL, NULL, on_request, sv,
+				      MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+				      MHD_OPTION_CONNECTION_TIMEOUT, 120u,
+				      MHD_OPTION_CONNECTION_LIMIT, 256u,
+				      MHD_OPTION_NOTIFY_COMPLETED, on_completed, sv,
+				      MHD_OPTION_END);
+	freeaddrinfo(ai);
+	if (!sv->daemon) {
+		rcache_free(sv->cache);
+		free(sv);
+		return tide_errf(e, TIDE_EIO, "cannot listen on %s port %u (in use, or not an address here?)",
+				 host, o->port);
+	}
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(sv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	sv->port = info ? info->port : o->port;
+	*out = sv;
+	return 0;
+}
+
+unsigned serve_port(const server *s)
+{
+	return s->port;
+}
+
+void serve_stop(server *s)
+{
+	if (!s)
+		return;
+	MHD_stop_daemon(s->daemon);
+	rcache_free(s->cache);
+	free(s);
+}
