@@ -166,8 +166,7 @@ function targets(run, all) {
 		const ds = run.rows.filter((r) => r.work.startsWith('dash:') && r.engine === 'tide');
 		if (!ds.length) return nodata('tide did not run the dashboard');
 		const worst = ds.reduce((a, b) => (Number(a.median_seconds) > Number(b.median_seconds) ? a : b));
-		const floor = meta.spawn_floor_s ? `; starting any process here takes ${fmtTime(Number(meta.spawn_floor_s))}` : '';
-		return [`slowest median ${fmtTime(Number(worst.median_seconds))} (${worst.work.slice(5)})${floor}`,
+		return [`slowest median ${fmtTime(Number(worst.median_seconds))} (${worst.work.slice(5)}), through \`tide serve\` over HTTP`,
 			ds.every((r) => Number(r.median_seconds) < 0.001) ? 'met' : 'missed'];
 	})()]);
 

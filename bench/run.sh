@@ -8,7 +8,8 @@
 #   (b) every query of bench/queries/manifest.tsv (language.md's six examples,
 #       a point query, a narrow window, two dashboard tiles, a growth probe):
 #       one warm-up run whose result is kept, then RUNS timed runs;
-#   (c) a dashboard loop: the manifest's 10 dashboard queries, ROUNDS rounds;
+#   (c) a dashboard loop: the manifest's 10 dashboard queries, ROUNDS rounds
+#       (tide: through `tide serve` over HTTP, bench/http.mjs);
 #   (d) ingest of a further 1% of orders while a reader repeats the narrow
 #       window query.
 # Then the results of (b), and two queries after (d), are compared row by row
@@ -212,18 +213,39 @@ step_queries() {
 	for q in $QUERIES; do compare "$q" ""; done
 }
 
+# tide's dashboard is what a dashboard would use: `tide serve`, asked over
+# one kept-alive HTTP connection; its first answers must equal the CLI's.
+dashboard_tide() {
+	local port= pid q
+	"$TIDE" serve "$WORK/tide.db" --port 0 >"$WORK/log/serve.out" 2>"$WORK/log/serve.err" &
+	pid=$!
+	for _ in $(seq 200); do
+		port=$(sed -n 's|.*http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$WORK/log/serve.out")
+		[ -n "$port" ] && break
+		sleep 0.05
+	done
+	if [ -z "$port" ]; then
+		fail "tide: serve did not start: $(head -c 300 "$WORK/log/serve.err")"
+		kill "$pid" 2>/dev/null
+		return
+	fi
+	mkdir -p "$WORK/out/dash"
+	node "$BENCH/http.mjs" "http://127.0.0.1:$port" "$ROUNDS" dash: "$WORK/out/dash" \
+		$(for q in $DASH; do echo "$WORK/sql/$q.tql"; done) | record tide || fail "tide: dashboard"
+	printf 'tide\tdashboard\trss_kb\t%s\n' "$(awk '/^VmHWM/ { print $2 }' "/proc/$pid/status")" >>"$RAW"
+	kill -TERM "$pid"
+	wait "$pid" || fail "tide: serve did not stop cleanly"
+	for q in $DASH; do
+		[ ! -e "$WORK/out/$q.tide.csv" ] || cmp -s "$WORK/out/dash/$q.csv" "$WORK/out/$q.tide.csv" ||
+			fail "tide: the server's answer to $q differs from the CLI's"
+	done
+}
+
 step_dashboard() {
 	say "(c) dashboard: $(wc -w <<<"$DASH") queries x $ROUNDS rounds"
 	for e in $ENGINES; do
 		case $e in
-		tide)
-			local r q ok=1 t0=$SECONDS
-			for ((r = 0; r < ROUNDS && ok && (r < 3 || SECONDS - t0 <= DASH_BUDGET); r++)); do
-				for q in $DASH; do
-					"$TIMEIT" -l "dash:$q" -- "$TIDE" query "$WORK/tide.db" --format csv \
-						"$(cat "$WORK/sql/$q.tql")" | record tide || { fail "tide: dashboard $q"; ok=0; break; }
-				done
-			done ;;
+		tide) dashboard_tide ;;
 		duckdb) node "$BENCH/duck.mjs" "$WORK/duck.db" rounds "$ROUNDS" dash: \
 			$(for q in $DASH; do echo "$WORK/sql/$q.duckdb.sql"; done) | record duckdb || fail "duckdb: dashboard" ;;
 		sqlite) node "$BENCH/lite.mjs" "$WORK/lite.db" rounds "$ROUNDS" dash: \
