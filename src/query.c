@@ -1,69 +1,12 @@
 #include "query.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "exec.h"
 #include "plan.h"
 #include "result.h"
-
-/* Sorting rows on their hidden ORDER BY values. */
-typedef struct sorter {
-	const tide_result *r;
-	int first;		/* index of the first ORDER BY value in a row */
-	int n;
-	const bool *desc;
-} sorter;
-
-static _Thread_local sorter sort_by;	/* qsort has no context argument */
-
-static int row_cmp(const void *x, const void *y)
-{
-	size_t a = *(const size_t *)x, b = *(const size_t *)y;
-	const value *ra = result_row(sort_by.r, a), *rb = result_row(sort_by.r, b);
-	for (int i = 0; i < sort_by.n; i++) {
-		bool ok;
-		int c = val_compare(ra[sort_by.first + i], rb[sort_by.first + i], &ok);
-		if (c)
-			return sort_by.desc[i] ? -c : c;
-	}
-	return (a > b) - (a < b);	/* stable: keep the engine's order */
-}
-
-/* Sifts idx[i] down the max-heap idx[0..n) ordered by row_cmp. */
-static void sift_down(size_t *idx, size_t n, size_t i)
-{
-	for (;;) {
-		size_t l = 2 * i + 1, r = l + 1, m = i;
-		if (l < n && row_cmp(&idx[l], &idx[m]) > 0)
-			m = l;
-		if (r < n && row_cmp(&idx[r], &idx[m]) > 0)
-			m = r;
-		if (m == i)
-			return;
-		size_t t = idx[i];
-		idx[i] = idx[m];
-		idx[m] = t;
-		i = m;
-	}
-}
-
-/* ORDER BY ... LIMIT k over many rows: the k first rows in order, in n·log k
- * comparisons instead of sorting all n.  Returns k (or n if smaller). */
-static size_t top_k(size_t *idx, size_t n, size_t k)
-{
-	if (k == 0)
-		return 0;
-	for (size_t i = k / 2; i-- > 0;)
-		sift_down(idx, k, i);
-	for (size_t i = k; i < n; i++)
-		if (row_cmp(&idx[i], &idx[0]) < 0) {
-			idx[0] = idx[i];
-			sift_down(idx, k, 0);
-		}
-	qsort(idx, k, sizeof *idx, row_cmp);
-	return k;
-}
 
 static int column_names(const plan *p, char ***out, int *n)
 {
@@ -82,28 +25,23 @@ static int column_names(const plan *p, char ***out, int *n)
 	return 0;
 }
 
+/* Rows compare on their hidden ORDER BY values, after the visible ones. */
+static result_order order_of(const plan *p)
+{
+	return (result_order){(p->has_step ? 1 : 0) + p->nitems, p->norder, p->order_desc};
+}
+
 /* Orders, limits and drops the hidden columns: a new result. */
 static int finish(const plan *p, tide_result *raw, tide_result **out, tide_err *e)
 {
-	int off = p->has_step ? 1 : 0;
-	int visible = off + p->nitems;
-	size_t n = raw->nrows;
-	size_t *idx = malloc((n ? n : 1) * sizeof *idx);
-	if (!idx)
-		return tide_errf(e, TIDE_ENOMEM, "out of memory");
-	for (size_t i = 0; i < n; i++)
-		idx[i] = i;
-	if (p->norder) {
-		sort_by = (sorter){raw, visible, p->norder, p->order_desc};
-		if (p->has_limit && (uint64_t)p->limit < n / 8)
-			n = top_k(idx, n, (size_t)p->limit);
-		else
-			qsort(idx, n, sizeof *idx, row_cmp);
-	}
-	if (p->has_limit && (uint64_t)p->limit < n)
-		n = (size_t)p->limit;
+	int visible = (p->has_step ? 1 : 0) + p->nitems;
+	result_order o = order_of(p);
+	size_t *idx, n;
+	int rc = result_order_rows(raw, &o, p->has_limit ? (size_t)p->limit : SIZE_MAX, &idx, &n, e);
+	if (rc)
+		return rc;
 	tide_result *r;
-	int rc = result_new(&r, visible, raw->names, e);
+	rc = result_new(&r, visible, raw->names, e);
 	for (size_t i = 0; rc == 0 && i < n; i++)
 		rc = result_append(r, result_row(raw, idx[i]), e);
 	free(idx);
@@ -114,6 +52,10 @@ static int finish(const plan *p, tide_result *raw, tide_result **out, tide_err *
 	*out = r;
 	return 0;
 }
+
+/* Up to this LIMIT the rows are chosen as they come (result_keep_first);
+ * above, all are kept and sorted. */
+enum { KEEP_FIRST_MAX = 1 << 16 };
 
 /* Runs a bound plan (its derived table first) into a finished result. */
 static int run_plan(plan *p, const exec_limits *lim, tide_result **out, tide_err *e)
@@ -133,6 +75,13 @@ static int run_plan(plan *p, const exec_limits *lim, tide_result **out, tide_err
 	free(names);
 	if (rc)
 		return rc;
+	if (p->norder && p->has_limit && p->limit <= KEEP_FIRST_MAX) {
+		result_order o = order_of(p);
+		if ((rc = result_keep_first(raw, &o, (size_t)p->limit, e))) {
+			tide_result_free(raw);
+			return rc;
+		}
+	}
 	int64_t points = p->has_step ? p->step_count : 1;
 	for (int64_t i = 0; rc == 0 && i < points; i++)
 		rc = exec_point(p, p->has_step ? cal_add(T, p->step, -i, p->tz) : T, raw, lim, e);

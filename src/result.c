@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +20,8 @@ struct result_chunk {
 };
 
 #define CHUNK_MIN ((size_t)64 * 1024)
+
+static void keep_free(struct result_keep *kp);
 
 static int nomem(tide_err *e)
 {
@@ -67,6 +70,7 @@ void tide_result_free(tide_result *r)
 		k = next;
 	}
 	free(r->text);
+	keep_free(r->keep);
 	free(r);
 }
 
@@ -98,21 +102,11 @@ static const char *arena_copy(tide_result *r, const char *p, size_t n)
 	return d;
 }
 
-int result_append(tide_result *r, const value *row, tide_err *e)
+/* Copies row into dst, its strings into the arena.  On error dst may be
+ * half written. */
+static int copy_row(tide_result *r, value *dst, const value *row, tide_err *e)
 {
-	size_t nc = (size_t)r->ncols;
-	if (r->nrows == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 64;
-		if (nc && cap > SIZE_MAX / sizeof(value) / nc)
-			return nomem(e);
-		value *cells = realloc(r->cells, (nc ? cap * nc : 1) * sizeof(value));
-		if (!cells)
-			return nomem(e);
-		r->cells = cells;
-		r->cap = cap;
-	}
-	value *dst = r->cells + r->nrows * nc;
-	for (size_t c = 0; c < nc; c++) {
+	for (size_t c = 0; c < (size_t)r->ncols; c++) {
 		dst[c] = row[c];
 		if (row[c].type != VAL_STR)
 			continue;
@@ -125,7 +119,211 @@ int result_append(tide_result *r, const value *row, tide_err *e)
 			return nomem(e);
 		dst[c].s.p = p;
 	}
-	r->nrows++;
+	return 0;
+}
+
+static int append_row(tide_result *r, const value *row, tide_err *e)
+{
+	size_t nc = (size_t)r->ncols;
+	if (r->nrows == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 64;
+		if (nc && cap > SIZE_MAX / sizeof(value) / nc)
+			return nomem(e);
+		value *cells = realloc(r->cells, (nc ? cap * nc : 1) * sizeof(value));
+		if (!cells)
+			return nomem(e);
+		r->cells = cells;
+		r->cap = cap;
+	}
+	int rc = copy_row(r, r->cells + r->nrows * nc, row, e);
+	if (rc == 0)
+		r->nrows++;
+	return rc;
+}
+
+/* ---- order ---------------------------------------------------------- */
+
+struct result_keep {
+	result_order o;
+	size_t k;
+	size_t *heap;		/* the kept rows, the last in order on top */
+	uint64_t *arrival;	/* per kept row */
+	uint64_t next;		/* arrival number of the next row */
+	value *scratch;		/* a replacing row, until all of it is copied */
+};
+
+static int compare_cells(const result_order *o, const value *a, const value *b)
+{
+	for (int i = 0; i < o->n; i++) {
+		bool ok;
+		int c = val_compare(a[o->first + i], b[o->first + i], &ok);
+		if (c)
+			return o->desc[i] ? -c : c;
+	}
+	return 0;
+}
+
+static int compare_kept(const tide_result *r, size_t a, size_t b)
+{
+	const struct result_keep *kp = r->keep;
+	int c = compare_cells(&kp->o, result_row(r, a), result_row(r, b));
+	return c ? c : (kp->arrival[a] > kp->arrival[b]) - (kp->arrival[a] < kp->arrival[b]);
+}
+
+/* Sifts heap[i] down the max-heap heap[0..n) of kept rows. */
+static void sift_kept(const tide_result *r, size_t *heap, size_t n, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, m = i;
+		if (l < n && compare_kept(r, heap[l], heap[m]) > 0)
+			m = l;
+		if (l + 1 < n && compare_kept(r, heap[l + 1], heap[m]) > 0)
+			m = l + 1;
+		if (m == i)
+			return;
+		size_t t = heap[i];
+		heap[i] = heap[m];
+		heap[m] = t;
+		i = m;
+	}
+}
+
+int result_keep_first(tide_result *r, const result_order *o, size_t k, tide_err *e)
+{
+	struct result_keep *kp = calloc(1, sizeof *kp);
+	if (!kp || !(kp->heap = malloc((k ? k : 1) * sizeof *kp->heap)) ||
+	    !(kp->arrival = malloc((k ? k : 1) * sizeof *kp->arrival)) ||
+	    !(kp->scratch = malloc((r->ncols ? (size_t)r->ncols : 1) * sizeof *kp->scratch))) {
+		if (kp) {
+			free(kp->heap);
+			free(kp->arrival);
+		}
+		free(kp);
+		return nomem(e);
+	}
+	kp->o = *o;
+	kp->k = k;
+	r->keep = kp;
+	return 0;
+}
+
+static void keep_free(struct result_keep *kp)
+{
+	if (!kp)
+		return;
+	free(kp->heap);
+	free(kp->arrival);
+	free(kp->scratch);
+	free(kp);
+}
+
+/* A row for a result that keeps the first k: kept while there are fewer,
+ * then only in place of the last kept, when it comes before it.  Arriving
+ * later, a row equal to the last kept comes after it, so it is dropped. */
+static int offer_row(tide_result *r, const value *row, tide_err *e)
+{
+	struct result_keep *kp = r->keep;
+	uint64_t arrival = kp->next++;
+	if (r->nrows < kp->k) {
+		int rc = append_row(r, row, e);
+		if (rc)
+			return rc;
+		kp->arrival[r->nrows - 1] = arrival;
+		kp->heap[r->nrows - 1] = r->nrows - 1;
+		if (r->nrows == kp->k)
+			for (size_t i = kp->k / 2; i-- > 0;)
+				sift_kept(r, kp->heap, kp->k, i);
+		return 0;
+	}
+	if (kp->k == 0 || compare_cells(&kp->o, row, result_row(r, kp->heap[0])) >= 0)
+		return 0;
+	int rc = copy_row(r, kp->scratch, row, e);
+	if (rc)
+		return rc;
+	size_t last = kp->heap[0];
+	memcpy(result_row(r, last), kp->scratch, (size_t)r->ncols * sizeof *kp->scratch);
+	kp->arrival[last] = arrival;
+	sift_kept(r, kp->heap, kp->k, 0);
+	return 0;
+}
+
+int result_append(tide_result *r, const value *row, tide_err *e)
+{
+	return r->keep ? offer_row(r, row, e) : append_row(r, row, e);
+}
+
+/* qsort has no context argument: what it sorts, per thread (a server runs
+ * queries on several). */
+static _Thread_local struct {
+	const tide_result *r;
+	const result_order *o;
+} sorting;
+
+static uint64_t arrival_of(const tide_result *r, size_t i)
+{
+	return r->keep ? r->keep->arrival[i] : i;
+}
+
+static int compare_rows(const void *x, const void *y)
+{
+	size_t a = *(const size_t *)x, b = *(const size_t *)y;
+	const tide_result *r = sorting.r;
+	int c = compare_cells(sorting.o, result_row(r, a), result_row(r, b));
+	if (c)
+		return c;
+	uint64_t u = arrival_of(r, a), v = arrival_of(r, b);
+	return (u > v) - (u < v);
+}
+
+/* Sifts idx[i] down the max-heap idx[0..n) under compare_rows. */
+static void sift_down(size_t *idx, size_t n, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, m = i;
+		if (l < n && compare_rows(&idx[l], &idx[m]) > 0)
+			m = l;
+		if (l + 1 < n && compare_rows(&idx[l + 1], &idx[m]) > 0)
+			m = l + 1;
+		if (m == i)
+			return;
+		size_t t = idx[i];
+		idx[i] = idx[m];
+		idx[m] = t;
+		i = m;
+	}
+}
+
+/* The k first of n rows in order, in n·log k comparisons instead of sorting
+ * all n. */
+static void first_k(size_t *idx, size_t n, size_t k)
+{
+	for (size_t i = k / 2; i-- > 0;)
+		sift_down(idx, k, i);
+	for (size_t i = k; i < n; i++)
+		if (compare_rows(&idx[i], &idx[0]) < 0) {
+			idx[0] = idx[i];
+			sift_down(idx, k, 0);
+		}
+	qsort(idx, k, sizeof *idx, compare_rows);
+}
+
+int result_order_rows(const tide_result *r, const result_order *o, size_t limit,
+		      size_t **idx, size_t *n, tide_err *e)
+{
+	size_t rows = r->nrows;
+	if (!(*idx = malloc((rows ? rows : 1) * sizeof **idx)))
+		return nomem(e);
+	for (size_t i = 0; i < rows; i++)
+		(*idx)[i] = i;
+	*n = rows < limit ? rows : limit;
+	sorting.r = r;
+	sorting.o = o;
+	if (o->n == 0 && r->keep)
+		qsort(*idx, rows, sizeof **idx, compare_rows);	/* back to arrival order */
+	else if (o->n && *n > 0 && *n < rows / 8)
+		first_k(*idx, rows, *n);
+	else if (o->n)
+		qsort(*idx, rows, sizeof **idx, compare_rows);
 	return 0;
 }
 

@@ -6,6 +6,7 @@
 #ifndef TIDE_RESULT_H
 #define TIDE_RESULT_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "err.h"
@@ -16,6 +17,8 @@
  * copied into the arena keeps its address for the life of the result. */
 struct result_chunk;
 
+struct result_keep;
+
 struct tide_result {
 	int ncols;
 	char **names;		/* owned */
@@ -24,6 +27,7 @@ struct tide_result {
 	struct result_chunk *chunks;	/* string bytes of VAL_STR cells, newest first */
 	char *text;		/* EXPLAIN: the plan text instead of rows, or NULL;
 				 * owned (malloc'd), freed by tide_result_free */
+	struct result_keep *keep;	/* result_keep_first, or NULL */
 };
 
 /* New empty result with these column names (copied).  ncols may be 0 (and
@@ -34,6 +38,26 @@ int result_new(tide_result **out, int ncols, char *const *names, tide_err *e);
  * the arena (NUL-terminated), so the row does not refer to the caller's
  * memory.  On error no row is added. */
 int result_append(tide_result *r, const value *row, tide_err *e);
+
+/* How rows compare for ORDER BY: on their cells first..first+n-1, each in
+ * val_compare order, reversed where desc[i]; rows equal on all of them keep
+ * the order they arrived in.  n = 0: arrival order. */
+typedef struct result_order {
+	int first, n;
+	const bool *desc;	/* borrowed */
+} result_order;
+
+/* From now on r keeps only the first k rows under o as rows are appended:
+ * a row that cannot be among them is dropped on arrival, one that can takes
+ * the place of the last kept.  ORDER BY ... LIMIT k over many groups then
+ * holds k rows, not all.  Call on an empty result; o->desc must outlive the
+ * appends. */
+int result_keep_first(tide_result *r, const result_order *o, size_t k, tide_err *e);
+
+/* The first `limit` rows under o (all when fewer): *idx is a malloc'd array
+ * of *n row numbers, in order, that the caller frees. */
+int result_order_rows(const tide_result *r, const result_order *o, size_t limit,
+		      size_t **idx, size_t *n, tide_err *e);
 
 /* Row i's cells (i < nrows).  The pointer is valid until the next
  * result_append; the strings it refers to live as long as the result. */

@@ -1,6 +1,7 @@
 /* test_result.c — the result store (arena) and the four output formats,
  * byte for byte. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -343,6 +344,78 @@ static void test_errors(void)
 	tide_result_free(r);
 }
 
+/* Rows (score int, name string) appended in a fixed shuffled order; the
+ * order is score descending, ties in arrival order. */
+static tide_result *scored_rows(size_t keep, size_t n)
+{
+	static const bool desc[] = {true};
+	char *names[] = {"score", "name"};
+	tide_result *r;
+	tide_err e;
+	CHECK(result_new(&r, 2, names, &e) == 0);
+	result_order o = {0, 1, desc};
+	if (keep != SIZE_MAX)
+		CHECK(result_keep_first(r, &o, keep, &e) == 0);
+	for (size_t i = 0; i < n; i++) {
+		char name[16];
+		snprintf(name, sizeof name, "r%zu", i);
+		value row[2] = {val_int((int64_t)((i * 7919) % 13)), val_str(name, (uint32_t)strlen(name))};
+		CHECK(result_append(r, row, &e) == 0);
+	}
+	return r;
+}
+
+/* "score:name ..." of the first `limit` rows in order. */
+static char *ordered(const tide_result *r, size_t limit)
+{
+	static const bool desc[] = {true};
+	result_order o = {0, 1, desc};
+	size_t *idx, n;
+	tide_err e;
+	CHECK(result_order_rows(r, &o, limit, &idx, &n, &e) == 0);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+	for (size_t i = 0; i < n; i++) {
+		const value *row = result_row(r, idx[i]);
+		fprintf(m, "%lld:%s ", (long long)row[0].i, row[1].s.p);
+	}
+	fclose(m);
+	free(idx);
+	return buf;
+}
+
+/* Keeping the first k as rows arrive gives exactly what sorting all of them
+ * and cutting at k gives, ties included (13 scores over 200 rows). */
+static void test_keep_first_equals_sort_and_limit(void)
+{
+	tide_result *all = scored_rows(SIZE_MAX, 200);
+	size_t ks[] = {1, 5, 13, 16, 50, 199, 200, 300};
+	for (size_t j = 0; j < sizeof ks / sizeof ks[0]; j++) {
+		tide_result *kept = scored_rows(ks[j], 200);
+		CHECK(kept->nrows == (ks[j] < 200 ? ks[j] : 200));
+		char *want = ordered(all, ks[j]), *got = ordered(kept, SIZE_MAX);
+		CHECK_STR(got, want);
+		free(want);
+		free(got);
+		tide_result_free(kept);
+	}
+	char *top3 = ordered(all, 3);
+	CHECK_STR(top3, "12:r6 12:r19 12:r32 ");	/* ties: the earlier first */
+	free(top3);
+	tide_result_free(all);
+}
+
+static void test_keep_none(void)
+{
+	tide_result *r = scored_rows(0, 10);
+	CHECK(r->nrows == 0);
+	char *s = ordered(r, SIZE_MAX);
+	CHECK_STR(s, "");
+	free(s);
+	tide_result_free(r);
+}
+
 int main(void)
 {
 	RUN(test_text);
@@ -357,5 +430,7 @@ int main(void)
 	RUN(test_explain);
 	RUN(test_arena);
 	RUN(test_errors);
+	RUN(test_keep_first_equals_sort_and_limit);
+	RUN(test_keep_none);
 	return run_failed;
 }
