@@ -19,7 +19,8 @@ static int interned(const eval_ctx *c, uint32_t id, bool customer, value *out, t
 		return 0;
 	}
 	tide_str s;
-	int rc = customer ? store_customer_name(c->p->snap, id, &s) : store_string(c->p->snap, id, &s);
+	store_snap *snap = c->snap ? c->snap : c->p->snap;
+	int rc = customer ? store_customer_name(snap, id, &s) : store_string(snap, id, &s);
 	if (rc)
 		return tide_errf(e, rc, "reading an interned string: %s", tide_strerror(rc));
 	*out = val_str(s.p, s.n);

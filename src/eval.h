@@ -7,6 +7,8 @@
 
 typedef struct eval_ctx {
 	const plan *p;
+	store_snap *snap;	/* where names are read; NULL = p->snap (a scan on
+				 * another thread has a snapshot of its own) */
 	int64_t asof;
 	/* event context: one of these */
 	const store_order *order;

@@ -4,6 +4,7 @@
 #include "exec.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -922,6 +923,189 @@ static int scan_log(run *r, eval_ctx *c, MDB_cursor *cur, uint64_t first, uint64
 	return rc;
 }
 
+/* ---- the scan on two threads --------------------------------------- */
+
+/* A long scan by customer is split at its middle sequence number: a helper
+ * thread folds the second half into a table of its own, through a snapshot
+ * of its own, while this thread folds the first; then the helper's groups
+ * are merged in.  Merging them in the helper's order appends the customers
+ * first seen in the second half in the order they were first seen, so the
+ * table ends as a single scan leaves it, group for group.  Only the state a
+ * group-by-customer scan without aggregates keeps is merged; other plans
+ * scan on one thread. */
+enum { PARALLEL_MIN_EVENTS = 1 << 17 };
+
+/* TIDE_SPLIT_MIN_EVENTS (a count) lets tests split small scans too. */
+static uint64_t parallel_min_events(void)
+{
+	const char *env = getenv("TIDE_SPLIT_MIN_EVENTS");
+	return env && *env ? strtoull(env, NULL, 10) : PARALLEL_MIN_EVENTS;
+}
+
+typedef struct helper {
+	run r;
+	tide_err e;
+	store_snap *snap;
+	uint64_t first, last;
+	int rc;
+} helper;
+
+static bool parallel_scan_fits(const run *r, uint64_t events)
+{
+	const plan *p = r->p;
+	return events >= parallel_min_events() && p->by_customer && !p->point_customer &&
+	       !p->row_mode && !r->aggregates && !r->use_custs && !p->need_customer_sets &&
+	       !r->cust_periods;
+}
+
+static void *helper_main(void *arg)
+{
+	helper *h = arg;
+	bool orders = h->r.p->source == SRC_ORDERS;
+	store *s = store_of_snap(h->snap);
+	MDB_cursor *cur;
+	h->rc = mdb_cursor_open(store_snap_txn(h->snap), store_dbi_of(s, orders ? DB_ORDERS : DB_CONTACTS), &cur);
+	if (h->rc) {
+		tide_errf(&h->e, h->rc, "reading events: %s", mdb_strerror(h->rc));
+		return NULL;
+	}
+	store_order o;
+	store_contact ct;
+	eval_ctx c = {.p = h->r.p, .snap = h->snap, .asof = h->r.T};
+	if (orders)
+		c.order = &o;
+	else
+		c.contact = &ct;
+	h->rc = scan_log(&h->r, &c, cur, h->first, h->last, NULL);
+	mdb_cursor_close(cur);
+	return NULL;
+}
+
+/* Appends from's order days (all later) to to's; false when out of memory. */
+static bool merge_days(group_more *to, group_more *from)
+{
+	if (!from->ndays)
+		return true;
+	if (!to->ndays) {	/* the usual case: take the list */
+		free(to->days);
+		to->days = from->days;
+		to->ndays = from->ndays;
+		to->capdays = from->capdays;
+		from->days = NULL;
+		from->ndays = from->capdays = 0;
+		return true;
+	}
+	metrics_day *nd = realloc(to->days, (to->ndays + from->ndays) * sizeof *nd);
+	if (!nd)
+		return false;
+	memcpy(nd + to->ndays, from->days, from->ndays * sizeof *nd);
+	to->days = nd;
+	to->ndays += from->ndays;
+	to->capdays = to->ndays;
+	return true;
+}
+
+/* Folds group fi of table f (events after all of group ti's) into ti. */
+static int merge_group(run *r, table *t, size_t ti, table *f, size_t fi)
+{
+	group *a = &t->g[ti];
+	const group *b = &f->g[fi];
+	a->in_scope |= b->in_scope;
+	if (b->h_has_order) {
+		if (!a->h_has_order || b->h_first < a->h_first)
+			a->h_first = b->h_first;
+		if (!a->h_has_order || b->h_last > a->h_last)
+			a->h_last = b->h_last;
+		a->h_has_order = true;
+	}
+	a->h_margin += b->h_margin;
+	a->w_revenue += b->w_revenue;
+	a->w_margin += b->w_margin;
+	a->w_orders += b->w_orders;
+	a->w_events += b->w_events;
+	for (int j = 0; j < r->p->nperiod_sets; j++) {
+		int64_t *ps = psum_of(r, t, j, ti);
+		const int64_t *qs = psum_of(r, f, j, fi);
+		uint8_t *po = pord_of(r, t, j, ti);
+		const uint8_t *qo = pord_of(r, f, j, fi);
+		for (int64_t k = 0; k < r->p->period_counts[j]; k++) {
+			ps[k] += qs[k];
+			po[k] |= qo[k];
+		}
+	}
+	group_more *am = &t->m[ti], *bm = &f->m[fi];
+	if (f->owns_more) {	/* else nothing in its group_more was allocated */
+		if (!merge_days(am, bm))
+			return nomem(r);
+		t->owns_more = true;
+	}
+	if (r->p->source != SRC_CONTACTS)
+		return 0;
+	/* ties go to the later ingested: the helper's */
+	if (bm->c_any && (!am->c_any || bm->c_last_ts >= am->c_last_ts)) {
+		am->c_any = true;
+		am->c_last_ts = bm->c_last_ts;
+		am->c_has_nf = bm->c_has_nf;
+		am->c_nf = bm->c_nf;
+	}
+	if (bm->c_staged && (!am->c_staged || bm->c_stage_ts >= am->c_stage_ts)) {
+		am->c_staged = true;
+		am->c_stage_ts = bm->c_stage_ts;
+		am->c_stage = bm->c_stage;
+	}
+	am->w_contacts += bm->w_contacts;
+	return 0;
+}
+
+static int merge_helper(run *r, helper *h)
+{
+	table *f = &h->r.groups;
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < f->n; i++) {
+		size_t gi;
+		if ((rc = customer_group(r, &r->groups, f->g[i].customer, &gi)) == 0)
+			rc = merge_group(r, &r->groups, gi, f, i);
+	}
+	return rc;
+}
+
+/* Scans [first, last] on two threads (see above), or on this one when a
+ * second snapshot or thread cannot be had. */
+static int scan_split(run *r, eval_ctx *c, MDB_cursor *cur, uint64_t first, uint64_t last,
+		      size_t groups, size_t customers)
+{
+	helper *h = calloc(1, sizeof *h);
+	if (!h)
+		return nomem(r);
+	uint64_t mid = first + (last - first) / 2;
+	h->r = *r;
+	h->r.groups = (table){0};
+	h->r.e = &h->e;
+	h->r.scanned = 0;
+	h->first = mid + 1;
+	h->last = last;
+	pthread_t thread;
+	bool started = false;
+	int rc = table_reserve(&h->r, &h->r.groups, groups, customers);
+	if (rc == 0 && store_snap_fork(r->p->snap, &h->snap) == 0) {
+		started = pthread_create(&thread, NULL, helper_main, h) == 0;
+		if (!started)
+			store_snap_end(h->snap);
+	}
+	rc = scan_log(r, c, cur, first, started ? mid : last, NULL);
+	if (started) {
+		pthread_join(thread, NULL);
+		store_snap_end(h->snap);
+		if (rc == 0 && h->rc)
+			rc = tide_errf(r->e, h->rc, "%s", h->e.msg);
+		if (rc == 0)
+			rc = merge_helper(r, h);
+	}
+	table_free(r->p, &h->r.groups);
+	free(h);
+	return rc;
+}
+
 static int scan_events(run *r, tide_result *out)
 {
 	plan *p = r->p;
@@ -964,14 +1148,15 @@ static int scan_events(run *r, tide_result *out)
 		return 0;
 	}
 	uint64_t first = span.first_seq, last = span.last_seq;
-	if (p->by_customer && !p->point_customer) {
-		size_t groups = span.events < info.customers ? (size_t)span.events : (size_t)info.customers;
-		if ((rc = table_reserve(r, &r->groups, groups, (size_t)info.customers + 1))) {
-			mdb_cursor_close(cur);
-			return rc;
-		}
+	size_t groups = span.events < info.customers ? (size_t)span.events : (size_t)info.customers;
+	if (p->by_customer && (rc = table_reserve(r, &r->groups, groups, (size_t)info.customers + 1))) {
+		mdb_cursor_close(cur);
+		return rc;
 	}
-	rc = scan_log(r, &c, cur, first, last, out);
+	if (parallel_scan_fits(r, span.events))
+		rc = scan_split(r, &c, cur, first, last, groups, (size_t)info.customers + 1);
+	else
+		rc = scan_log(r, &c, cur, first, last, out);
 	mdb_cursor_close(cur);
 	return rc;
 }

@@ -179,7 +179,13 @@ int store_open(const char *dir, const store_opts *opts, store **out, tide_err *e
 		return tide_errf(e, TIDE_ENOMEM, "out of memory");
 	}
 	s->map_cap = opts->map_cap ? opts->map_cap : TIDE_MAP_CAP_DEFAULT;
-	pthread_rwlock_init(&s->map_lock, NULL);
+	/* Readers first: a thread holding it shared may take it shared again
+	 * (store_snap_fork) while another waits to take it exclusively. */
+	pthread_rwlockattr_t attr;
+	pthread_rwlockattr_init(&attr);
+	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_READER_NP);
+	pthread_rwlock_init(&s->map_lock, &attr);
+	pthread_rwlockattr_destroy(&attr);
 	int rc = mdb_env_create(&s->env);
 	if (rc)
 		goto fail_env;
@@ -335,6 +341,26 @@ int store_snap_begin(store *s, store_snap **out, tide_err *e)
 	}
 	r->s = s;
 	*out = r;
+	return 0;
+}
+
+int store_snap_fork(store_snap *r, store_snap **out)
+{
+	store_snap *f = calloc(1, sizeof *f);
+	if (!f)
+		return TIDE_ENOMEM;
+	/* This thread already holds the lock shared: a second shared hold is
+	 * granted even with an adopter waiting (readers first), and
+	 * MDB_MAP_RESIZED is an error here, not a wait for exclusive use. */
+	pthread_rwlock_rdlock(&r->s->map_lock);
+	int rc = mdb_txn_begin(r->s->env, NULL, MDB_RDONLY, &f->txn);
+	if (rc) {
+		pthread_rwlock_unlock(&r->s->map_lock);
+		free(f);
+		return rc;
+	}
+	f->s = r->s;
+	*out = f;
 	return 0;
 }
 

@@ -91,6 +91,13 @@ void store_snap_end(store_snap *r);
 int store_snap_info(store_snap *r, store_info *out, tide_err *e);
 MDB_txn *store_snap_txn(store_snap *r);
 
+/* A second snapshot of the same store, for another thread to read while
+ * this one's is open.  It sees the same events up to this one's last
+ * sequence number (the log only grows), though perhaps more after them.
+ * Fails rather than waits if the map has to be adopted anew: the caller
+ * then reads on one thread. */
+int store_snap_fork(store_snap *r, store_snap **out);
+
 /* Decoded records.  Strings are interned ids; resolve them with
  * store_customer_name / store_string. */
 typedef struct store_order {
