@@ -357,7 +357,7 @@ static tide_result *scored_rows(size_t keep, size_t n)
 	if (keep != SIZE_MAX)
 		CHECK(result_keep_first(r, &o, keep, &e) == 0);
 	for (size_t i = 0; i < n; i++) {
-		char name[16];
+		char name[32];
 		snprintf(name, sizeof name, "r%zu", i);
 		value row[2] = {val_int((int64_t)((i * 7919) % 13)), val_str(name, (uint32_t)strlen(name))};
 		CHECK(result_append(r, row, &e) == 0);
