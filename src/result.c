@@ -163,21 +163,29 @@ static int compare_cells(const result_order *o, const value *a, const value *b)
 	return 0;
 }
 
-static int compare_kept(const tide_result *r, size_t a, size_t b)
+static uint64_t arrival_of(const tide_result *r, size_t i)
 {
-	const struct result_keep *kp = r->keep;
-	int c = compare_cells(&kp->o, result_row(r, a), result_row(r, b));
-	return c ? c : (kp->arrival[a] > kp->arrival[b]) - (kp->arrival[a] < kp->arrival[b]);
+	return r->keep ? r->keep->arrival[i] : i;
 }
 
-/* Sifts heap[i] down the max-heap heap[0..n) of kept rows. */
-static void sift_kept(const tide_result *r, size_t *heap, size_t n, size_t i)
+/* Rows a and b of r under o, ties by arrival. */
+static int compare_at(const tide_result *r, const result_order *o, size_t a, size_t b)
+{
+	int c = compare_cells(o, result_row(r, a), result_row(r, b));
+	if (c)
+		return c;
+	uint64_t u = arrival_of(r, a), v = arrival_of(r, b);
+	return (u > v) - (u < v);
+}
+
+/* Sifts heap[i] down the max-heap heap[0..n) of r's rows under o. */
+static void sift_down(const tide_result *r, const result_order *o, size_t *heap, size_t n, size_t i)
 {
 	for (;;) {
 		size_t l = 2 * i + 1, m = i;
-		if (l < n && compare_kept(r, heap[l], heap[m]) > 0)
+		if (l < n && compare_at(r, o, heap[l], heap[m]) > 0)
 			m = l;
-		if (l + 1 < n && compare_kept(r, heap[l + 1], heap[m]) > 0)
+		if (l + 1 < n && compare_at(r, o, heap[l + 1], heap[m]) > 0)
 			m = l + 1;
 		if (m == i)
 			return;
@@ -232,7 +240,7 @@ static int offer_row(tide_result *r, const value *row, tide_err *e)
 		kp->heap[r->nrows - 1] = r->nrows - 1;
 		if (r->nrows == kp->k)
 			for (size_t i = kp->k / 2; i-- > 0;)
-				sift_kept(r, kp->heap, kp->k, i);
+				sift_down(r, &kp->o, kp->heap, kp->k, i);
 		return 0;
 	}
 	if (kp->k == 0 || compare_cells(&kp->o, row, result_row(r, kp->heap[0])) >= 0)
@@ -243,7 +251,7 @@ static int offer_row(tide_result *r, const value *row, tide_err *e)
 	size_t last = kp->heap[0];
 	memcpy(result_row(r, last), kp->scratch, (size_t)r->ncols * sizeof *kp->scratch);
 	kp->arrival[last] = arrival;
-	sift_kept(r, kp->heap, kp->k, 0);
+	sift_down(r, &kp->o, kp->heap, kp->k, 0);
 	return 0;
 }
 
@@ -259,50 +267,21 @@ static _Thread_local struct {
 	const result_order *o;
 } sorting;
 
-static uint64_t arrival_of(const tide_result *r, size_t i)
-{
-	return r->keep ? r->keep->arrival[i] : i;
-}
-
 static int compare_rows(const void *x, const void *y)
 {
-	size_t a = *(const size_t *)x, b = *(const size_t *)y;
-	const tide_result *r = sorting.r;
-	int c = compare_cells(sorting.o, result_row(r, a), result_row(r, b));
-	if (c)
-		return c;
-	uint64_t u = arrival_of(r, a), v = arrival_of(r, b);
-	return (u > v) - (u < v);
-}
-
-/* Sifts idx[i] down the max-heap idx[0..n) under compare_rows. */
-static void sift_down(size_t *idx, size_t n, size_t i)
-{
-	for (;;) {
-		size_t l = 2 * i + 1, m = i;
-		if (l < n && compare_rows(&idx[l], &idx[m]) > 0)
-			m = l;
-		if (l + 1 < n && compare_rows(&idx[l + 1], &idx[m]) > 0)
-			m = l + 1;
-		if (m == i)
-			return;
-		size_t t = idx[i];
-		idx[i] = idx[m];
-		idx[m] = t;
-		i = m;
-	}
+	return compare_at(sorting.r, sorting.o, *(const size_t *)x, *(const size_t *)y);
 }
 
 /* The k first of n rows in order, in n·log k comparisons instead of sorting
  * all n. */
-static void first_k(size_t *idx, size_t n, size_t k)
+static void first_k(const tide_result *r, const result_order *o, size_t *idx, size_t n, size_t k)
 {
 	for (size_t i = k / 2; i-- > 0;)
-		sift_down(idx, k, i);
+		sift_down(r, o, idx, k, i);
 	for (size_t i = k; i < n; i++)
-		if (compare_rows(&idx[i], &idx[0]) < 0) {
+		if (compare_at(r, o, idx[i], idx[0]) < 0) {
 			idx[0] = idx[i];
-			sift_down(idx, k, 0);
+			sift_down(r, o, idx, k, 0);
 		}
 	qsort(idx, k, sizeof *idx, compare_rows);
 }
@@ -321,7 +300,7 @@ int result_order_rows(const tide_result *r, const result_order *o, size_t limit,
 	if (o->n == 0 && r->keep)
 		qsort(*idx, rows, sizeof **idx, compare_rows);	/* back to arrival order */
 	else if (o->n && *n > 0 && *n < rows / 8)
-		first_k(*idx, rows, *n);
+		first_k(r, o, *idx, rows, *n);
 	else if (o->n)
 		qsort(*idx, rows, sizeof **idx, compare_rows);
 	return 0;
