@@ -61,6 +61,9 @@ ${B}Next${R}: ask your own questions of the sample, e.g.
   $TIDE query $DB --format text "SELECT customer, revenue() AS revenue, rfm_r() AS r, rfm_f() AS f, rfm_m() AS m
       FROM orders WINDOW 12mo GROUP BY customer ORDER BY revenue DESC LIMIT 10"
   $TIDE query $DB --format text "EXPLAIN SELECT month, revenue() FROM orders WINDOW 6mo GROUP BY month"
+or serve them to a dashboard over HTTP (Ctrl-C stops it):
+  $TIDE serve $DB --port 8080 &
+  curl -G --data-urlencode "q=SELECT revenue() AS r, orders() AS n FROM orders WINDOW 30d" http://127.0.0.1:8080/query
 $(for d in docs/language.md docs/metrics.md; do [ -e "$d" ] && echo "Read more: $d"; done)
 Against DuckDB and SQLite on 1 million orders: make bench SIZE=1m (results in docs/bench.md).
 EOF
