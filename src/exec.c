@@ -925,13 +925,14 @@ static int scan_log(run *r, eval_ctx *c, MDB_cursor *cur, uint64_t first, uint64
 
 /* ---- the scan on two threads --------------------------------------- */
 
-/* A long scan by customer is split at its middle sequence number: a helper
- * thread folds the second half into a table of its own, through a snapshot
- * of its own, while this thread folds the first; then the helper's groups
- * are merged in.  Merging them in the helper's order appends the customers
- * first seen in the second half in the order they were first seen, so the
- * table ends as a single scan leaves it, group for group.  Only the state a
- * group-by-customer scan without aggregates keeps is merged; other plans
+/* A long scan grouped by customer, by a period or not at all is split at
+ * its middle sequence number: a helper thread folds the second half into a
+ * table of its own, through a snapshot of its own, while this thread folds
+ * the first; then the helper's groups are merged in.  Merging them in the
+ * helper's order appends the groups first seen in the second half in the
+ * order they were first seen, so the table ends as a single scan leaves it,
+ * group for group.  Only the state a
+ * scan without aggregates or customer sets keeps is merged; other plans
  * scan on one thread. */
 enum { PARALLEL_MIN_EVENTS = 1 << 17 };
 
@@ -953,9 +954,11 @@ typedef struct helper {
 static bool parallel_scan_fits(const run *r, uint64_t events)
 {
 	const plan *p = r->p;
-	return events >= parallel_min_events() && p->by_customer && !p->point_customer &&
-	       !p->row_mode && !r->aggregates && !r->use_custs && !p->need_customer_sets &&
-	       !r->cust_periods;
+	/* keys the merge can find again: a customer id, a period (its label made
+	 * anew from the group's period start), or none */
+	bool keys = p->by_customer || p->nkeys == 0 || (p->nkeys == 1 && p->keys[0].kind == KEY_PERIOD);
+	return events >= parallel_min_events() && keys && !p->point_customer && !p->row_mode &&
+	       !r->aggregates && !r->use_custs && !p->need_customer_sets && !r->cust_periods;
 }
 
 static void *helper_main(void *arg)
@@ -1057,13 +1060,29 @@ static int merge_group(run *r, table *t, size_t ti, table *f, size_t fi)
 	return 0;
 }
 
+/* This run's group for the helper's group fi of a keyed table: its period
+ * label is made again here, as the helper's die with it. */
+static int keyed_group_of(run *r, const table *f, size_t fi, size_t *out)
+{
+	value kv[1];
+	r->ev_pstart = f->m[fi].pstart;
+	if (r->p->nkeys == 1) {
+		int rc = period_label(r, r->ev_pstart, r->p->keys[0].unit, &kv[0]);
+		if (rc)
+			return rc;
+	}
+	return keyed_group(r, kv, out);
+}
+
 static int merge_helper(run *r, helper *h)
 {
 	table *f = &h->r.groups;
 	int rc = 0;
 	for (size_t i = 0; rc == 0 && i < f->n; i++) {
 		size_t gi;
-		if ((rc = customer_group(r, &r->groups, f->g[i].customer, &gi)) == 0)
+		rc = r->p->by_customer ? customer_group(r, &r->groups, f->g[i].customer, &gi)
+				       : keyed_group_of(r, f, i, &gi);
+		if (rc == 0)
 			rc = merge_group(r, &r->groups, gi, f, i);
 	}
 	return rc;
@@ -1078,15 +1097,20 @@ static int scan_split(run *r, eval_ctx *c, MDB_cursor *cur, uint64_t first, uint
 	if (!h)
 		return nomem(r);
 	uint64_t mid = first + (last - first) / 2;
-	h->r = *r;
+	h->r = *r;	/* the plan, T, the window and period bounds are shared, read-only */
 	h->r.groups = (table){0};
+	h->r.labels = (arena){0};
+	h->r.label_index = NULL;
+	h->r.label_vals = NULL;
+	h->r.nlabels = 0;
+	h->r.pc_valid = h->r.last_valid = false;
 	h->r.e = &h->e;
 	h->r.scanned = 0;
 	h->first = mid + 1;
 	h->last = last;
 	pthread_t thread;
 	bool started = false;
-	int rc = table_reserve(&h->r, &h->r.groups, groups, customers);
+	int rc = r->p->by_customer ? table_reserve(&h->r, &h->r.groups, groups, customers) : 0;
 	if (rc == 0 && store_snap_fork(r->p->snap, &h->snap) == 0) {
 		started = pthread_create(&thread, NULL, helper_main, h) == 0;
 		if (!started)
@@ -1102,6 +1126,9 @@ static int scan_split(run *r, eval_ctx *c, MDB_cursor *cur, uint64_t first, uint
 			rc = merge_helper(r, h);
 	}
 	table_free(r->p, &h->r.groups);
+	strmap_free(h->r.label_index);
+	free(h->r.label_vals);
+	arena_free(&h->r.labels);
 	free(h);
 	return rc;
 }
