@@ -199,7 +199,7 @@ static void table_free(const plan *p, table *t)
 		bigmem_free(t->pord[j], t->cap * per);
 	}
 	strmap_free(t->index);
-	free(t->by_cust);
+	bigmem_free(t->by_cust, t->ncust * sizeof *t->by_cust);
 }
 
 /* Grows one array of `each` bytes per group from cap to ncap groups. */
@@ -235,11 +235,8 @@ static int table_reserve(run *r, table *t, size_t groups, size_t customers)
 		t->cap = groups;
 	}
 	if (customers > t->ncust) {
-		uint32_t *nb = realloc(t->by_cust, customers * sizeof *nb);
-		if (!nb)
+		if (!grow_array(&t->by_cust, sizeof *t->by_cust, t->ncust, customers))
 			return nomem(r);
-		memset(nb + t->ncust, 0, (customers - t->ncust) * sizeof *nb);
-		t->by_cust = nb;
 		t->ncust = customers;
 	}
 	return 0;
@@ -278,51 +275,58 @@ static int customer_group(run *r, table *t, uint32_t customer, size_t *out)
 }
 
 /* Names the customer groups in scope (their key and, when ranks need it,
- * their tie-breaker), in id order through one cursor: the id-indexed array
- * gives that order without sorting.  Ids are dense, so a near next id is
- * reached by stepping (a few entries on the same page) rather than by a
- * search from the root. */
+ * their tie-breaker), in id order through one cursor.  The order comes from
+ * a bitmap of the ids in scope, filled by one pass over the groups in table
+ * order: visiting the groups in id order instead would miss the cache on
+ * every one.  Ids are dense, so a near next id is reached by stepping (a few
+ * entries on the same page) rather than by a search from the root. */
 enum { NAME_STEP_MAX = 16 };
 
 static int name_customers(run *r, table *t, bool tie_breakers)
 {
+	uint64_t *in_scope = calloc(t->ncust / 64 + 1, sizeof *in_scope);
+	if (!in_scope)
+		return nomem(r);
+	for (size_t i = 0; i < t->n; i++)
+		if (t->g[i].in_scope)
+			in_scope[t->g[i].customer / 64] |= UINT64_C(1) << (t->g[i].customer % 64);
 	MDB_cursor *cur = NULL;
 	store *s = store_of_snap(r->p->snap);
 	int rc = mdb_cursor_open(store_snap_txn(r->p->snap), store_dbi_of(s, DB_CUST_ID), &cur);
 	bool positioned = false;
 	uint32_t at = 0;	/* the cursor's id when positioned */
-	for (size_t id = 0; rc == 0 && id < t->ncust; id++) {
-		if (!t->by_cust[id])
-			continue;
-		size_t i = t->by_cust[id] - 1;
-		group *g = &t->g[i];
-		if (!g->in_scope)
-			continue;
-		MDB_val k = {sizeof g->customer, &g->customer}, val;
-		if (positioned && g->customer > at && g->customer - at <= NAME_STEP_MAX) {
-			uint32_t got = at;
-			while (rc == 0 && got < g->customer) {
-				MDB_val kk;
-				if ((rc = mdb_cursor_get(cur, &kk, &val, MDB_NEXT)) == 0)
-					memcpy(&got, kk.mv_data, sizeof got);
+	for (size_t w = 0; rc == 0 && w <= t->ncust / 64; w++) {
+		for (uint64_t bits = in_scope[w]; rc == 0 && bits; bits &= bits - 1) {
+			uint32_t id = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(bits));
+			MDB_val val;
+			if (positioned && id > at && id - at <= NAME_STEP_MAX) {
+				uint32_t got = at;
+				while (rc == 0 && got < id) {
+					MDB_val kk;
+					if ((rc = mdb_cursor_get(cur, &kk, &val, MDB_NEXT)) == 0)
+						memcpy(&got, kk.mv_data, sizeof got);
+				}
+				if (rc == 0 && got != id)
+					rc = MDB_NOTFOUND;
+			} else {
+				MDB_val k = {sizeof id, &id};
+				rc = mdb_cursor_get(cur, &k, &val, MDB_SET_KEY);
 			}
-			if (rc == 0 && got != g->customer)
-				rc = MDB_NOTFOUND;
-		} else {
-			rc = mdb_cursor_get(cur, &k, &val, MDB_SET_KEY);
+			if (rc)
+				break;
+			positioned = true;
+			at = id;
+			size_t i = t->by_cust[id] - 1;
+			if (tie_breakers) {
+				t->m[i].mc.id = val.mv_data;
+				t->m[i].mc.id_len = (uint32_t)val.mv_size;
+			}
+			keys_of(r, t, i)[0] = val_str(val.mv_data, (uint32_t)val.mv_size);
 		}
-		if (rc)
-			break;
-		positioned = true;
-		at = g->customer;
-		if (tie_breakers) {
-			t->m[i].mc.id = val.mv_data;
-			t->m[i].mc.id_len = (uint32_t)val.mv_size;
-		}
-		keys_of(r, t, i)[0] = val_str(val.mv_data, (uint32_t)val.mv_size);
 	}
 	if (cur)
 		mdb_cursor_close(cur);
+	free(in_scope);
 	return rc ? tide_errf(r->e, rc, "reading customer names: %s", mdb_strerror(rc)) : 0;
 }
 
