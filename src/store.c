@@ -52,9 +52,10 @@ static const char *const tag_list_key[2] = {"tags:orders", "tags:contacts"};
 
 struct store {
 	MDB_env *env;
-	/* Snapshots hold it shared.  Adopting a map grown by another process
-	 * (MDB_MAP_RESIZED) remaps it, which LMDB allows only with no
-	 * transaction open in this process: that takes it exclusively. */
+	/* Snapshots hold it shared.  Resizing the map (growing it to write, or
+	 * adopting a size another process grew it to) remaps it, which LMDB
+	 * allows only with no transaction open in this process: that takes it
+	 * exclusively (map_resize). */
 	pthread_rwlock_t map_lock;
 	MDB_dbi dbi[DB_COUNT];
 	uint64_t map_cap;
@@ -116,16 +117,32 @@ MDB_txn *store_snap_txn(store_snap *r)
 	return r->txn;
 }
 
-/* Begins a transaction, adopting a map size another process has grown. */
-static int txn_begin(store *s, unsigned flags, MDB_txn **txn)
+/* Sets the map size (0: adopt the size another process grew it to).  LMDB
+ * allows this only with no transaction open in the process; the snapshots
+ * of other threads hold map_lock shared, so this takes it exclusively. */
+static int map_resize(store *s, size_t size)
+{
+	pthread_rwlock_wrlock(&s->map_lock);
+	int rc = mdb_env_set_mapsize(s->env, size);
+	pthread_rwlock_unlock(&s->map_lock);
+	return rc;
+}
+
+/* Begins a transaction.  MDB_MAP_RESIZED (another process grew the map) is
+ * met by adopting the new size and beginning again, once.  `shared`: the
+ * caller holds map_lock shared (a snapshot being begun) and lets it go
+ * while the size is adopted. */
+static int txn_begin(store *s, unsigned flags, bool shared, MDB_txn **txn)
 {
 	int rc = mdb_txn_begin(s->env, NULL, flags, txn);
-	if (rc == MDB_MAP_RESIZED) {
-		rc = mdb_env_set_mapsize(s->env, 0);
-		if (rc == 0)
-			rc = mdb_txn_begin(s->env, NULL, flags, txn);
-	}
-	return rc;
+	if (rc != MDB_MAP_RESIZED)
+		return rc;
+	if (shared)
+		pthread_rwlock_unlock(&s->map_lock);
+	rc = map_resize(s, 0);
+	if (shared)
+		pthread_rwlock_rdlock(&s->map_lock);
+	return rc ? rc : mdb_txn_begin(s->env, NULL, flags, txn);
 }
 
 static int meta_read(MDB_txn *txn, const store *s, meta_info *m)
@@ -207,7 +224,7 @@ int store_open(const char *dir, const store_opts *opts, store **out, tide_err *e
 		goto fail_env;
 
 	MDB_txn *txn;
-	rc = txn_begin(s, opts->read_only ? MDB_RDONLY : 0, &txn);
+	rc = txn_begin(s, opts->read_only ? MDB_RDONLY : 0, false, &txn);
 	if (rc)
 		goto fail_env;
 	for (int i = 0; i < DB_COUNT; i++) {
@@ -276,7 +293,7 @@ int store_reserve(store *s, uint64_t input, tide_err *e)
 		want = s->map_cap;
 	if (want <= info.me_mapsize)
 		return 0;
-	int rc = mdb_env_set_mapsize(s->env, (size_t)want);
+	int rc = map_resize(s, (size_t)want);
 	return rc ? lmdb_err(e, rc, "sizing the map") : 0;
 }
 
@@ -290,7 +307,7 @@ int store_grow(store *s, tide_err *e)
 				 "the store needs more than its cap of %llu bytes (raise --map-cap)",
 				 (unsigned long long)s->map_cap);
 	uint64_t next = cur * 2 < s->map_cap ? cur * 2 : s->map_cap;
-	int rc = mdb_env_set_mapsize(s->env, (size_t)next);
+	int rc = map_resize(s, (size_t)next);
 	return rc ? lmdb_err(e, rc, "growing the map") : 0;
 }
 
@@ -324,16 +341,7 @@ int store_snap_begin(store *s, store_snap **out, tide_err *e)
 	if (!r)
 		return tide_errf(e, TIDE_ENOMEM, "out of memory");
 	pthread_rwlock_rdlock(&s->map_lock);
-	int rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &r->txn);
-	if (rc == MDB_MAP_RESIZED) {
-		pthread_rwlock_unlock(&s->map_lock);
-		pthread_rwlock_wrlock(&s->map_lock);
-		rc = mdb_env_set_mapsize(s->env, 0);
-		pthread_rwlock_unlock(&s->map_lock);
-		pthread_rwlock_rdlock(&s->map_lock);
-		if (rc == 0)
-			rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &r->txn);
-	}
+	int rc = txn_begin(s, MDB_RDONLY, true, &r->txn);
 	if (rc) {
 		pthread_rwlock_unlock(&s->map_lock);
 		free(r);
@@ -760,7 +768,7 @@ int store_batch_begin(store *s, store_batch **out, tide_err *e)
 		rc = tide_errf(e, TIDE_ENOMEM, "out of memory");
 		goto fail;
 	}
-	rc = txn_begin(s, 0, &b->txn);
+	rc = txn_begin(s, 0, false, &b->txn);
 	if (rc) {
 		lmdb_err(e, rc, "starting a write");
 		b->txn = NULL;
