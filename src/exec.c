@@ -594,17 +594,23 @@ static int64_t period_index(const run *r, int j, int64_t ts)
 	return lo;
 }
 
+/* A group's first and last orders before T, with orders from first to last. */
+static void note_orders_span(group *g, int64_t first, int64_t last)
+{
+	if (!g->h_has_order || first < g->h_first)
+		g->h_first = first;
+	if (!g->h_has_order || last > g->h_last)
+		g->h_last = last;
+	g->h_has_order = true;
+}
+
 static int fold_order(run *r, table *t, size_t gi, const store_order *o, bool in_win)
 {
 	plan *p = r->p;
 	group *g = &t->g[gi];
 	int64_t margin = o->amount - (o->has_cost ? o->cost : 0);
 	if (o->amount >= 0) {
-		if (!g->h_has_order || o->ts < g->h_first)
-			g->h_first = o->ts;
-		if (!g->h_has_order || o->ts > g->h_last)
-			g->h_last = o->ts;
-		g->h_has_order = true;
+		note_orders_span(g, o->ts, o->ts);
 		if (p->need_days) {
 			int rc = push_day(r, t, &t->m[gi], o->ts, o->amount);
 			if (rc)
@@ -631,21 +637,34 @@ static int fold_order(run *r, table *t, size_t gi, const store_order *o, bool in
 	return 0;
 }
 
+/* The last contact and the last stage set: on equal timestamps the later
+ * ingested wins, so a contact noted after another of its time replaces it. */
+static void note_last_contact(group_more *m, int64_t ts, bool has_nf, int64_t nf)
+{
+	if (!m->c_any || ts >= m->c_last_ts) {
+		m->c_any = true;
+		m->c_last_ts = ts;
+		m->c_has_nf = has_nf;
+		m->c_nf = nf;
+	}
+}
+
+static void note_stage(group_more *m, int64_t ts, int stage)
+{
+	if (!m->c_staged || ts >= m->c_stage_ts) {
+		m->c_staged = true;
+		m->c_stage_ts = ts;
+		m->c_stage = stage;
+	}
+}
+
 static void fold_contact(table *t, size_t gi, const store_contact *c, bool in_win)
 {
 	group *g = &t->g[gi];
 	group_more *m = &t->m[gi];
-	if (!m->c_any || c->ts >= m->c_last_ts) {	/* ties: the later ingested */
-		m->c_any = true;
-		m->c_last_ts = c->ts;
-		m->c_has_nf = c->has_next_followup;
-		m->c_nf = c->next_followup;
-	}
-	if (c->stage >= 0 && (!m->c_staged || c->ts >= m->c_stage_ts)) {
-		m->c_staged = true;
-		m->c_stage_ts = c->ts;
-		m->c_stage = c->stage;
-	}
+	note_last_contact(m, c->ts, c->has_next_followup, c->next_followup);
+	if (c->stage >= 0)
+		note_stage(m, c->ts, c->stage);
 	if (in_win) {
 		g->in_scope = true;
 		g->w_events++;
@@ -759,9 +778,14 @@ static int event_seen(run *r, const eval_ctx *c, bool *seen)
 	return 0;
 }
 
+static uint32_t event_customer(const eval_ctx *c)
+{
+	return c->order ? c->order->customer : c->contact->customer;
+}
+
 static int fold_seen(run *r, eval_ctx *c, tide_result *out)
 {
-	return fold_event(r, c, event_ts(c), c->order ? c->order->customer : c->contact->customer, out);
+	return fold_event(r, c, event_ts(c), event_customer(c), out);
 }
 
 /* Decodes one log record into c's event and visits it. */
@@ -813,6 +837,15 @@ static int scan_customer(run *r, eval_ctx *c, MDB_cursor *log, tide_result *out)
 	}
 	mdb_cursor_close(cur);
 	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* A cursor on the log of the query's source, in snap. */
+static int open_log(run *r, store_snap *snap, MDB_cursor **cur)
+{
+	store *s = store_of_snap(snap);
+	int rc = mdb_cursor_open(store_snap_txn(snap),
+				 store_dbi_of(s, r->p->source == SRC_ORDERS ? DB_ORDERS : DB_CONTACTS), cur);
+	return rc ? tide_errf(r->e, rc, "reading events: %s", mdb_strerror(rc)) : 0;
 }
 
 /* The log is read a batch of records at a time: the batch is decoded
@@ -893,7 +926,7 @@ static int filter_batch(run *r, eval_ctx *c, scan_batch *b, size_t *nseen)
 			return rc;
 		if (seen) {
 			b->seen[*nseen] = (uint8_t)i;
-			b->customer[(*nseen)++] = c->order ? c->order->customer : c->contact->customer;
+			b->customer[(*nseen)++] = event_customer(c);
 		}
 	}
 	return 0;
@@ -935,9 +968,8 @@ static int scan_log(run *r, eval_ctx *c, MDB_cursor *cur, uint64_t first, uint64
  * the first; then the helper's groups are merged in.  Merging them in the
  * helper's order appends the groups first seen in the second half in the
  * order they were first seen, so the table ends as a single scan leaves it,
- * group for group.  Only the state a
- * scan without aggregates or customer sets keeps is merged; other plans
- * scan on one thread. */
+ * group for group.  Only the state a scan without aggregates or customer
+ * sets keeps is merged; other plans scan on one thread. */
 enum { PARALLEL_MIN_EVENTS = 1 << 17 };
 
 /* TIDE_SPLIT_MIN_EVENTS (a count) lets tests split small scans too. */
@@ -969,13 +1001,9 @@ static void *helper_main(void *arg)
 {
 	helper *h = arg;
 	bool orders = h->r.p->source == SRC_ORDERS;
-	store *s = store_of_snap(h->snap);
 	MDB_cursor *cur;
-	h->rc = mdb_cursor_open(store_snap_txn(h->snap), store_dbi_of(s, orders ? DB_ORDERS : DB_CONTACTS), &cur);
-	if (h->rc) {
-		tide_errf(&h->e, h->rc, "reading events: %s", mdb_strerror(h->rc));
+	if ((h->rc = open_log(&h->r, h->snap, &cur)))
 		return NULL;
-	}
 	store_order o;
 	store_contact ct;
 	eval_ctx c = {.p = h->r.p, .snap = h->snap, .asof = h->r.T};
@@ -1018,13 +1046,8 @@ static int merge_group(run *r, table *t, size_t ti, table *f, size_t fi)
 	group *a = &t->g[ti];
 	const group *b = &f->g[fi];
 	a->in_scope |= b->in_scope;
-	if (b->h_has_order) {
-		if (!a->h_has_order || b->h_first < a->h_first)
-			a->h_first = b->h_first;
-		if (!a->h_has_order || b->h_last > a->h_last)
-			a->h_last = b->h_last;
-		a->h_has_order = true;
-	}
+	if (b->h_has_order)
+		note_orders_span(a, b->h_first, b->h_last);
 	a->h_margin += b->h_margin;
 	a->w_revenue += b->w_revenue;
 	a->w_margin += b->w_margin;
@@ -1048,18 +1071,11 @@ static int merge_group(run *r, table *t, size_t ti, table *f, size_t fi)
 	}
 	if (r->p->source != SRC_CONTACTS)
 		return 0;
-	/* ties go to the later ingested: the helper's */
-	if (bm->c_any && (!am->c_any || bm->c_last_ts >= am->c_last_ts)) {
-		am->c_any = true;
-		am->c_last_ts = bm->c_last_ts;
-		am->c_has_nf = bm->c_has_nf;
-		am->c_nf = bm->c_nf;
-	}
-	if (bm->c_staged && (!am->c_staged || bm->c_stage_ts >= am->c_stage_ts)) {
-		am->c_staged = true;
-		am->c_stage_ts = bm->c_stage_ts;
-		am->c_stage = bm->c_stage;
-	}
+	/* the helper's contacts were ingested later: they win ties */
+	if (bm->c_any)
+		note_last_contact(am, bm->c_last_ts, bm->c_has_nf, bm->c_nf);
+	if (bm->c_staged)
+		note_stage(am, bm->c_stage_ts, bm->c_stage);
 	am->w_contacts += bm->w_contacts;
 	return 0;
 }
@@ -1112,15 +1128,17 @@ static int scan_split(run *r, eval_ctx *c, MDB_cursor *cur, uint64_t first, uint
 	h->r.scanned = 0;
 	h->first = mid + 1;
 	h->last = last;
+	/* Without room for the helper's groups, a second snapshot or a thread,
+	 * this thread scans it all. */
 	pthread_t thread;
 	bool started = false;
-	int rc = r->p->by_customer ? table_reserve(&h->r, &h->r.groups, groups, customers) : 0;
-	if (rc == 0 && store_snap_fork(r->p->snap, &h->snap) == 0) {
+	bool room = !r->p->by_customer || table_reserve(&h->r, &h->r.groups, groups, customers) == 0;
+	if (room && store_snap_fork(r->p->snap, &h->snap) == 0) {
 		started = pthread_create(&thread, NULL, helper_main, h) == 0;
 		if (!started)
 			store_snap_end(h->snap);
 	}
-	rc = scan_log(r, c, cur, first, started ? mid : last, NULL);
+	int rc = scan_log(r, c, cur, first, started ? mid : last, NULL);
 	if (started) {
 		pthread_join(thread, NULL);
 		store_snap_end(h->snap);
@@ -1140,13 +1158,11 @@ static int scan_split(run *r, eval_ctx *c, MDB_cursor *cur, uint64_t first, uint
 static int scan_events(run *r, tide_result *out)
 {
 	plan *p = r->p;
-	MDB_txn *txn = store_snap_txn(p->snap);
-	store *s = store_of_snap(p->snap);
 	bool orders = p->source == SRC_ORDERS;
 	MDB_cursor *cur;
-	int rc = mdb_cursor_open(txn, store_dbi_of(s, orders ? DB_ORDERS : DB_CONTACTS), &cur);
+	int rc = open_log(r, p->snap, &cur);
 	if (rc)
-		return tide_errf(r->e, rc, "reading events: %s", mdb_strerror(rc));
+		return rc;
 	eval_ctx c = {.p = p, .asof = r->T};
 	store_order o;
 	store_contact ct;
