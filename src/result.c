@@ -297,9 +297,9 @@ int result_order_rows(const tide_result *r, const result_order *o, size_t limit,
 	*n = rows < limit ? rows : limit;
 	sorting.r = r;
 	sorting.o = o;
-	if (o->n == 0 && r->keep)
-		qsort(*idx, rows, sizeof **idx, compare_rows);	/* back to arrival order */
-	else if (o->n && *n > 0 && *n < rows / 8)
+	/* No order: arrival order, which is row order even when keeping the
+	 * first k (with nothing to compare, no kept row is ever replaced). */
+	if (o->n && *n > 0 && *n < rows / 8)
 		first_k(r, o, *idx, rows, *n);
 	else if (o->n)
 		qsort(*idx, rows, sizeof **idx, compare_rows);

@@ -416,6 +416,28 @@ static void test_keep_none(void)
 	tide_result_free(r);
 }
 
+/* With no ORDER BY values, keeping the first k keeps the first k to arrive,
+ * in arrival order. */
+static void test_keep_first_unordered(void)
+{
+	char *names[] = {"n"};
+	tide_result *r;
+	tide_err e;
+	CHECK(result_new(&r, 1, names, &e) == 0);
+	result_order none = {0, 0, NULL};
+	CHECK(result_keep_first(r, &none, 3, &e) == 0);
+	for (int i = 0; i < 10; i++) {
+		value v = val_int(9 - i);
+		CHECK(result_append(r, &v, &e) == 0);
+	}
+	size_t *idx, n;
+	CHECK(result_order_rows(r, &none, SIZE_MAX, &idx, &n, &e) == 0);
+	CHECK(n == 3 && result_row(r, idx[0])[0].i == 9 && result_row(r, idx[1])[0].i == 8 &&
+	      result_row(r, idx[2])[0].i == 7);
+	free(idx);
+	tide_result_free(r);
+}
+
 int main(void)
 {
 	RUN(test_text);
@@ -432,5 +454,6 @@ int main(void)
 	RUN(test_errors);
 	RUN(test_keep_first_equals_sort_and_limit);
 	RUN(test_keep_none);
+	RUN(test_keep_first_unordered);
 	return run_failed;
 }
