@@ -87,6 +87,15 @@ static int usage_error(const char *usage, const char *fmt, const char *arg)
 	return EXIT_USAGE;
 }
 
+/* Opens the store in dir for queries (clearing e for the caller's later
+ * calls).  Returns 0, or the exit status after printing why it cannot. */
+static int open_for_reading(const char *dir, tide_db **db, tide_err *e)
+{
+	tide_err_clear(e);
+	tide_open_opts oo = {.read_only = true};
+	return tide_open(dir, &oo, db, e) ? fail(e) : 0;
+}
+
 static bool wants_help(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++)
@@ -239,13 +248,11 @@ static int cmd_stats(int argc, char **argv)
 		return usage_error(usage_stats, "%s", "stats needs exactly one <db>");
 	const char *dir = argv[optind];
 	tide_err e;
-	tide_err_clear(&e);
 	tide_db *db;
-	tide_open_opts oo = {.read_only = true};
 	store_info s;
-	int rc = tide_open(dir, &oo, &db, &e);
+	int rc = open_for_reading(dir, &db, &e);
 	if (rc)
-		return fail(&e);
+		return rc;
 	rc = tide_stats(db, &s, &e);
 	tide_close(db);
 	if (rc)
@@ -289,12 +296,10 @@ static int cmd_export(int argc, char **argv)
 		return usage_error(usage_export, "unknown event kind '%s' (orders or contacts)",
 				   argv[optind + 1]);
 	tide_err e;
-	tide_err_clear(&e);
 	tide_db *db;
-	tide_open_opts oo = {.read_only = true};
-	int rc = tide_open(dir, &oo, &db, &e);
+	int rc = open_for_reading(dir, &db, &e);
 	if (rc)
-		return fail(&e);
+		return rc;
 	rc = tide_export(db, kind, format == 0 ? TIDE_FMT_CSV : TIDE_FMT_NDJSON, stdout, &e);
 	tide_close(db);
 	return rc ? fail(&e) : 0;
@@ -382,13 +387,11 @@ static int cmd_query(int argc, char **argv)
 		return EXIT_STORAGE;
 	}
 	tide_err e;
-	tide_err_clear(&e);
 	tide_db *db;
-	tide_open_opts oo = {.read_only = true};
-	int rc = tide_open(dir, &oo, &db, &e);
+	int rc = open_for_reading(dir, &db, &e);
 	if (rc) {
 		free(text);
-		return fail(&e);
+		return rc;
 	}
 	tide_result *res;
 	rc = tide_query(db, text, &qo, &res, &e);
@@ -468,12 +471,10 @@ static int cmd_serve(int argc, char **argv)
 	sigaddset(&stop, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	tide_err e;
-	tide_err_clear(&e);
 	tide_db *db;
-	tide_open_opts oo = {.read_only = true};
-	int rc = tide_open(dir, &oo, &db, &e);
+	int rc = open_for_reading(dir, &db, &e);
 	if (rc)
-		return fail(&e);
+		return rc;
 	server *sv;
 	if ((rc = serve_start(db, &so, &sv, &e))) {
 		tide_close(db);
