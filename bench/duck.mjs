@@ -14,9 +14,9 @@
 // stderr when the CSV goes to stdout), tab-separated:
 //   time    LABEL  SECONDS     per timed run
 //   rss_kb  LABEL  KB          peak RSS of this process, at the end
-import { readFileSync, writeFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { dashboardRounds, labelOf, textOf as sqlOf, timeLine, timedRuns } from './drive.mjs';
 
 const [db, mode, ...args] = process.argv.slice(2);
 if (!db || !mode) {
@@ -24,11 +24,6 @@ if (!db || !mode) {
 	process.exit(2);
 }
 let report = (line) => process.stdout.write(line + '\n');
-// Time budgets (seconds, from run.sh): no more timed runs of a query once two
-// or more took longer than QUERY_BUDGET together; no more dashboard rounds
-// once three or more took longer than DASH_BUDGET.
-const QUERY_BUDGET = Number(process.env.QUERY_BUDGET ?? Infinity);
-const DASH_BUDGET = Number(process.env.DASH_BUDGET ?? Infinity);
 
 function csvCell(v) {
 	if (v === null || v === undefined) return '';
@@ -48,9 +43,6 @@ async function timed(conn, sql) {
 	return [(performance.now() - t0) / 1000, reader];
 }
 
-const sqlOf = (file) => readFileSync(file, 'utf8');
-const labelOf = (file) => basename(file).replace(/\.[^/]*\.sql$|\.sql$/, '');
-
 const instance = await DuckDBInstance.create(db);
 const conn = await instance.connect();
 let label = 'duckdb';
@@ -60,7 +52,7 @@ try {
 		const [file, lab] = args;
 		label = lab ?? labelOf(file);
 		const [secs] = await timed(conn, sqlOf(file));
-		report(`time\t${label}\t${secs.toFixed(9)}`);
+		report(timeLine(label, secs));
 	} else if (mode === 'query') {
 		const [file, lab, runs = '5', out] = args;
 		label = lab;
@@ -70,20 +62,11 @@ try {
 		const csv = toCsv(reader);
 		if (out) writeFileSync(out, csv);
 		else process.stdout.write(csv);
-		for (let i = 0, spent = 0; i < Number(runs) && !(i >= 2 && spent > QUERY_BUDGET); i++) {
-			const [secs] = await timed(conn, sql);
-			report(`time\t${label}\t${secs.toFixed(9)}`);
-			spent += secs;
-		}
+		await timedRuns(label, runs, async () => (await timed(conn, sql))[0], report);
 	} else if (mode === 'rounds') {
 		const [rounds, prefix, ...files] = args;
 		const qs = files.map((f) => [prefix + labelOf(f), sqlOf(f)]);
-		const t0 = performance.now();
-		for (let r = 0; r < Number(rounds) && !(r >= 3 && performance.now() - t0 > 1000 * DASH_BUDGET); r++)
-			for (const [lab, sql] of qs) {
-				const [secs] = await timed(conn, sql);
-				report(`time\t${lab}\t${secs.toFixed(9)}`);
-			}
+		await dashboardRounds(rounds, qs, async (sql) => (await timed(conn, sql))[0], report);
 		label = 'dashboard';
 	} else if (mode === 'concurrent') {
 		const [wfile, wlab, rfile, rlab] = args;
@@ -99,10 +82,10 @@ try {
 		let n = 0;
 		while (!done || n === 0) {
 			const [secs] = await timed(reader, rsql);
-			report(`time\t${rlab}\t${secs.toFixed(9)}`);
+			report(timeLine(rlab, secs));
 			n++;
 		}
-		report(`time\t${wlab}\t${(await write).toFixed(9)}`);
+		report(timeLine(wlab, await write));
 		reader.closeSync();
 	} else {
 		throw new Error(`unknown mode ${mode}`);

@@ -9,16 +9,15 @@
 // (request sent to body read), like duck.mjs; printed on stdout:
 //   time    LABEL      SECONDS     per request
 // and on stderr how many answers came from the server's cache.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { basename } from 'node:path';
+import { dashboardRounds, labelOf, textOf } from './drive.mjs';
 
 const [url, rounds, prefix, outdir, ...files] = process.argv.slice(2);
 if (!url || !outdir || !files.length) {
 	console.error('usage: node http.mjs URL ROUNDS PREFIX OUTDIR FILE...');
 	process.exit(2);
 }
-const DASH_BUDGET = Number(process.env.DASH_BUDGET ?? Infinity);
 const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 const target = new URL('/query?format=csv', url);
 
@@ -35,21 +34,20 @@ function post(text) {
 	});
 }
 
-const qs = files.map((f) => [basename(f).replace(/\.tql$/, ''), readFileSync(f, 'utf8')]);
+const qs = files.map((f) => [prefix + labelOf(f), textOf(f)]);
 let hits = 0, asked = 0;
 try {
-	const t0 = performance.now();
-	for (let r = 0; r < Number(rounds) && !(r >= 3 && performance.now() - t0 > 1000 * DASH_BUDGET); r++)
-		for (const [name, tql] of qs) {
-			const s = performance.now();
-			const [status, cache, body] = await post(tql);
-			const secs = (performance.now() - s) / 1000;
-			if (status !== 200) throw new Error(`${name}: HTTP ${status}: ${body.trim()}`);
-			if (r === 0) writeFileSync(`${outdir}/${name}.csv`, body);
-			process.stdout.write(`time\t${prefix}${name}\t${secs.toFixed(9)}\n`);
-			asked++;
-			hits += cache === 'hit';
-		}
+	await dashboardRounds(rounds, qs, async (tql, label, round) => {
+		const t0 = performance.now();
+		const [status, cache, body] = await post(tql);
+		const secs = (performance.now() - t0) / 1000;
+		const name = label.slice(prefix.length);
+		if (status !== 200) throw new Error(`${name}: HTTP ${status}: ${body.trim()}`);
+		if (round === 0) writeFileSync(`${outdir}/${name}.csv`, body);
+		asked++;
+		hits += cache === 'hit';
+		return secs;
+	}, (line) => process.stdout.write(line + '\n'));
 	console.error(`http.mjs: ${hits} of ${asked} answers from the server's cache`);
 } catch (e) {
 	console.error(`http.mjs: ${e.message}`);

@@ -17,7 +17,7 @@
 // the peak RSS (VmHWM) of the sqlite3 process.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { dashboardRounds, labelOf, textOf as sqlOf, timeLine, timedRuns } from './drive.mjs';
 
 const [db, mode, ...args] = process.argv.slice(2);
 if (!db || !mode) {
@@ -25,11 +25,6 @@ if (!db || !mode) {
 	process.exit(2);
 }
 let report = (line) => process.stdout.write(line + '\n');
-// Time budgets (seconds, from run.sh): no more timed runs of a query once two
-// or more took longer than QUERY_BUDGET together; no more dashboard rounds
-// once three or more took longer than DASH_BUDGET.
-const QUERY_BUDGET = Number(process.env.QUERY_BUDGET ?? Infinity);
-const DASH_BUDGET = Number(process.env.DASH_BUDGET ?? Infinity);
 
 const child = spawn('sqlite3', ['-bail', '-batch', db], { stdio: ['pipe', 'pipe', 'inherit'] });
 let buf = '';
@@ -71,8 +66,6 @@ async function timed(sql, capture) {
 	return [(performance.now() - t0) / 1000, out];
 }
 
-const sqlOf = (file) => readFileSync(file, 'utf8');
-const labelOf = (file) => basename(file).replace(/\.[^/]*\.sql$|\.sql$/, '');
 let label = 'sqlite';
 
 try {
@@ -86,7 +79,7 @@ try {
 		const sql = sqlOf(file);
 		if (process.env.START_FLAG) writeFileSync(process.env.START_FLAG, '');
 		const [secs] = await timed(sql, false);
-		report(`time\t${label}\t${secs.toFixed(9)}`);
+		report(timeLine(label, secs));
 	} else if (mode === 'query') {
 		const [file, lab, runs = '5', out] = args;
 		label = lab;
@@ -95,20 +88,11 @@ try {
 		const [, csv] = await timed(sql, true);
 		if (out) writeFileSync(out, csv);
 		else process.stdout.write(csv);
-		for (let i = 0, spent = 0; i < Number(runs) && !(i >= 2 && spent > QUERY_BUDGET); i++) {
-			const [secs] = await timed(sql, false);
-			report(`time\t${label}\t${secs.toFixed(9)}`);
-			spent += secs;
-		}
+		await timedRuns(label, runs, async () => (await timed(sql, false))[0], report);
 	} else if (mode === 'rounds') {
 		const [rounds, prefix, ...files] = args;
 		const qs = files.map((f) => [prefix + labelOf(f), sqlOf(f)]);
-		const t0 = performance.now();
-		for (let r = 0; r < Number(rounds) && !(r >= 3 && performance.now() - t0 > 1000 * DASH_BUDGET); r++)
-			for (const [lab, sql] of qs) {
-				const [secs] = await timed(sql, false);
-				report(`time\t${lab}\t${secs.toFixed(9)}`);
-			}
+		await dashboardRounds(rounds, qs, async (sql) => (await timed(sql, false))[0], report);
 		label = 'dashboard';
 	} else if (mode === 'loop') {
 		const [file, lab, until] = args;
@@ -119,7 +103,7 @@ try {
 		let n = 0;
 		while (n === 0 || !existsSync(until)) {
 			const [secs] = await timed(sql, false);
-			report(`time\t${label}\t${secs.toFixed(9)}`);
+			report(timeLine(label, secs));
 			n++;
 		}
 	} else {
