@@ -42,6 +42,7 @@
 
 #include <float.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -602,6 +603,39 @@ static int edge_name(const double *u, size_t d, const char *const *names,
 	return 0;
 }
 
+/* The verdict on a minimisation of fit's likelihood over n customers that
+ * ended at u (log parameters, rescaled; `shown` the fitted values): an
+ * error when it ended at or near the edge of the parameter space without
+ * converging, or did not converge at all; 0 when the fit stands.  `what`
+ * names the data that may be too few or too uniform. */
+static int fit_verdict(const char *fit, size_t n, const char *what, const double *u,
+		       const double *shown, size_t d, const char *const *names,
+		       double gnorm, int iters, tide_err *e)
+{
+	char at[256];
+	size_t len = 0;
+	for (size_t i = 0; i < d && len < sizeof at; i++)
+		len += (size_t)snprintf(at + len, sizeof at - len, "%s%s=%g", i ? " " : "",
+					names[i], shown[i]);
+	char edge[64];
+	if (edge_name(u, d, names, EDGE, edge, sizeof edge))
+		return tide_errf(e, TIDE_EINPUT,
+				 "%s: the likelihood of these %zu customers is maximised at the "
+				 "edge of the parameter space (%s; reached %s): too few or too "
+				 "uniform %s to identify the model", fit, n, edge, at, what);
+	bool converged = gnorm <= GRAD_ACCEPT;	/* false for NaN */
+	if (!converged && edge_name(u, d, names, EDGE_NEAR, edge, sizeof edge))
+		return tide_errf(e, TIDE_EINPUT,
+				 "%s: the likelihood of these %zu customers keeps rising towards "
+				 "the edge of the parameter space (%s; stopped at %s): too few or "
+				 "too uniform %s to identify the model", fit, n, edge, at, what);
+	if (!converged)
+		return tide_errf(e, TIDE_EINPUT,
+				 "%s: did not converge over %zu customers (gradient %.3g after "
+				 "%d iterations at %s)", fit, n, gnorm, iters, at);
+	return 0;
+}
+
 int bgnbd_fit(const bgnbd_cust *c, size_t n, bgnbd_params *out, tide_err *e)
 {
 	if (!out)
@@ -667,35 +701,10 @@ int bgnbd_fit(const bgnbd_cust *c, size_t n, bgnbd_params *out, tide_err *e)
 		return tide_errf(e, rc, "bgnbd_fit: out of memory");
 
 	static const char *const names[] = { "r", "alpha", "a", "b" };
-	char edge[64];
-	if (edge_name(u, 4, names, EDGE, edge, sizeof edge))
-		return tide_errf(e, TIDE_EINPUT,
-				 "bgnbd_fit: the likelihood of these %zu "
-				 "customers is maximised at the edge of the "
-				 "parameter space (%s; reached r=%g alpha=%g "
-				 "a=%g b=%g): too few or too uniform "
-				 "histories to identify the model", n, edge,
-				 exp(u[0]), exp(u[1]) * scale, exp(u[2]),
-				 exp(u[3]));
-	if (!(gnorm <= GRAD_ACCEPT) &&
-	    edge_name(u, 4, names, EDGE_NEAR, edge, sizeof edge))
-		return tide_errf(e, TIDE_EINPUT,
-				 "bgnbd_fit: the likelihood of these %zu "
-				 "customers keeps rising towards the edge of "
-				 "the parameter space (%s; stopped at r=%g "
-				 "alpha=%g a=%g b=%g): too few or too uniform "
-				 "histories to identify the model", n, edge,
-				 exp(u[0]), exp(u[1]) * scale, exp(u[2]),
-				 exp(u[3]));
-	if (!(gnorm <= GRAD_ACCEPT))
-		return tide_errf(e, TIDE_EINPUT,
-				 "bgnbd_fit: did not converge over %zu "
-				 "customers (gradient %.3g after %d iterations "
-				 "at r=%g alpha=%g a=%g b=%g)", n, gnorm,
-				 iters, exp(u[0]), exp(u[1]) * scale,
-				 exp(u[2]), exp(u[3]));
-	bgnbd_params p = { exp(u[0]), exp(u[1]) * scale, exp(u[2]), exp(u[3]),
-			   0 };
+	double fitted[4] = { exp(u[0]), exp(u[1]) * scale, exp(u[2]), exp(u[3]) };
+	if ((rc = fit_verdict("bgnbd_fit", n, "histories", u, fitted, 4, names, gnorm, iters, e)))
+		return rc;
+	bgnbd_params p = { fitted[0], fitted[1], fitted[2], fitted[3], 0 };
 	p.ll = bgnbd_ll(&p, c, n);
 	if (!isfinite(p.ll))
 		return tide_errf(e, TIDE_EINPUT,
@@ -1080,31 +1089,10 @@ int gg_fit(const bgnbd_cust *c, size_t n, gg_params *out, tide_err *e)
 	if (rc)
 		return tide_errf(e, rc, "gg_fit: out of memory");
 	static const char *const names[] = { "p", "q", "gamma" };
-	char edge[64];
-	if (edge_name(u, 3, names, EDGE, edge, sizeof edge))
-		return tide_errf(e, TIDE_EINPUT,
-				 "gg_fit: the likelihood of these %zu customers "
-				 "is maximised at the edge of the parameter "
-				 "space (%s; reached p=%g q=%g gamma=%g): too "
-				 "few or too uniform spends to identify the "
-				 "model", m, edge, exp(u[0]), exp(u[1]),
-				 exp(u[2]) * scale);
-	if (!(gnorm <= GRAD_ACCEPT) &&
-	    edge_name(u, 3, names, EDGE_NEAR, edge, sizeof edge))
-		return tide_errf(e, TIDE_EINPUT,
-				 "gg_fit: the likelihood of these %zu customers "
-				 "keeps rising towards the edge of the "
-				 "parameter space (%s; stopped at p=%g q=%g "
-				 "gamma=%g): too few or too uniform spends to "
-				 "identify the model", m, edge, exp(u[0]),
-				 exp(u[1]), exp(u[2]) * scale);
-	if (!(gnorm <= GRAD_ACCEPT))
-		return tide_errf(e, TIDE_EINPUT,
-				 "gg_fit: did not converge over %zu customers "
-				 "(gradient %.3g after %d iterations at p=%g "
-				 "q=%g gamma=%g)", m, gnorm, iters, exp(u[0]),
-				 exp(u[1]), exp(u[2]) * scale);
-	gg_params gp = { exp(u[0]), exp(u[1]), exp(u[2]) * scale, 0 };
+	double fitted[3] = { exp(u[0]), exp(u[1]), exp(u[2]) * scale };
+	if ((rc = fit_verdict("gg_fit", m, "spends", u, fitted, 3, names, gnorm, iters, e)))
+		return rc;
+	gg_params gp = { fitted[0], fitted[1], fitted[2], 0 };
 	gp.ll = gg_ll(&gp, c, n);
 	if (!isfinite(gp.ll))
 		return tide_errf(e, TIDE_EINPUT,
