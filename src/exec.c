@@ -118,6 +118,7 @@ typedef struct run {
 	table groups, custs;	/* custs: customer-level side table when needed */
 	bool use_custs;
 	bool aggregates;	/* the query has aggregates (count, sum, ...) */
+	int nameless_terms;	/* > 0: customers are named after the LIMIT's cut */
 	value *slot_vals;	/* the output groups' slots, nslots each */
 	/* churn_rate: (customer, period start) pairs with an order before T, and
 	 * with an order in scope (inside the window) */
@@ -274,22 +275,25 @@ static int customer_group(run *r, table *t, uint32_t customer, size_t *out)
 	return 0;
 }
 
-/* Names the customer groups in scope (their key and, when ranks need it,
- * their tie-breaker), in id order through one cursor.  The order comes from
+/* Names the customer groups in scope, or those of them listed in only[]
+ * (their key and, when ranks need it, their tie-breaker), in id order
+ * through one cursor.  The order comes from
  * a bitmap of the ids in scope, filled by one pass over the groups in table
  * order: visiting the groups in id order instead would miss the cache on
  * every one.  Ids are dense, so a near next id is reached by stepping (a few
  * entries on the same page) rather than by a search from the root. */
 enum { NAME_STEP_MAX = 16 };
 
-static int name_customers(run *r, table *t, bool tie_breakers)
+static int name_customers(run *r, table *t, const size_t *only, size_t nonly, bool tie_breakers)
 {
 	uint64_t *in_scope = calloc(t->ncust / 64 + 1, sizeof *in_scope);
 	if (!in_scope)
 		return nomem(r);
-	for (size_t i = 0; i < t->n; i++)
-		if (t->g[i].in_scope)
-			in_scope[t->g[i].customer / 64] |= UINT64_C(1) << (t->g[i].customer % 64);
+	for (size_t i = 0; i < (only ? nonly : t->n); i++) {
+		const group *g = &t->g[only ? only[i] : i];
+		if (g->in_scope)
+			in_scope[g->customer / 64] |= UINT64_C(1) << (g->customer % 64);
+	}
 	MDB_cursor *cur = NULL;
 	store *s = store_of_snap(r->p->snap);
 	int rc = mdb_cursor_open(store_snap_txn(r->p->snap), store_dbi_of(s, DB_CUST_ID), &cur);
@@ -1429,6 +1433,42 @@ static value slot_value(run *r, const slot *s, table *t, size_t gi)
 	}
 }
 
+static bool uses_key(const plan *p, const bx *x)
+{
+	if (!x)
+		return false;
+	if (x->kind == BX_KEY || (x->kind == BX_OUT && uses_key(p, p->items[x->idx])))
+		return true;
+	for (int i = 0; i < x->nargs; i++)
+		if (uses_key(p, x->args[i]))
+			return true;
+	return false;
+}
+
+static bool needs_ranks(const plan *p)
+{
+	for (int i = 0; i < p->nslots; i++)
+		if (p->slots[i].fn == M_RFM_R || p->slots[i].fn == M_RFM_F ||
+		    p->slots[i].fn == M_RFM_M || p->slots[i].fn == M_ABC)
+			return true;
+	return false;
+}
+
+/* Naming a customer reads its name from a B-tree page, and a top 20 of a
+ * million customers needs 20 names.  When HAVING and the leading ORDER BY
+ * terms do not read the name, those terms choose the candidates first: the
+ * groups that tie with or beat the LIMIT-th best on them.  Ranks break
+ * their ties by name, so with ranks every customer is named first. */
+int exec_nameless_order_terms(const plan *p)
+{
+	if (!p->by_customer || !p->has_limit || p->limit <= 0 || needs_ranks(p) || uses_key(p, p->having))
+		return 0;
+	int m = 0;
+	while (m < p->norder && !uses_key(p, p->order[m]))
+		m++;
+	return m;
+}
+
 /* The customers the scope-level computations run over. */
 static table *customer_table(run *r)
 {
@@ -1439,11 +1479,9 @@ static int prepare_scope(run *r)
 {
 	plan *p = r->p;
 	table *t = customer_table(r);
-	bool ranks = false;
-	for (int i = 0; i < p->nslots; i++)
-		ranks |= p->slots[i].fn == M_RFM_R || p->slots[i].fn == M_RFM_F ||
-			 p->slots[i].fn == M_RFM_M || p->slots[i].fn == M_ABC;
-	int rc = p->by_customer ? name_customers(r, t, ranks) : 0;
+	bool ranks = needs_ranks(p);
+	r->nameless_terms = exec_nameless_order_terms(p);
+	int rc = p->by_customer && !r->nameless_terms ? name_customers(r, t, NULL, 0, ranks) : 0;
 	if (rc)
 		return rc;
 	size_t n = 0;
@@ -1483,33 +1521,50 @@ static int prepare_scope(run *r)
 	return rc ? nomem(r) : 0;
 }
 
-static int emit(run *r, const eval_ctx *c, tide_result *out)
+/* A group's output row: its columns (those marked in `only`, when given;
+ * the others null), HAVING into *pass and, when it passes, the first
+ * norder ORDER BY values. */
+static int eval_row(run *r, const eval_ctx *c, value *row, const bool *only, int norder, bool *pass)
 {
 	plan *p = r->p;
 	int off = p->has_step ? 1 : 0;
-	int width = off + p->nitems + p->norder;
-	value stack[64];
-	value *row = width <= 64 ? stack : malloc((size_t)width * sizeof *row);
-	if (!row)
-		return nomem(r);
 	eval_ctx ctx = *c;
 	ctx.out = row + off;
 	if (off)
 		row[0] = val_ts(r->T);
 	int rc = 0;
 	for (int i = 0; rc == 0 && i < p->nitems; i++)
-		rc = eval(p->items[i], &ctx, &row[off + i], r->e);
+		if (only && !only[i])
+			row[off + i] = val_null();
+		else
+			rc = eval(p->items[i], &ctx, &row[off + i], r->e);
+	*pass = true;
 	if (rc == 0 && p->having) {
 		value h;
 		rc = eval(p->having, &ctx, &h, r->e);
-		if (rc == 0 && !eval_true(h))
-			goto done;
+		*pass = rc == 0 && eval_true(h);
 	}
-	for (int i = 0; rc == 0 && i < p->norder; i++)
+	for (int i = 0; rc == 0 && *pass && i < norder; i++)
 		rc = eval(p->order[i], &ctx, &row[off + p->nitems + i], r->e);
-	if (rc == 0)
+	return rc;
+}
+
+static size_t row_width(const plan *p)
+{
+	return (size_t)((p->has_step ? 1 : 0) + p->nitems + p->norder);
+}
+
+static int emit(run *r, const eval_ctx *c, tide_result *out)
+{
+	size_t width = row_width(r->p);
+	value stack[64];
+	value *row = width <= 64 ? stack : malloc(width * sizeof *row);
+	if (!row)
+		return nomem(r);
+	bool pass;
+	int rc = eval_row(r, c, row, NULL, r->p->norder, &pass);
+	if (rc == 0 && pass)
 		rc = result_append(out, row, r->e);
-done:
 	if (row != stack)
 		free(row);
 	return rc;
@@ -1531,6 +1586,60 @@ static int group_sort_cmp(const void *x, const void *y)
 			return c;
 	}
 	return 0;
+}
+
+/* Of the n groups in order[] (their slots in r->slot_vals, `width` each),
+ * keeps those that pass HAVING and tie with or beat the LIMIT-th best on the
+ * leading nameless ORDER BY terms: no other can be among the first LIMIT
+ * rows, and only the kept need a name.  The kept stay in their order, so
+ * rows equal on every term still come in the order they would have. */
+static int keep_candidates(run *r, table *t, size_t *order, size_t *n, size_t width)
+{
+	plan *p = r->p;
+	size_t m = (size_t)r->nameless_terms, cols = row_width(p), first = cols - (size_t)p->norder;
+	result_order by = {0, (int)m, p->order_desc};
+	value *row = malloc(cols * sizeof *row);
+	value *terms = malloc(*n * m * sizeof *terms);
+	bool *passed = malloc(*n * sizeof *passed);
+	bool *nameless = malloc(((size_t)p->nitems + 1) * sizeof *nameless);
+	char **names = calloc(m, sizeof *names);
+	tide_result *best = NULL;
+	int rc = row && terms && passed && nameless && names ? 0 : nomem(r);
+	if (rc == 0 && (rc = result_new(&best, (int)m, names, r->e)) == 0)
+		rc = result_keep_first(best, &by, (size_t)p->limit, r->e);
+	for (int i = 0; rc == 0 && i < p->nitems; i++)
+		nameless[i] = !uses_key(p, p->items[i]);
+	for (size_t i = 0; rc == 0 && i < *n; i++) {
+		eval_ctx c = {.p = p, .asof = r->T, .keys = keys_of(r, t, order[i]), .slots = r->slot_vals + i * width};
+		rc = eval_row(r, &c, row, nameless, (int)m, &passed[i]);
+		if (rc == 0 && passed[i]) {
+			memcpy(terms + i * m, row + first, m * sizeof *row);
+			rc = result_append(best, row + first, r->e);
+		}
+	}
+	const value *cut = NULL;	/* the LIMIT-th best, when there are that many */
+	size_t *idx = NULL, nbest;
+	if (rc == 0 && best->nrows == (size_t)p->limit &&
+	    (rc = result_order_rows(best, &by, SIZE_MAX, &idx, &nbest, r->e)) == 0)
+		cut = result_row(best, idx[nbest - 1]);
+	size_t kept = 0;
+	for (size_t i = 0; rc == 0 && i < *n; i++) {
+		if (!passed[i] || (cut && result_compare(&by, terms + i * m, cut) > 0))
+			continue;
+		order[kept] = order[i];
+		memmove(r->slot_vals + kept * width, r->slot_vals + i * width, width * sizeof *r->slot_vals);
+		kept++;
+	}
+	if (rc == 0)
+		*n = kept;
+	free(idx);
+	tide_result_free(best);
+	free(names);
+	free(nameless);
+	free(passed);
+	free(terms);
+	free(row);
+	return rc;
 }
 
 static int output_groups(run *r, tide_result *out)
@@ -1563,8 +1672,7 @@ static int output_groups(run *r, tide_result *out)
 		return nomem(r);
 	}
 	static const agg_state no_events;
-	int rc = 0;
-	for (size_t i = 0; rc == 0 && i < n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		size_t gi = order[i];
 		/* group_more is read only when it holds something: untouched, its
 		 * pages are never made */
@@ -1574,7 +1682,16 @@ static int output_groups(run *r, tide_result *out)
 			slots[k] = p->slots[k].fn >= A_COUNT_STAR
 					   ? finish_aggregate(r, &p->slots[k], aggs ? &aggs[k] : &no_events)
 					   : slot_value(r, &p->slots[k], t, gi);
-		eval_ctx c = {.p = p, .asof = r->T, .keys = keys_of(r, t, gi), .slots = slots};
+	}
+	int rc = 0;
+	if (r->nameless_terms) {
+		if ((size_t)p->limit < n)
+			rc = keep_candidates(r, t, order, &n, width);
+		if (rc == 0)
+			rc = name_customers(r, t, order, n, false);
+	}
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		eval_ctx c = {.p = p, .asof = r->T, .keys = keys_of(r, t, order[i]), .slots = r->slot_vals + i * width};
 		rc = emit(r, &c, out);
 	}
 	free(order);

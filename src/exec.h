@@ -16,6 +16,11 @@ int exec_point(plan *p, int64_t asof, tide_result *out, const exec_limits *lim, 
 /* The default T: the first second after the newest event in the store. */
 int exec_default_asof(plan *p, int64_t *asof, tide_err *e);
 
+/* How many leading ORDER BY terms choose a LIMIT's candidates before the
+ * customers are named (only the candidates are); 0 = every customer in
+ * scope is named. */
+int exec_nameless_order_terms(const plan *p);
+
 /* Seconds on CLOCK_MONOTONIC. */
 double exec_now(void);
 

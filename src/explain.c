@@ -128,6 +128,10 @@ static void explain_into(const plan *p, sbuf *b, int depth, tide_err *e)
 		sb_printf(b, "%ssort: ORDER BY, %d key%s\n", pad, p->norder, p->norder > 1 ? "s" : "");
 	if (p->has_limit)
 		sb_printf(b, "%slimit %lld rows\n", pad, (long long)p->limit);
+	int nameless = exec_nameless_order_terms(p);
+	if (nameless)
+		sb_printf(b, "%sname only the customers that can make the limit (chosen on the first %d ORDER BY term%s)\n",
+			  pad, nameless, nameless > 1 ? "s" : "");
 }
 
 int plan_explain(const plan *p, char **out, tide_err *e)

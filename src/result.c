@@ -152,7 +152,7 @@ struct result_keep {
 	value *scratch;		/* a replacing row, until all of it is copied */
 };
 
-static int compare_cells(const result_order *o, const value *a, const value *b)
+int result_compare(const result_order *o, const value *a, const value *b)
 {
 	for (int i = 0; i < o->n; i++) {
 		bool ok;
@@ -171,7 +171,7 @@ static uint64_t arrival_of(const tide_result *r, size_t i)
 /* Rows a and b of r under o, ties by arrival. */
 static int compare_at(const tide_result *r, const result_order *o, size_t a, size_t b)
 {
-	int c = compare_cells(o, result_row(r, a), result_row(r, b));
+	int c = result_compare(o, result_row(r, a), result_row(r, b));
 	if (c)
 		return c;
 	uint64_t u = arrival_of(r, a), v = arrival_of(r, b);
@@ -243,7 +243,7 @@ static int offer_row(tide_result *r, const value *row, tide_err *e)
 				sift_down(r, &kp->o, kp->heap, kp->k, i);
 		return 0;
 	}
-	if (kp->k == 0 || compare_cells(&kp->o, row, result_row(r, kp->heap[0])) >= 0)
+	if (kp->k == 0 || result_compare(&kp->o, row, result_row(r, kp->heap[0])) >= 0)
 		return 0;
 	int rc = copy_row(r, kp->scratch, row, e);
 	if (rc)

@@ -54,6 +54,10 @@ typedef struct result_order {
  * appends. */
 int result_keep_first(tide_result *r, const result_order *o, size_t k, tide_err *e);
 
+/* Rows a and b under o alone (no arrival order): < 0 when a comes first,
+ * 0 when o cannot tell them apart, > 0 when b comes first. */
+int result_compare(const result_order *o, const value *a, const value *b);
+
 /* The first `limit` rows under o (all when fewer): *idx is a malloc'd array
  * of *n row numbers, in order, that the caller frees. */
 int result_order_rows(const tide_result *r, const result_order *o, size_t limit,

@@ -76,6 +76,39 @@ rc having_order_limit "customer:key rev:money n:int" \
 rc order_by_two_keys_limit "customer:key n:int r:int" \
 	"SELECT customer, orders() AS n, rfm_r() AS r $Q ORDER BY n DESC, r ASC, customer DESC LIMIT 7" \
 	"SELECT customer, orders AS n, rfm_r AS r FROM cmc ORDER BY orders DESC, rfm_r ASC, customer DESC LIMIT 7" --ordered
+# A LIMIT that cuts through a tie on the leading term: the candidates for the
+# cut are chosen before customers are named, so every tied one must survive
+# it and the name decide.  K is chosen where the K-th and (K+1)-th tie.
+K=$(sqlv "SELECT k FROM (SELECT row_number() OVER (ORDER BY orders DESC, customer) AS k, orders,
+	  lead(orders) OVER (ORDER BY orders DESC, customer) AS nxt,
+	  lag(orders) OVER (ORDER BY orders DESC, customer) AS prv FROM cmc)
+	  WHERE k >= 5 AND orders = nxt AND orders = prv ORDER BY k LIMIT 1")
+[ -n "$K" ] || echo "FAIL limit_cuts_a_tie: no tie in the data to cut (test bug)"
+rc limit_cuts_a_tie "customer:key n:int" \
+	"SELECT customer, orders() AS n $Q ORDER BY n DESC, customer LIMIT $K" \
+	"SELECT customer, orders AS n FROM cmc ORDER BY orders DESC, customer LIMIT $K" --ordered
+rc limit_cuts_a_tie_name_desc "customer:key n:int" \
+	"SELECT customer, orders() AS n $Q ORDER BY n DESC, customer DESC LIMIT $K" \
+	"SELECT customer, orders AS n FROM cmc ORDER BY orders DESC, customer DESC LIMIT $K" --ordered
+rc limit_having_on_name "customer:key n:int" \
+	"SELECT customer, orders() AS n $Q HAVING customer > 'c0000050' ORDER BY n DESC, customer LIMIT $K" \
+	"SELECT customer, orders AS n FROM cmc WHERE customer > 'c0000050' ORDER BY orders DESC, customer LIMIT $K" --ordered
+rc limit_name_first "customer:key n:int" \
+	"SELECT customer, orders() AS n $Q ORDER BY customer DESC, n LIMIT $K" \
+	"SELECT customer, orders AS n FROM cmc ORDER BY customer DESC, orders LIMIT $K" --ordered
+# In a series every point makes its own cut, so the answer must be the head
+# of the uncut series.  Ordered by asof first, the LIMIT cuts inside the
+# oldest point, at KS: where the KS-th and (KS+1)-th rows tie on n and the
+# (KS-1)-th beats them.
+newcase series_limit_is_head_of_series
+SERIES="SELECT customer, orders() AS n FROM orders WINDOW 90d STEP 1mo COUNT 3 GROUP BY customer ORDER BY asof, n DESC, customer"
+"$TIDE" query "$DB" --format csv "$SERIES" >"$C.full.csv"
+KS=$(awk -F, 'NR > 3 && $1 == a1 && $NF == n1 && n1 != n2 { print NR - 2; exit }
+	{ n2 = n1; a1 = $1; n1 = $NF }' "$C.full.csv")
+"$TIDE" query "$DB" --format csv "$SERIES LIMIT ${KS:-0}" >"$C.cut.csv"
+[ -n "$KS" ] && [ "$(wc -l <"$C.cut.csv")" -eq $((KS + 1)) ] &&
+	head -n $((KS + 1)) "$C.full.csv" | cmp -s "$C.cut.csv" - ||
+	casefail "LIMIT ${KS:-?} of the series differs from its first rows: $(head -n $((${KS:-0} + 1)) "$C.full.csv" | diff "$C.cut.csv" - | head -4 | tr '\n' ' ')"
 rc having_metric_calls "customer:key days:ratio ltv:money" \
 	"SELECT customer, recency() AS days, lifetime_value() AS ltv $Q
 	 HAVING churned(90d) AND abc() IN ('A', 'B', 'C') ORDER BY ltv DESC, customer" \
