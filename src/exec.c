@@ -12,6 +12,7 @@
 #include "bgnbd.h"
 #include "bigmem.h"
 #include "eval.h"
+#include "idset.h"
 #include "metrics.h"
 #include "strmap.h"
 #include "timefmt.h"
@@ -29,7 +30,8 @@ typedef struct agg_state {
 	value sum, min, max;
 	value *list;
 	size_t nlist, caplist;
-	strmap *distinct;
+	strmap *distinct;	/* count(DISTINCT) of values */
+	idset *ids;		/* count(DISTINCT) of an interned column's ids */
 } agg_state;
 
 /* What folding an order into a group touches, in one cache line.  A scan
@@ -187,6 +189,7 @@ static void table_free(const plan *p, table *t)
 			for (int k = 0; k < p->nslots; k++) {
 				free(m->aggs[k].list);
 				strmap_free(m->aggs[k].distinct);
+				idset_free(m->aggs[k].ids);
 			}
 		free(m->aggs);
 		strmap_free(m->custset);
@@ -554,10 +557,13 @@ static int fold_aggregates(run *r, table *t, size_t gi, const eval_ctx *c)
 		if (s->fn == A_COUNT_DISTINCT && s->arg->kind == BX_EVCOL && eval_column_interned(s->arg->col)) {
 			/* ids and texts correspond one to one: count ids, skip the text */
 			uint32_t id = eval_event_id(c, s->arg->col, s->arg->idx);
-			v = id ? val_int(id) : val_null();
-		} else if (s->arg) {
-			rc = eval(s->arg, c, &v, r->e);
+			agg_state *a = &m->aggs[i];
+			if (id && ((!a->ids && !(a->ids = idset_new())) || idset_add(a->ids, id)))
+				return nomem(r);
+			continue;
 		}
+		if (s->arg)
+			rc = eval(s->arg, c, &v, r->e);
 		if (rc == 0)
 			rc = agg_add(r, &m->aggs[i], s->fn, v);
 		if (rc)
@@ -1255,6 +1261,8 @@ static value finish_aggregate(run *r, const slot *s, const agg_state *a)
 	case A_COUNT:
 		return val_int(a->count);
 	case A_COUNT_DISTINCT:
+		if (a->ids)
+			return val_int((int64_t)idset_count(a->ids));
 		return val_int(a->distinct ? (int64_t)strmap_count(a->distinct) : 0);
 	case A_SUM:
 		return a->has ? a->sum : val_null();

@@ -76,6 +76,16 @@ rc having_order_limit "customer:key rev:money n:int" \
 rc order_by_two_keys_limit "customer:key n:int r:int" \
 	"SELECT customer, orders() AS n, rfm_r() AS r $Q ORDER BY n DESC, r ASC, customer DESC LIMIT 7" \
 	"SELECT customer, orders AS n, rfm_r AS r FROM cmc ORDER BY orders DESC, rfm_r ASC, customer DESC LIMIT 7" --ordered
+# count(DISTINCT) of interned columns counts ids: as a small table per group
+# (by region) and as a bitmap over the whole window; a missing tag is null
+rc count_distinct_interned "n:int c:int s:int g:int" \
+	"SELECT count(*) AS n, count(DISTINCT customer) AS c, count(DISTINCT sku) AS s, count(DISTINCT region) AS g
+	 FROM orders WINDOW 12mo" \
+	"SELECT count(*) AS n, count(DISTINCT customer) AS c, count(DISTINCT sku) AS s, count(DISTINCT region) AS g FROM win"
+rc count_distinct_interned_by_region "region:key c:int s:int r:int" \
+	"SELECT region, count(DISTINCT customer) AS c, count(DISTINCT sku) AS s, count(DISTINCT rep) AS r
+	 FROM orders WINDOW 12mo GROUP BY region" \
+	"SELECT region, count(DISTINCT customer) AS c, count(DISTINCT sku) AS s, count(DISTINCT rep) AS r FROM win GROUP BY region"
 # A LIMIT that cuts through a tie on the leading term: the candidates for the
 # cut are chosen before customers are named, so every tied one must survive
 # it and the name decide.  K is chosen where the K-th and (K+1)-th tie.
