@@ -79,6 +79,8 @@ typedef struct table {
 	strmap *index;		/* encoded key → group */
 	uint32_t *by_cust;	/* customer id → group + 1 (customer tables) */
 	size_t ncust;
+	uint32_t *by_id;	/* interned id → group + 1 (one interned key) */
+	size_t nid;
 } table;
 
 /* String bytes the run creates (period labels), in chunks that never move. */
@@ -120,6 +122,7 @@ typedef struct run {
 	table groups, custs;	/* custs: customer-level side table when needed */
 	bool use_custs;
 	bool aggregates;	/* the query has aggregates (count, sum, ...) */
+	bool key_by_id;		/* the one key is an interned column */
 	int nameless_terms;	/* > 0: customers are named after the LIMIT's cut */
 	value *slot_vals;	/* the output groups' slots, nslots each */
 	/* churn_rate: (customer, period start) pairs with an order before T, and
@@ -204,6 +207,7 @@ static void table_free(const plan *p, table *t)
 	}
 	strmap_free(t->index);
 	bigmem_free(t->by_cust, t->ncust * sizeof *t->by_cust);
+	free(t->by_id);
 }
 
 /* Grows one array of `each` bytes per group from cap to ncap groups. */
@@ -411,6 +415,36 @@ static int keyed_group(run *r, const value *kv, size_t *out)
 	t->m[*out].pstart = r->ev_pstart;
 	remember_group(r, buf, n, *out);
 	return 0;
+}
+
+/* The group of an event keyed by one interned column, found by the value's
+ * id through an array instead of by hashing its text (ids and texts
+ * correspond one to one; id 0 is the missing value, the null key). */
+static int id_group(run *r, const eval_ctx *c, size_t *out)
+{
+	table *t = &r->groups;
+	const key *k = &r->p->keys[0];
+	uint32_t id = eval_event_id(c, k->col, k->tag);
+	if (id < t->nid && t->by_id[id]) {
+		*out = t->by_id[id] - 1;
+		return 0;
+	}
+	if (id >= t->nid) {
+		size_t n = t->nid ? 2 * t->nid : 64;
+		while (n <= id)
+			n *= 2;
+		uint32_t *nb = realloc(t->by_id, n * sizeof *nb);
+		if (!nb)
+			return nomem(r);
+		memset(nb + t->nid, 0, (n - t->nid) * sizeof *nb);
+		t->by_id = nb;
+		t->nid = n;
+	}
+	value kv;
+	int rc = eval_event_column(c, k->col, k->tag, &kv, r->e);
+	if (rc == 0 && (rc = keyed_group(r, &kv, out)) == 0)
+		t->by_id[id] = (uint32_t)*out + 1;
+	return rc;
 }
 
 /* Label of a period, made once per distinct (unit, start) of the run. */
@@ -721,6 +755,8 @@ static int fold_event(run *r, eval_ctx *c, int64_t ts, uint32_t customer, tide_r
 	int rc;
 	if (p->by_customer) {
 		rc = customer_group(r, t, customer, &gi);
+	} else if (r->key_by_id) {
+		rc = id_group(r, c, &gi);
 	} else {
 		value kv[16];
 		rc = event_keys(r, c, ts, kv);
@@ -1728,6 +1764,7 @@ int exec_point(plan *p, int64_t asof, tide_result *out, const exec_limits *lim, 
 		churn_rate |= p->slots[i].fn == M_CHURN_RATE;
 	for (int i = 0; i < p->nslots; i++)
 		r.aggregates |= p->slots[i].fn >= A_COUNT_STAR;
+	r.key_by_id = p->nkeys == 1 && p->keys[0].kind == KEY_EVCOL && eval_column_interned(p->keys[0].col);
 	r.use_custs = !p->by_customer && p->source != SRC_QUERY &&
 		      (p->need_model || p->need_customer_sets || churn_rate);
 	int rc = setup_periods(&r);
