@@ -1489,13 +1489,18 @@ static bool uses_key(const plan *p, const bx *x)
 	return false;
 }
 
-static bool needs_ranks(const plan *p)
+/* Which ranks (metrics_rank) the plan's metrics read. */
+static int needs_ranks(const plan *p)
 {
-	for (int i = 0; i < p->nslots; i++)
-		if (p->slots[i].fn == M_RFM_R || p->slots[i].fn == M_RFM_F ||
-		    p->slots[i].fn == M_RFM_M || p->slots[i].fn == M_ABC)
-			return true;
-	return false;
+	int which = 0;
+	for (int i = 0; i < p->nslots; i++) {
+		metric_fn fn = p->slots[i].fn;
+		if (fn == M_RFM_R || fn == M_RFM_F || fn == M_RFM_M)
+			which |= METRICS_RANK_RFM;
+		else if (fn == M_ABC)
+			which |= METRICS_RANK_ABC;
+	}
+	return which;
 }
 
 /* Naming a customer reads its name from a B-tree page, and a top 20 of a
@@ -1523,9 +1528,9 @@ static int prepare_scope(run *r)
 {
 	plan *p = r->p;
 	table *t = customer_table(r);
-	bool ranks = needs_ranks(p);
+	int ranks = needs_ranks(p);
 	r->nameless_terms = exec_nameless_order_terms(p);
-	int rc = p->by_customer && !r->nameless_terms ? name_customers(r, t, NULL, 0, ranks) : 0;
+	int rc = p->by_customer && !r->nameless_terms ? name_customers(r, t, NULL, 0, ranks != 0) : 0;
 	if (rc)
 		return rc;
 	size_t n = 0;
@@ -1551,7 +1556,7 @@ static int prepare_scope(run *r)
 		mc->last_order = g->h_last;
 		in[n++] = mc;
 	}
-	rc = ranks ? metrics_rank(in, n) : 0;
+	rc = ranks ? metrics_rank(in, n, ranks) : 0;
 	if (rc == 0 && p->need_model) {
 		int64_t last_day = tide_ts_day(r->T - 1);
 		for (size_t i = 0; i < t->n; i++)

@@ -55,7 +55,7 @@ static int best_revenue(const void *x, const void *y)
 	return id_cmp(a, b);
 }
 
-int metrics_rank(metrics_cust *const *in, size_t n)
+int metrics_rank(metrics_cust *const *in, size_t n, int which)
 {
 	if (n == 0)
 		return 0;
@@ -64,18 +64,20 @@ int metrics_rank(metrics_cust *const *in, size_t n)
 		return -1;
 	int (*const orders[3])(const void *, const void *) = {worst_recency, worst_frequency,
 							      worst_monetary};
-	for (int k = 0; k < 3; k++) {
+	for (int k = 0; k < 3 && (which & METRICS_RANK_RFM); k++) {
 		memcpy(v, in, n * sizeof *v);
 		qsort(v, n, sizeof *v, orders[k]);
 		for (size_t r = 0; r < n; r++)
 			v[r]->rfm[k] = 1 + (int)((5 * (uint64_t)r) / n);
 	}
-	memcpy(v, in, n * sizeof *v);
-	qsort(v, n, sizeof *v, best_revenue);
-	int64_t above = 0;
-	for (size_t r = 0; r < n; r++) {
-		v[r]->above = above;
-		above += v[r]->revenue;
+	if (which & METRICS_RANK_ABC) {
+		memcpy(v, in, n * sizeof *v);
+		qsort(v, n, sizeof *v, best_revenue);
+		int64_t above = 0;
+		for (size_t r = 0; r < n; r++) {
+			v[r]->above = above;
+			above += v[r]->revenue;
+		}
 	}
 	free(v);
 	return 0;

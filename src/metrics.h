@@ -41,8 +41,12 @@ typedef struct metrics_scope {
 /* Counts one customer in scope into s (zeroed to start). */
 void metrics_scope_add(metrics_scope *s, int64_t revenue);
 
-/* Sets rfm[] and above for every customer.  Returns 0 or -1 (no memory). */
-int metrics_rank(metrics_cust *const *in, size_t n);
+/* What metrics_rank sets: each is a sort of the customers in scope. */
+enum { METRICS_RANK_RFM = 1, METRICS_RANK_ABC = 2 };
+
+/* Sets rfm[] (RFM) and above (ABC) for every customer, as `which` asks.
+ * Returns 0 or -1 (no memory). */
+int metrics_rank(metrics_cust *const *in, size_t n, int which);
 
 double metrics_contribution(int64_t revenue, const metrics_scope *s);
 double metrics_activity(const uint8_t *ordered, int64_t n);

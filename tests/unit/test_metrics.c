@@ -56,7 +56,7 @@ static void test_abc(void)
 	for (int i = 0; i < 5; i++)
 		metrics_scope_add(&s, in[i]->revenue);
 	CHECK(s.total == 100 && s.npositive == 4);
-	CHECK(metrics_rank(in, 5) == 0);
+	CHECK(metrics_rank(in, 5, METRICS_RANK_ABC) == 0);
 	const int64_t th[3] = {5000, 8000, 9500};
 	/* shares above: a 0, b 0.5, c 0.8, d 0.95: each exactly on a line */
 	CHECK_STR(metrics_abc(&a, th, &s), "A");
@@ -73,7 +73,7 @@ static void test_rfm_ties_by_id(void)
 		     c3 = cust("c3", 20, 1, 50), c4 = cust("c4", 30, 3, -1),
 		     c5 = cust("c5", 40, 4, 200);
 	metrics_cust *in[] = {&c5, &c4, &c3, &c2, &c1};
-	CHECK(metrics_rank(in, 5) == 0);
+	CHECK(metrics_rank(in, 5, METRICS_RANK_RFM) == 0);
 	/* R: c4 (no order) worst, then c3 (oldest), c1, c2, c5 */
 	CHECK(c4.rfm[0] == 1 && c3.rfm[0] == 2 && c1.rfm[0] == 3 && c2.rfm[0] == 4 && c5.rfm[0] == 5);
 	/* F: c3 (1), c1, c2 (2 each, by id), c4 (3), c5 (4) */
