@@ -123,6 +123,7 @@ typedef struct run {
 	bool use_custs;
 	bool aggregates;	/* the query has aggregates (count, sum, ...) */
 	bool key_by_id;		/* the one key is an interned column */
+	bool key_by_period;	/* the one key is a period */
 	int nameless_terms;	/* > 0: customers are named after the LIMIT's cut */
 	value *slot_vals;	/* the output groups' slots, nslots each */
 	/* churn_rate: (customer, period start) pairs with an order before T, and
@@ -138,6 +139,9 @@ typedef struct run {
 	cal_unit pc_unit;
 	int64_t pc_start, pc_next;
 	value pc_label;
+	/* with a period the only key: the group of that last period */
+	bool pg_valid;
+	size_t pg_group;
 	/* the last group a key led to: consecutive events often share it */
 	uint8_t last_key[256];
 	size_t last_key_len, last_group;
@@ -751,17 +755,22 @@ static int fold_event(run *r, eval_ctx *c, int64_t ts, uint32_t customer, tide_r
 	if (p->row_mode)
 		return in_win ? emit(r, c, out) : 0;
 	table *t = &r->groups;
-	size_t gi, ci = 0;
+	size_t gi = 0, ci = 0;
 	int rc;
 	if (p->by_customer) {
 		rc = customer_group(r, t, customer, &gi);
 	} else if (r->key_by_id) {
 		rc = id_group(r, c, &gi);
+	} else if (r->pg_valid && ts >= r->pc_start && ts < r->pc_next) {
+		gi = r->pg_group;
+		rc = 0;
 	} else {
 		value kv[16];
 		rc = event_keys(r, c, ts, kv);
 		if (rc == 0)
 			rc = keyed_group(r, kv, &gi);
+		r->pg_valid = rc == 0 && r->key_by_period;
+		r->pg_group = gi;
 	}
 	if (rc == 0 && r->use_custs)
 		rc = customer_group(r, &r->custs, customer, &ci);
@@ -1169,7 +1178,7 @@ static int scan_split(run *r, eval_ctx *c, MDB_cursor *cur, uint64_t first, uint
 	h->r.label_index = NULL;
 	h->r.label_vals = NULL;
 	h->r.nlabels = 0;
-	h->r.pc_valid = h->r.last_valid = false;
+	h->r.pc_valid = h->r.pg_valid = h->r.last_valid = false;
 	h->r.e = &h->e;
 	h->r.scanned = 0;
 	h->first = mid + 1;
@@ -1770,6 +1779,7 @@ int exec_point(plan *p, int64_t asof, tide_result *out, const exec_limits *lim, 
 	for (int i = 0; i < p->nslots; i++)
 		r.aggregates |= p->slots[i].fn >= A_COUNT_STAR;
 	r.key_by_id = p->nkeys == 1 && p->keys[0].kind == KEY_EVCOL && eval_column_interned(p->keys[0].col);
+	r.key_by_period = p->nkeys == 1 && p->keys[0].kind == KEY_PERIOD;
 	r.use_custs = !p->by_customer && p->source != SRC_QUERY &&
 		      (p->need_model || p->need_customer_sets || churn_rate);
 	int rc = setup_periods(&r);
