@@ -124,6 +124,7 @@ typedef struct run {
 	bool aggregates;	/* the query has aggregates (count, sum, ...) */
 	bool key_by_id;		/* the one key is an interned column */
 	bool key_by_period;	/* the one key is a period */
+	bool head_only;		/* nothing reads an order's id or tags */
 	int nameless_terms;	/* > 0: customers are named after the LIMIT's cut */
 	value *slot_vals;	/* the output groups' slots, nslots each */
 	/* churn_rate: (customer, period start) pairs with an order before T, and
@@ -953,7 +954,7 @@ static int read_batch(run *r, MDB_cursor *cur, MDB_cursor_op *op, uint64_t *firs
 		memcpy(&seq, k.mv_data, sizeof seq);
 		if (seq > last)
 			break;
-		if (orders ? store_decode_order(seq, &v, &b->order[b->n])
+		if (orders ? (r->head_only ? store_decode_order_head : store_decode_order)(seq, &v, &b->order[b->n])
 			   : store_decode_contact(seq, &v, &b->contact[b->n]))
 			return undecodable(r, seq);
 	}
@@ -1780,6 +1781,9 @@ int exec_point(plan *p, int64_t asof, tide_result *out, const exec_limits *lim, 
 		r.aggregates |= p->slots[i].fn >= A_COUNT_STAR;
 	r.key_by_id = p->nkeys == 1 && p->keys[0].kind == KEY_EVCOL && eval_column_interned(p->keys[0].col);
 	r.key_by_period = p->nkeys == 1 && p->keys[0].kind == KEY_PERIOD;
+	/* only WHERE, keys and aggregate arguments read event columns */
+	r.head_only = !p->where && !r.aggregates && !p->row_mode &&
+		      (p->by_customer || p->nkeys == 0 || r.key_by_period);
 	r.use_custs = !p->by_customer && p->source != SRC_QUERY &&
 		      (p->need_model || p->need_customer_sets || churn_rate);
 	int rc = setup_periods(&r);

@@ -593,23 +593,38 @@ uint32_t store_tag_lookup(const uint8_t *tags, uint32_t tags_len, uint32_t name)
 	return 0;
 }
 
+static void get_order_head(rd *r, uint64_t seq, store_order *o)
+{
+	uint8_t flags = get_u8(r);
+	int64_t unit = flags & FLAG_CENTS ? CENT : 1;
+	o->seq = seq;
+	o->ts = get_zz(r) + TS_BASE;
+	o->amount = get_zz(r) * unit;
+	o->has_cost = flags & FLAG_COST;
+	o->cost = o->has_cost ? get_zz(r) * unit : 0;
+	o->customer = get_u32(r);
+	o->sku = flags & FLAG_SKU ? get_u32(r) : 0;
+	int64_t qty = get_zz(r);
+	o->qty = (int32_t)qty;
+	if (qty != o->qty)
+		r->bad = true;
+}
+
 int store_decode_order(uint64_t seq, const MDB_val *v, store_order *o)
 {
 	rd r = {v->mv_data, (const uint8_t *)v->mv_data + v->mv_size, false};
-	uint8_t flags = get_u8(&r);
-	int64_t unit = flags & FLAG_CENTS ? CENT : 1;
-	o->seq = seq;
-	o->ts = get_zz(&r) + TS_BASE;
-	o->amount = get_zz(&r) * unit;
-	o->has_cost = flags & FLAG_COST;
-	o->cost = o->has_cost ? get_zz(&r) * unit : 0;
-	o->customer = get_u32(&r);
-	o->sku = flags & FLAG_SKU ? get_u32(&r) : 0;
-	int64_t qty = get_zz(&r);
-	o->qty = (int32_t)qty;
-	if (qty != o->qty)
-		r.bad = true;
+	get_order_head(&r, seq, o);
 	return get_tail(&r, &o->ntags, &o->id, &o->tags, &o->tags_len);
+}
+
+int store_decode_order_head(uint64_t seq, const MDB_val *v, store_order *o)
+{
+	rd r = {v->mv_data, (const uint8_t *)v->mv_data + v->mv_size, false};
+	get_order_head(&r, seq, o);
+	o->id = (tide_str){0};
+	o->ntags = o->tags_len = 0;
+	o->tags = NULL;
+	return r.bad ? TIDE_ECORRUPT : 0;
 }
 
 int store_decode_contact(uint64_t seq, const MDB_val *v, store_contact *c)
