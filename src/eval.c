@@ -188,6 +188,12 @@ static int eval_tier(const bx *x, const eval_ctx *c, value *out, tide_err *e)
 	return 0;
 }
 
+/* An interned column compared with the constant's id (id > 0). */
+static bool evid_holds(const bx *x, uint32_t id)
+{
+	return (id == (uint64_t)x->c.i) != x->negated;
+}
+
 int eval(const bx *x, const eval_ctx *c, value *out, tide_err *e)
 {
 	value a;
@@ -291,9 +297,22 @@ int eval(const bx *x, const eval_ctx *c, value *out, tide_err *e)
 	case BX_TIER: return eval_tier(x, c, out, e);
 	case BX_EVID: {
 		uint32_t id = eval_event_id(c, x->col, x->idx);
-		*out = id == 0 ? val_null() : val_bool((id == (uint64_t)x->c.i) != x->negated);
+		*out = id == 0 ? val_null() : val_bool(evid_holds(x, id));
 		return 0;
 	}
 	}
 	return tide_errf(e, TIDE_EQUERY, "cannot evaluate expression");
+}
+
+int eval_cond(const bx *x, const eval_ctx *c, bool *out, tide_err *e)
+{
+	if (x->kind == BX_EVID) {
+		uint32_t id = eval_event_id(c, x->col, x->idx);
+		*out = id != 0 && evid_holds(x, id);	/* a missing value compares null */
+		return 0;
+	}
+	value v;
+	int rc = eval(x, c, &v, e);
+	*out = rc == 0 && eval_true(v);
+	return rc;
 }

@@ -24,6 +24,11 @@ int eval(const bx *x, const eval_ctx *c, value *out, tide_err *e);
 /* SQL truth: only a true boolean is true (null and false are not). */
 bool eval_true(value v);
 
+/* *out = eval_true(value of x).  The usual WHERE, an interned column
+ * compared with a constant (`region = 'north'`), is tested on its ids
+ * without making a value. */
+int eval_cond(const bx *x, const eval_ctx *c, bool *out, tide_err *e);
+
 /* The value of event column col (tag: name id) of the context's event. */
 int eval_event_column(const eval_ctx *c, ev_col col, uint32_t tag, value *out, tide_err *e);
 

@@ -827,11 +827,7 @@ static int event_seen(run *r, const eval_ctx *c, bool *seen)
 		*seen = true;
 		return 0;
 	}
-	value w;
-	if ((rc = eval(r->p->where, c, &w, r->e)))
-		return rc;
-	*seen = eval_true(w);
-	return 0;
+	return eval_cond(r->p->where, c, seen, r->e);
 }
 
 static uint32_t event_customer(const eval_ctx *c)
@@ -1274,13 +1270,11 @@ static int scan_rows(run *r, tide_result *out)
 		int rc = check_time(r);
 		if (rc)
 			return rc;
-		if (p->where) {
-			value w;
-			if ((rc = eval(p->where, &c, &w, r->e)))
-				return rc;
-			if (!eval_true(w))
-				continue;
-		}
+		bool seen = true;
+		if (p->where && (rc = eval_cond(p->where, &c, &seen, r->e)))
+			return rc;
+		if (!seen)
+			continue;
 		if (p->row_mode) {
 			if ((rc = emit(r, &c, out)))
 				return rc;
@@ -1598,11 +1592,8 @@ static int eval_row(run *r, const eval_ctx *c, value *row, const bool *only, int
 		else
 			rc = eval(p->items[i], &ctx, &row[off + i], r->e);
 	*pass = true;
-	if (rc == 0 && p->having) {
-		value h;
-		rc = eval(p->having, &ctx, &h, r->e);
-		*pass = rc == 0 && eval_true(h);
-	}
+	if (rc == 0 && p->having)
+		rc = eval_cond(p->having, &ctx, pass, r->e);
 	for (int i = 0; rc == 0 && *pass && i < norder; i++)
 		rc = eval(p->order[i], &ctx, &row[off + p->nitems + i], r->e);
 	return rc;
