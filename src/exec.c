@@ -907,21 +907,28 @@ static int open_log(run *r, store_snap *snap, MDB_cursor **cur)
 enum { SCAN_BATCH = 64 };
 
 typedef struct scan_batch {
-	size_t n;
+	size_t n, nseen;		/* records read; of them, events seen */
 	uint32_t customer[SCAN_BATCH];	/* of the events seen, in order */
 	uint8_t seen[SCAN_BATCH];	/* their places in order[] or contact[] */
 	store_order order[SCAN_BATCH];
 	store_contact contact[SCAN_BATCH];
 } scan_batch;
 
-static void prefetch_groups(const run *r, const table *t, const scan_batch *b, size_t nseen)
+static void prefetch_ids(const table *t, const scan_batch *b)
 {
 	if (!t->by_cust)
 		return;
-	for (size_t i = 0; i < nseen; i++)
+	for (size_t i = 0; i < b->nseen; i++)
 		if (b->customer[i] < t->ncust)
 			__builtin_prefetch(&t->by_cust[b->customer[i]]);
-	for (size_t i = 0; i < nseen; i++) {
+}
+
+/* Reads the id → group entries prefetch_ids asked for. */
+static void prefetch_groups(const run *r, const table *t, const scan_batch *b)
+{
+	if (!t->by_cust)
+		return;
+	for (size_t i = 0; i < b->nseen; i++) {
 		uint32_t g = b->customer[i] < t->ncust ? t->by_cust[b->customer[i]] : 0;
 		if (!g)
 			continue;
@@ -966,10 +973,10 @@ static void point_at(eval_ctx *c, scan_batch *b, size_t i)
 }
 
 /* Keeps the events of b the query sees, so that only their groups are
- * fetched.  Returns 0 or an error; *nseen is how many. */
-static int filter_batch(run *r, eval_ctx *c, scan_batch *b, size_t *nseen)
+ * fetched. */
+static int filter_batch(run *r, eval_ctx *c, scan_batch *b)
 {
-	*nseen = 0;
+	b->nseen = 0;
 	for (size_t i = 0; i < b->n; i++) {
 		point_at(c, b, i);
 		bool seen;
@@ -977,36 +984,57 @@ static int filter_batch(run *r, eval_ctx *c, scan_batch *b, size_t *nseen)
 		if (rc)
 			return rc;
 		if (seen) {
-			b->seen[*nseen] = (uint8_t)i;
-			b->customer[(*nseen)++] = event_customer(c);
+			b->seen[b->nseen] = (uint8_t)i;
+			b->customer[b->nseen++] = event_customer(c);
 		}
 	}
 	return 0;
 }
 
-/* Visits the log's records from sequence number first to last. */
+/* Reads and filters the next batch into b, and starts loading the id →
+ * group entries of its customers. */
+static int next_batch(run *r, eval_ctx *c, MDB_cursor *cur, MDB_cursor_op *op, uint64_t *first,
+		      uint64_t last, scan_batch *b)
+{
+	int rc = read_batch(r, cur, op, first, last, c->order != NULL, b);
+	if (rc == 0)
+		rc = filter_batch(r, c, b);
+	if (rc == 0) {
+		prefetch_ids(&r->groups, b);
+		if (r->use_custs)
+			prefetch_ids(&r->custs, b);
+	}
+	return rc;
+}
+
+/* Visits the log's records from sequence number first to last, in a
+ * pipeline of two batches: a batch's groups are asked for, then the next
+ * batch is read (by then its id → group entries have arrived), then the
+ * batch is folded (by then its groups have).  Each load a group needs is
+ * waited for once per batch instead of once per event. */
 static int scan_log(run *r, eval_ctx *c, MDB_cursor *cur, uint64_t first, uint64_t last,
 		    tide_result *out)
 {
-	scan_batch *b = malloc(sizeof *b);
+	scan_batch *b = malloc(2 * sizeof *b);
 	if (!b)
 		return nomem(r);
-	bool orders = c->order != NULL;
+	scan_batch *now = &b[0], *ahead = &b[1];
 	MDB_cursor_op op = MDB_SET_RANGE;
-	int rc;
-	size_t nseen;
-	while ((rc = read_batch(r, cur, &op, &first, last, orders, b)) == 0 && b->n > 0) {
-		if ((rc = filter_batch(r, c, b, &nseen)))
-			break;
-		prefetch_groups(r, &r->groups, b, nseen);
+	int rc = next_batch(r, c, cur, &op, &first, last, now);
+	while (rc == 0 && now->n > 0) {
+		prefetch_groups(r, &r->groups, now);
 		if (r->use_custs)
-			prefetch_groups(r, &r->custs, b, nseen);
-		for (size_t i = 0; rc == 0 && i < nseen; i++) {
-			point_at(c, b, b->seen[i]);
+			prefetch_groups(r, &r->custs, now);
+		ahead->n = ahead->nseen = 0;
+		if (now->n == SCAN_BATCH)
+			rc = next_batch(r, c, cur, &op, &first, last, ahead);
+		for (size_t i = 0; rc == 0 && i < now->nseen; i++) {
+			point_at(c, now, now->seen[i]);
 			rc = fold_seen(r, c, out);
 		}
-		if (rc || b->n < SCAN_BATCH)
-			break;
+		scan_batch *done = now;
+		now = ahead;
+		ahead = done;
 	}
 	free(b);
 	return rc;
