@@ -908,6 +908,7 @@ enum { SCAN_BATCH = 64 };
 
 typedef struct scan_batch {
 	size_t n, nseen;		/* records read; of them, events seen */
+	const uint8_t *lo, *hi;		/* where the records lie in the map */
 	uint32_t customer[SCAN_BATCH];	/* of the events seen, in order */
 	uint8_t seen[SCAN_BATCH];	/* their places in order[] or contact[] */
 	store_order order[SCAN_BATCH];
@@ -946,6 +947,7 @@ static int read_batch(run *r, MDB_cursor *cur, MDB_cursor_op *op, uint64_t *firs
 		      bool orders, scan_batch *b)
 {
 	MDB_val k = {sizeof *first, first}, v;
+	b->lo = b->hi = NULL;
 	for (b->n = 0; b->n < SCAN_BATCH; b->n++) {
 		int rc = mdb_cursor_get(cur, &k, &v, *op);
 		if (rc == MDB_NOTFOUND)
@@ -957,6 +959,11 @@ static int read_batch(run *r, MDB_cursor *cur, MDB_cursor_op *op, uint64_t *firs
 		memcpy(&seq, k.mv_data, sizeof seq);
 		if (seq > last)
 			break;
+		const uint8_t *at = v.mv_data;
+		if (!b->lo || at < b->lo)
+			b->lo = at;
+		if (!b->hi || at > b->hi)
+			b->hi = at + v.mv_size;
 		if (orders ? (r->head_only ? store_decode_order_head : store_decode_order)(seq, &v, &b->order[b->n])
 			   : store_decode_contact(seq, &v, &b->contact[b->n]))
 			return undecodable(r, seq);
@@ -1007,6 +1014,11 @@ static int next_batch(run *r, eval_ctx *c, MDB_cursor *cur, MDB_cursor_op *op, u
 	return rc;
 }
 
+/* Every this many records (about 13 MB of log), and at its end, a scan lets
+ * go of the pages it has mapped: its resident memory then grows with its
+ * groups, not with the history it reads. */
+enum { UNMAP_EVERY = 1 << 18 };
+
 /* Visits the log's records from sequence number first to last, in a
  * pipeline of two batches: a batch's groups are asked for, then the next
  * batch is read (by then its id → group entries have arrived), then the
@@ -1020,8 +1032,19 @@ static int scan_log(run *r, eval_ctx *c, MDB_cursor *cur, uint64_t first, uint64
 		return nomem(r);
 	scan_batch *now = &b[0], *ahead = &b[1];
 	MDB_cursor_op op = MDB_SET_RANGE;
+	uint64_t mapped = 0;	/* records read since the map was last let go */
+	const uint8_t *lo = NULL, *hi = NULL;	/* where they lie */
 	int rc = next_batch(r, c, cur, &op, &first, last, now);
 	while (rc == 0 && now->n > 0) {
+		if (now->lo && (!lo || now->lo < lo))
+			lo = now->lo;
+		if (now->hi > hi)
+			hi = now->hi;
+		if ((mapped += now->n) >= UNMAP_EVERY) {
+			store_snap_unmap(c->snap ? c->snap : r->p->snap, lo, hi);
+			mapped = 0;
+			lo = hi = NULL;
+		}
 		prefetch_groups(r, &r->groups, now);
 		if (r->use_custs)
 			prefetch_groups(r, &r->custs, now);
@@ -1036,6 +1059,7 @@ static int scan_log(run *r, eval_ctx *c, MDB_cursor *cur, uint64_t first, uint64
 		now = ahead;
 		ahead = done;
 	}
+	store_snap_unmap(c->snap ? c->snap : r->p->snap, lo, hi);
 	free(b);
 	return rc;
 }

@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <xxhash.h>
 
 #include "custbuf.h"
@@ -61,6 +63,7 @@ struct store {
 	uint64_t map_cap;
 	bool fixed_initial;	/* TIDE_MAP_INITIAL given: no reservation */
 	char *dir;
+	bool read_only;
 };
 
 struct store_snap {
@@ -105,6 +108,16 @@ static uint32_t day_key(int64_t ts)
 MDB_dbi store_dbi_of(const store *s, store_dbi which)
 {
 	return s->dbi[which];
+}
+
+void store_snap_unmap(store_snap *r, const void *lo, const void *hi)
+{
+	/* A writer's map holds its dirty pages: left alone. */
+	if (!r->s->read_only || !lo || hi < lo)
+		return;
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t from = (uintptr_t)lo & ~(page - 1), to = ((uintptr_t)hi + page) & ~(page - 1);
+	(void)madvise((void *)from, to - from, MADV_DONTNEED);
 }
 
 store *store_of_snap(const store_snap *r)
@@ -195,6 +208,7 @@ int store_open(const char *dir, const store_opts *opts, store **out, tide_err *e
 		free(s);
 		return tide_errf(e, TIDE_ENOMEM, "out of memory");
 	}
+	s->read_only = opts->read_only;
 	s->map_cap = opts->map_cap ? opts->map_cap : TIDE_MAP_CAP_DEFAULT;
 	/* Readers first: a thread holding it shared may take it shared again
 	 * (store_snap_fork) while another waits to take it exclusively. */
