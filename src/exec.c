@@ -289,10 +289,9 @@ static int customer_group(run *r, table *t, uint32_t customer, size_t *out)
 
 /* Names the customer groups in scope, or those of them listed in only[]
  * (their key and, when ranks need it, their tie-breaker), in id order
- * through one cursor.  The order comes from
- * a bitmap of the ids in scope, filled by one pass over the groups in table
- * order: visiting the groups in id order instead would miss the cache on
- * every one.  Ids are dense, so a near next id is reached by stepping (a few
+ * through one cursor.  The order comes from a bitmap of the ids in scope,
+ * filled by one pass over the groups in table order: visiting the groups in
+ * id order instead would miss the cache on every one.  Ids are dense, so a near next id is reached by stepping (a few
  * entries on the same page) rather than by a search from the root. */
 enum { NAME_STEP_MAX = 16 };
 
@@ -908,7 +907,7 @@ enum { SCAN_BATCH = 64 };
 
 typedef struct scan_batch {
 	size_t n, nseen;		/* records read; of them, events seen */
-	const uint8_t *lo, *hi;		/* where the records lie in the map */
+	uintptr_t lo, hi;		/* where the records lie in the map (0: none) */
 	uint32_t customer[SCAN_BATCH];	/* of the events seen, in order */
 	uint8_t seen[SCAN_BATCH];	/* their places in order[] or contact[] */
 	store_order order[SCAN_BATCH];
@@ -947,7 +946,7 @@ static int read_batch(run *r, MDB_cursor *cur, MDB_cursor_op *op, uint64_t *firs
 		      bool orders, scan_batch *b)
 {
 	MDB_val k = {sizeof *first, first}, v;
-	b->lo = b->hi = NULL;
+	b->lo = b->hi = 0;
 	for (b->n = 0; b->n < SCAN_BATCH; b->n++) {
 		int rc = mdb_cursor_get(cur, &k, &v, *op);
 		if (rc == MDB_NOTFOUND)
@@ -959,10 +958,10 @@ static int read_batch(run *r, MDB_cursor *cur, MDB_cursor_op *op, uint64_t *firs
 		memcpy(&seq, k.mv_data, sizeof seq);
 		if (seq > last)
 			break;
-		const uint8_t *at = v.mv_data;
+		uintptr_t at = (uintptr_t)v.mv_data;
 		if (!b->lo || at < b->lo)
 			b->lo = at;
-		if (!b->hi || at > b->hi)
+		if (at + v.mv_size > b->hi)
 			b->hi = at + v.mv_size;
 		if (orders ? (r->head_only ? store_decode_order_head : store_decode_order)(seq, &v, &b->order[b->n])
 			   : store_decode_contact(seq, &v, &b->contact[b->n]))
@@ -1033,7 +1032,7 @@ static int scan_log(run *r, eval_ctx *c, MDB_cursor *cur, uint64_t first, uint64
 	scan_batch *now = &b[0], *ahead = &b[1];
 	MDB_cursor_op op = MDB_SET_RANGE;
 	uint64_t mapped = 0;	/* records read since the map was last let go */
-	const uint8_t *lo = NULL, *hi = NULL;	/* where they lie */
+	uintptr_t lo = 0, hi = 0;	/* where they lie */
 	int rc = next_batch(r, c, cur, &op, &first, last, now);
 	while (rc == 0 && now->n > 0) {
 		if (now->lo && (!lo || now->lo < lo))
@@ -1043,7 +1042,7 @@ static int scan_log(run *r, eval_ctx *c, MDB_cursor *cur, uint64_t first, uint64
 		if ((mapped += now->n) >= UNMAP_EVERY) {
 			store_snap_unmap(c->snap ? c->snap : r->p->snap, lo, hi);
 			mapped = 0;
-			lo = hi = NULL;
+			lo = hi = 0;
 		}
 		prefetch_groups(r, &r->groups, now);
 		if (r->use_custs)

@@ -110,13 +110,13 @@ MDB_dbi store_dbi_of(const store *s, store_dbi which)
 	return s->dbi[which];
 }
 
-void store_snap_unmap(store_snap *r, const void *lo, const void *hi)
+void store_snap_unmap(store_snap *r, uintptr_t lo, uintptr_t hi)
 {
 	/* A writer's map holds its dirty pages: left alone. */
 	if (!r->s->read_only || !lo || hi < lo)
 		return;
 	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-	uintptr_t from = (uintptr_t)lo & ~(page - 1), to = ((uintptr_t)hi + page) & ~(page - 1);
+	uintptr_t from = lo & ~(page - 1), to = (hi + page - 1) & ~(page - 1);
 	(void)madvise((void *)from, to - from, MADV_DONTNEED);
 }
 
