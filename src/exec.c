@@ -83,7 +83,8 @@ typedef struct table {
 	size_t nid;
 } table;
 
-/* String bytes the run creates (period labels), in chunks that never move. */
+/* String bytes the run keeps (period labels, customer names), in chunks
+ * that never move. */
 typedef struct arena {
 	char **chunks;
 	size_t nchunks, used;
@@ -98,7 +99,7 @@ static char *arena_alloc(arena *a, size_t n)
 		if (!nc)
 			return NULL;
 		a->chunks = nc;
-		if (!(a->chunks[a->nchunks] = malloc(ARENA_CHUNK)))
+		if (!(a->chunks[a->nchunks] = malloc(n > ARENA_CHUNK ? n : ARENA_CHUNK)))
 			return NULL;
 		a->nchunks++;
 		a->used = 0;
@@ -130,7 +131,7 @@ typedef struct run {
 	/* churn_rate: (customer, period start) pairs with an order before T, and
 	 * with an order in scope (inside the window) */
 	strmap *cust_periods, *cust_periods_win;
-	arena labels;
+	arena strings;
 	strmap *label_index;	/* period start → labels[] */
 	value *label_vals;
 	size_t nlabels;
@@ -288,12 +289,18 @@ static int customer_group(run *r, table *t, uint32_t customer, size_t *out)
 }
 
 /* Names the customer groups in scope, or those of them listed in only[]
- * (their key and, when ranks need it, their tie-breaker), in id order
- * through one cursor.  The order comes from a bitmap of the ids in scope,
+ * (their key and, when ranks need it, their tie-breaker; copies the run
+ * owns), in id order through one cursor.  The order comes from a bitmap of the ids in scope,
  * filled by one pass over the groups in table order: visiting the groups in
  * id order instead would miss the cache on every one.  Ids are dense, so a near next id is reached by stepping (a few
  * entries on the same page) rather than by a search from the root. */
 enum { NAME_STEP_MAX = 16 };
+
+/* Names are copied out of the map, and every this many the pages they were
+ * read from are let go: each page touched maps its neighbours too (the
+ * kernel's fault-around), so naming a million customers would otherwise
+ * keep most of the store file resident. */
+enum { NAME_UNMAP_EVERY = 1 << 16 };
 
 static int name_customers(run *r, table *t, const size_t *only, size_t nonly, bool tie_breakers)
 {
@@ -308,8 +315,10 @@ static int name_customers(run *r, table *t, const size_t *only, size_t nonly, bo
 	MDB_cursor *cur = NULL;
 	store *s = store_of_snap(r->p->snap);
 	int rc = mdb_cursor_open(store_snap_txn(r->p->snap), store_dbi_of(s, DB_CUST_ID), &cur);
-	bool positioned = false;
+	bool positioned = false, nomem_hit = false;
 	uint32_t at = 0;	/* the cursor's id when positioned */
+	size_t named = 0;
+	uintptr_t lo = 0, hi = 0;	/* the span of the names read since the last unmap */
 	for (size_t w = 0; rc == 0 && w <= t->ncust / 64; w++) {
 		for (uint64_t bits = in_scope[w]; rc == 0 && bits; bits &= bits - 1) {
 			uint32_t id = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(bits));
@@ -331,17 +340,33 @@ static int name_customers(run *r, table *t, const size_t *only, size_t nonly, bo
 				break;
 			positioned = true;
 			at = id;
+			char *name = arena_alloc(&r->strings, val.mv_size);
+			if (!name) {
+				nomem_hit = true;
+				break;
+			}
+			memcpy(name, val.mv_data, val.mv_size);
 			size_t i = t->by_cust[id] - 1;
 			if (tie_breakers) {
-				t->m[i].mc.id = val.mv_data;
+				t->m[i].mc.id = name;
 				t->m[i].mc.id_len = (uint32_t)val.mv_size;
 			}
-			keys_of(r, t, i)[0] = val_str(val.mv_data, (uint32_t)val.mv_size);
+			keys_of(r, t, i)[0] = val_str(name, (uint32_t)val.mv_size);
+			uintptr_t page = (uintptr_t)val.mv_data;
+			lo = lo && lo < page ? lo : page;
+			hi = hi > page + val.mv_size ? hi : page + val.mv_size;
+			if (++named % NAME_UNMAP_EVERY == 0) {
+				store_snap_unmap(r->p->snap, lo, hi);
+				lo = hi = 0;
+			}
 		}
 	}
+	store_snap_unmap(r->p->snap, lo, hi);
 	if (cur)
 		mdb_cursor_close(cur);
 	free(in_scope);
+	if (nomem_hit)
+		return nomem(r);
 	return rc ? tide_errf(r->e, rc, "reading customer names: %s", mdb_strerror(rc)) : 0;
 }
 
@@ -464,7 +489,7 @@ static int period_label(run *r, int64_t start, cal_unit u, value *out)
 		*out = r->label_vals[idx];
 		return 0;
 	}
-	char *buf = arena_alloc(&r->labels, 16);
+	char *buf = arena_alloc(&r->strings, 16);
 	value *nv = realloc(r->label_vals, (r->nlabels + 1) * sizeof *nv);
 	if (!buf || !nv)
 		return nomem(r);
@@ -1222,7 +1247,7 @@ static int scan_split(run *r, eval_ctx *c, MDB_cursor *cur, uint64_t first, uint
 	uint64_t mid = first + (last - first) / 2;
 	h->r = *r;	/* the plan, T, the window and period bounds are shared, read-only */
 	h->r.groups = (table){0};
-	h->r.labels = (arena){0};
+	h->r.strings = (arena){0};
 	h->r.label_index = NULL;
 	h->r.label_vals = NULL;
 	h->r.nlabels = 0;
@@ -1253,7 +1278,7 @@ static int scan_split(run *r, eval_ctx *c, MDB_cursor *cur, uint64_t first, uint
 	table_free(r->p, &h->r.groups);
 	strmap_free(h->r.label_index);
 	free(h->r.label_vals);
-	arena_free(&h->r.labels);
+	arena_free(&h->r.strings);
 	free(h);
 	return rc;
 }
@@ -1847,7 +1872,7 @@ int exec_point(plan *p, int64_t asof, tide_result *out, const exec_limits *lim, 
 	strmap_free(r.cust_periods_win);
 	strmap_free(r.label_index);
 	free(r.label_vals);
-	arena_free(&r.labels);
+	arena_free(&r.strings);
 	for (int j = 0; j < PLAN_MAX_PERIOD_SETS; j++)
 		free(r.bounds[j]);
 	return rc;
