@@ -144,6 +144,9 @@ typedef struct run {
 	/* with a period the only key: the group of that last period */
 	bool pg_valid;
 	size_t pg_group;
+	/* where the data read from the store's map lie, since they were last
+	 * let go (read_lo 0: none) */
+	uintptr_t read_lo, read_hi;
 	/* the last group a key led to: consecutive events often share it */
 	uint8_t last_key[256];
 	size_t last_key_len, last_group;
@@ -213,7 +216,24 @@ static void table_free(const plan *p, table *t)
 	}
 	strmap_free(t->index);
 	bigmem_free(t->by_cust, t->ncust * sizeof *t->by_cust);
-	free(t->by_id);
+	bigmem_free(t->by_id, t->nid * sizeof *t->by_id);
+}
+
+static void note_read(run *r, const void *data, size_t n)
+{
+	uintptr_t at = (uintptr_t)data;
+	if (!r->read_lo || at < r->read_lo)
+		r->read_lo = at;
+	if (at + n > r->read_hi)
+		r->read_hi = at + n;
+}
+
+/* Hands back the pages of the map read since the last call (see
+ * store_snap_unmap). */
+static void let_go_read(run *r, store_snap *snap)
+{
+	store_snap_unmap(snap, r->read_lo, r->read_hi);
+	r->read_lo = r->read_hi = 0;
 }
 
 /* Grows one array of `each` bytes per group from cap to ncap groups. */
@@ -290,9 +310,10 @@ static int customer_group(run *r, table *t, uint32_t customer, size_t *out)
 
 /* Names the customer groups in scope, or those of them listed in only[]
  * (their key and, when ranks need it, their tie-breaker; copies the run
- * owns), in id order through one cursor.  The order comes from a bitmap of the ids in scope,
- * filled by one pass over the groups in table order: visiting the groups in
- * id order instead would miss the cache on every one.  Ids are dense, so a near next id is reached by stepping (a few
+ * owns), in id order through one cursor.  The order comes from a bitmap of
+ * the ids in scope, filled by one pass over the groups in table order:
+ * visiting the groups in id order instead would miss the cache on every
+ * one.  Ids are dense, so a near next id is reached by stepping (a few
  * entries on the same page) rather than by a search from the root. */
 enum { NAME_STEP_MAX = 16 };
 
@@ -318,7 +339,6 @@ static int name_customers(run *r, table *t, const size_t *only, size_t nonly, bo
 	bool positioned = false, nomem_hit = false;
 	uint32_t at = 0;	/* the cursor's id when positioned */
 	size_t named = 0;
-	uintptr_t lo = 0, hi = 0;	/* the span of the names read since the last unmap */
 	for (size_t w = 0; rc == 0 && w <= t->ncust / 64; w++) {
 		for (uint64_t bits = in_scope[w]; rc == 0 && bits; bits &= bits - 1) {
 			uint32_t id = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(bits));
@@ -352,16 +372,12 @@ static int name_customers(run *r, table *t, const size_t *only, size_t nonly, bo
 				t->m[i].mc.id_len = (uint32_t)val.mv_size;
 			}
 			keys_of(r, t, i)[0] = val_str(name, (uint32_t)val.mv_size);
-			uintptr_t page = (uintptr_t)val.mv_data;
-			lo = lo && lo < page ? lo : page;
-			hi = hi > page + val.mv_size ? hi : page + val.mv_size;
-			if (++named % NAME_UNMAP_EVERY == 0) {
-				store_snap_unmap(r->p->snap, lo, hi);
-				lo = hi = 0;
-			}
+			note_read(r, val.mv_data, val.mv_size);
+			if (++named % NAME_UNMAP_EVERY == 0)
+				let_go_read(r, r->p->snap);
 		}
 	}
-	store_snap_unmap(r->p->snap, lo, hi);
+	let_go_read(r, r->p->snap);
 	if (cur)
 		mdb_cursor_close(cur);
 	free(in_scope);
@@ -462,11 +478,8 @@ static int id_group(run *r, const eval_ctx *c, size_t *out)
 		size_t n = t->nid ? 2 * t->nid : 64;
 		while (n <= id)
 			n *= 2;
-		uint32_t *nb = realloc(t->by_id, n * sizeof *nb);
-		if (!nb)
+		if (!grow_array(&t->by_id, sizeof *t->by_id, t->nid, n))
 			return nomem(r);
-		memset(nb + t->nid, 0, (n - t->nid) * sizeof *nb);
-		t->by_id = nb;
 		t->nid = n;
 	}
 	value kv;
@@ -932,7 +945,6 @@ enum { SCAN_BATCH = 64 };
 
 typedef struct scan_batch {
 	size_t n, nseen;		/* records read; of them, events seen */
-	uintptr_t lo, hi;		/* where the records lie in the map (0: none) */
 	uint32_t customer[SCAN_BATCH];	/* of the events seen, in order */
 	uint8_t seen[SCAN_BATCH];	/* their places in order[] or contact[] */
 	store_order order[SCAN_BATCH];
@@ -971,7 +983,6 @@ static int read_batch(run *r, MDB_cursor *cur, MDB_cursor_op *op, uint64_t *firs
 		      bool orders, scan_batch *b)
 {
 	MDB_val k = {sizeof *first, first}, v;
-	b->lo = b->hi = 0;
 	for (b->n = 0; b->n < SCAN_BATCH; b->n++) {
 		int rc = mdb_cursor_get(cur, &k, &v, *op);
 		if (rc == MDB_NOTFOUND)
@@ -983,11 +994,7 @@ static int read_batch(run *r, MDB_cursor *cur, MDB_cursor_op *op, uint64_t *firs
 		memcpy(&seq, k.mv_data, sizeof seq);
 		if (seq > last)
 			break;
-		uintptr_t at = (uintptr_t)v.mv_data;
-		if (!b->lo || at < b->lo)
-			b->lo = at;
-		if (at + v.mv_size > b->hi)
-			b->hi = at + v.mv_size;
+		note_read(r, v.mv_data, v.mv_size);
 		if (orders ? (r->head_only ? store_decode_order_head : store_decode_order)(seq, &v, &b->order[b->n])
 			   : store_decode_contact(seq, &v, &b->contact[b->n]))
 			return undecodable(r, seq);
@@ -1056,18 +1063,13 @@ static int scan_log(run *r, eval_ctx *c, MDB_cursor *cur, uint64_t first, uint64
 		return nomem(r);
 	scan_batch *now = &b[0], *ahead = &b[1];
 	MDB_cursor_op op = MDB_SET_RANGE;
+	store_snap *snap = c->snap ? c->snap : r->p->snap;
 	uint64_t mapped = 0;	/* records read since the map was last let go */
-	uintptr_t lo = 0, hi = 0;	/* where they lie */
 	int rc = next_batch(r, c, cur, &op, &first, last, now);
 	while (rc == 0 && now->n > 0) {
-		if (now->lo && (!lo || now->lo < lo))
-			lo = now->lo;
-		if (now->hi > hi)
-			hi = now->hi;
 		if ((mapped += now->n) >= UNMAP_EVERY) {
-			store_snap_unmap(c->snap ? c->snap : r->p->snap, lo, hi);
+			let_go_read(r, snap);
 			mapped = 0;
-			lo = hi = 0;
 		}
 		prefetch_groups(r, &r->groups, now);
 		if (r->use_custs)
@@ -1083,7 +1085,7 @@ static int scan_log(run *r, eval_ctx *c, MDB_cursor *cur, uint64_t first, uint64
 		now = ahead;
 		ahead = done;
 	}
-	store_snap_unmap(c->snap ? c->snap : r->p->snap, lo, hi);
+	let_go_read(r, snap);
 	free(b);
 	return rc;
 }
@@ -1120,7 +1122,7 @@ static bool parallel_scan_fits(const run *r, uint64_t events)
 	const plan *p = r->p;
 	/* keys the merge can find again: a customer id, a period (its label made
 	 * anew from the group's period start), or none */
-	bool keys = p->by_customer || p->nkeys == 0 || (p->nkeys == 1 && p->keys[0].kind == KEY_PERIOD);
+	bool keys = p->by_customer || p->nkeys == 0 || r->key_by_period;
 	return events >= parallel_min_events() && keys && !p->point_customer && !p->row_mode &&
 	       !r->aggregates && !r->use_custs && !p->need_customer_sets && !r->cust_periods;
 }
@@ -1252,6 +1254,7 @@ static int scan_split(run *r, eval_ctx *c, MDB_cursor *cur, uint64_t first, uint
 	h->r.label_vals = NULL;
 	h->r.nlabels = 0;
 	h->r.pc_valid = h->r.pg_valid = h->r.last_valid = false;
+	h->r.read_lo = h->r.read_hi = 0;
 	h->r.e = &h->e;
 	h->r.scanned = 0;
 	h->first = mid + 1;
