@@ -542,28 +542,33 @@ typedef struct rd {
 	bool bad;
 } rd;
 
-static uint64_t get_uv(rd *r)
+/* Works on a local copy of the position: through r, every byte read would
+ * store and reload r->p (a byte read may alias anything), and this loop
+ * runs for every field of every record a scan decodes. */
+static inline uint64_t get_uv(rd *r)
 {
+	const uint8_t *p = r->p;
 	uint64_t v = 0;
-	for (int shift = 0; shift < 64; shift += 7) {
-		if (r->p >= r->end)
-			break;
-		uint8_t byte = *r->p++;
+	for (int shift = 0; shift < 64 && p < r->end; shift += 7) {
+		uint8_t byte = *p++;
 		v |= (uint64_t)(byte & 0x7f) << shift;
-		if (!(byte & 0x80))
+		if (!(byte & 0x80)) {
+			r->p = p;
 			return v;
+		}
 	}
+	r->p = p;
 	r->bad = true;
 	return 0;
 }
 
-static int64_t get_zz(rd *r)
+static inline int64_t get_zz(rd *r)
 {
 	uint64_t v = get_uv(r);
 	return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
 }
 
-static uint8_t get_u8(rd *r)
+static inline uint8_t get_u8(rd *r)
 {
 	if (r->p >= r->end) {
 		r->bad = true;
@@ -572,7 +577,7 @@ static uint8_t get_u8(rd *r)
 	return *r->p++;
 }
 
-static uint32_t get_u32(rd *r)
+static inline uint32_t get_u32(rd *r)
 {
 	uint64_t v = get_uv(r);
 	if (v > UINT32_MAX)
@@ -607,7 +612,7 @@ uint32_t store_tag_lookup(const uint8_t *tags, uint32_t tags_len, uint32_t name)
 	return 0;
 }
 
-static void get_order_head(rd *r, uint64_t seq, store_order *o)
+static inline void get_order_head(rd *r, uint64_t seq, store_order *o)
 {
 	uint8_t flags = get_u8(r);
 	int64_t unit = flags & FLAG_CENTS ? CENT : 1;
