@@ -1093,7 +1093,7 @@ static int scan_log(run *r, eval_ctx *c, MDB_cursor *cur, uint64_t first, uint64
 /* ---- the scan on two threads --------------------------------------- */
 
 /* A long scan grouped by customer, by a period or not at all is split at
- * its middle sequence number: a helper thread folds the second half into a
+ * the sequence number the time index puts half its events before: a helper thread folds the second half into a
  * table of its own, through a snapshot of its own, while this thread folds
  * the first; then the helper's groups are merged in.  Merging them in the
  * helper's order appends the groups first seen in the second half in the
@@ -1240,13 +1240,12 @@ static int merge_helper(run *r, helper *h)
 
 /* Scans [first, last] on two threads (see above), or on this one when a
  * second snapshot or thread cannot be had. */
-static int scan_split(run *r, eval_ctx *c, MDB_cursor *cur, uint64_t first, uint64_t last,
-		      size_t groups, size_t customers)
+static int scan_split(run *r, eval_ctx *c, MDB_cursor *cur, uint64_t first, uint64_t mid,
+		      uint64_t last, size_t groups, size_t customers)
 {
 	helper *h = calloc(1, sizeof *h);
 	if (!h)
 		return nomem(r);
-	uint64_t mid = first + (last - first) / 2;
 	h->r = *r;	/* the plan, T, the window and period bounds are shared, read-only */
 	h->r.groups = (table){0};
 	h->r.strings = (arena){0};
@@ -1315,9 +1314,9 @@ static int scan_events(run *r, tide_result *out)
 	}
 	tide_kind kind = orders ? TIDE_ORDERS : TIDE_CONTACTS;
 	bool window_only = p->has_window && !p->need_history;
+	int64_t from = window_only ? r->win_start : info.first_ts[kind];
 	store_span span;
-	if ((rc = store_time_range(p->snap, kind, window_only ? r->win_start : info.first_ts[kind],
-				   r->T, &span, r->e))) {
+	if ((rc = store_time_range(p->snap, kind, from, r->T, &span, r->e))) {
 		mdb_cursor_close(cur);
 		return rc;
 	}
@@ -1331,9 +1330,12 @@ static int scan_events(run *r, tide_result *out)
 		mdb_cursor_close(cur);
 		return rc;
 	}
+	uint64_t mid = last;
 	if (parallel_scan_fits(r, span.events))
-		rc = scan_split(r, &c, cur, first, last, groups, (size_t)info.customers + 1);
-	else
+		rc = store_time_middle(p->snap, kind, from, r->T, &mid, r->e);
+	if (rc == 0 && mid < last)
+		rc = scan_split(r, &c, cur, first, mid, last, groups, (size_t)info.customers + 1);
+	else if (rc == 0)
 		rc = scan_log(r, &c, cur, first, last, out);
 	mdb_cursor_close(cur);
 	return rc;

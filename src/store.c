@@ -470,10 +470,13 @@ int store_string_find(store_snap *r, const char *p, size_t n, uint32_t *id)
 	return find_text(r, DB_STR, p, n, id);
 }
 
-int store_time_range(store_snap *r, tide_kind kind, int64_t from, int64_t to,
-		     store_span *out, tide_err *e)
+/* Calls fn with the time index's entry of each day of kind that holds part
+ * of [from, to), in day order; fn returns 0, or TIDE_ENOMEM to stop. */
+typedef int (*day_fn)(void *arg, const store_span *day);
+
+static int each_day(store_snap *r, tide_kind kind, int64_t from, int64_t to, day_fn fn, void *arg,
+		    tide_err *e)
 {
-	memset(out, 0, sizeof *out);
 	if (from >= to)
 		return 0;
 	MDB_cursor *cur;
@@ -482,7 +485,8 @@ int store_time_range(store_snap *r, tide_kind kind, int64_t from, int64_t to,
 		return lmdb_err(e, rc, "reading the time index");
 	uint32_t first = day_key(from), last = day_key(to - 1);
 	MDB_val k = {sizeof first, &first}, v;
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+	int stop = 0;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0 && !stop;
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		uint32_t day;
 		memcpy(&day, k.mv_data, sizeof day);
@@ -490,14 +494,92 @@ int store_time_range(store_snap *r, tide_kind kind, int64_t from, int64_t to,
 			break;
 		store_span sp;
 		memcpy(&sp, v.mv_data, sizeof sp);
-		if (out->events == 0 || sp.first_seq < out->first_seq)
-			out->first_seq = sp.first_seq;
-		if (out->events == 0 || sp.last_seq > out->last_seq)
-			out->last_seq = sp.last_seq;
-		out->events += sp.events;
+		stop = fn(arg, &sp);
 	}
 	mdb_cursor_close(cur);
+	if (stop)
+		return tide_errf(e, TIDE_ENOMEM, "out of memory reading the time index");
 	return rc == 0 || rc == MDB_NOTFOUND ? 0 : lmdb_err(e, rc, "reading the time index");
+}
+
+static int widen(void *arg, const store_span *day)
+{
+	store_span *out = arg;
+	if (out->events == 0 || day->first_seq < out->first_seq)
+		out->first_seq = day->first_seq;
+	if (out->events == 0 || day->last_seq > out->last_seq)
+		out->last_seq = day->last_seq;
+	out->events += day->events;
+	return 0;
+}
+
+int store_time_range(store_snap *r, tide_kind kind, int64_t from, int64_t to,
+		     store_span *out, tide_err *e)
+{
+	memset(out, 0, sizeof *out);
+	return each_day(r, kind, from, to, widen, out, e);
+}
+
+typedef struct day_list {
+	store_span *day;
+	size_t n, cap;
+} day_list;
+
+static int collect(void *arg, const store_span *day)
+{
+	day_list *l = arg;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 64;
+		store_span *d = realloc(l->day, cap * sizeof *d);
+		if (!d)
+			return TIDE_ENOMEM;
+		l->day = d;
+		l->cap = cap;
+	}
+	l->day[l->n++] = *day;
+	return 0;
+}
+
+/* The events of the days at or before sequence number s, each day's spread
+ * evenly over its span. */
+static double events_through(const day_list *l, uint64_t s)
+{
+	double sum = 0;
+	for (size_t i = 0; i < l->n; i++) {
+		const store_span *d = &l->day[i];
+		if (s >= d->last_seq)
+			sum += (double)d->events;
+		else if (s >= d->first_seq)
+			sum += (double)d->events * (double)(s - d->first_seq + 1) /
+			       (double)(d->last_seq - d->first_seq + 1);
+	}
+	return sum;
+}
+
+int store_time_middle(store_snap *r, tide_kind kind, int64_t from, int64_t to, uint64_t *out,
+		      tide_err *e)
+{
+	day_list l = {0};
+	*out = 0;
+	int rc = each_day(r, kind, from, to, collect, &l, e);
+	if (rc == 0 && l.n) {
+		store_span all = {0};
+		for (size_t i = 0; i < l.n; i++)
+			widen(&all, &l.day[i]);
+		/* the first s with half the events at or before it */
+		uint64_t lo = all.first_seq, hi = all.last_seq;
+		double half = (double)all.events / 2;
+		while (lo < hi) {
+			uint64_t s = lo + (hi - lo) / 2;
+			if (events_through(&l, s) >= half)
+				hi = s;
+			else
+				lo = s + 1;
+		}
+		*out = lo;
+	}
+	free(l.day);
+	return rc;
 }
 
 /* ---- records ---------------------------------------------------------- */

@@ -185,6 +185,14 @@ typedef struct store_span {
 int store_time_range(store_snap *r, tide_kind kind, int64_t from, int64_t to,
 		     store_span *out, tide_err *e);
 
+/* A sequence number that splits the events of kind with ts in [from, to)
+ * into halves, as far as the time index can tell (a day's events are taken
+ * as spread evenly over its span): orders and contacts share the sequence
+ * numbers, so the middle of the range need not be the middle of the
+ * events.  No event: *out = 0. */
+int store_time_middle(store_snap *r, tide_kind kind, int64_t from, int64_t to, uint64_t *out,
+		      tide_err *e);
+
 /* Tag names seen per kind, in first-seen order (for export's header).
  * Writes up to max ids into names and returns how many there are. */
 int store_tag_names(store_snap *r, tide_kind kind, uint32_t *names, int max, tide_err *e);

@@ -210,6 +210,51 @@ static void test_customer_index_across_batches(void)
 	cleanup(s);
 }
 
+/* Orders, then contacts, then more orders: the sequence numbers of the
+ * orders have a gap, and the middle of the orders is found across it. */
+static void test_time_middle_skips_other_kind(void)
+{
+	store *s = open_fresh();
+	tide_err e;
+	store_batch *b;
+	bool dup;
+	const int64_t day = 86400, d0 = 20000 * day;
+	char id[16];
+	CHECK(store_batch_begin(s, &b, &e) == 0);
+	for (int i = 0; i < 100; i++) {	/* days 0..9, ten a day */
+		snprintf(id, sizeof id, "o%d", i);
+		tide_event ev = order(id, "c1", d0 + (i / 10) * day + i, 1);
+		CHECK(store_batch_add(b, &ev, &dup, &e) == 0);
+	}
+	for (int i = 0; i < 300; i++) {
+		snprintf(id, sizeof id, "k%d", i);
+		tide_event ev = {.kind = TIDE_CONTACTS, .id = S(id), .customer = S("c1"),
+				 .ts = d0 + i, .channel = S("email"), .stage = TIDE_STAGE_NONE};
+		CHECK(store_batch_add(b, &ev, &dup, &e) == 0);
+	}
+	for (int i = 100; i < 120; i++) {	/* days 10 and 11 */
+		snprintf(id, sizeof id, "o%d", i);
+		tide_event ev = order(id, "c1", d0 + (i / 10) * day + i, 1);
+		CHECK(store_batch_add(b, &ev, &dup, &e) == 0);
+	}
+	CHECK(store_batch_commit(b, &e) == 0);
+	store_snap *r;
+	CHECK(store_snap_begin(s, &r, &e) == 0);
+	store_span all, first_half;
+	CHECK(store_time_range(r, TIDE_ORDERS, d0, d0 + 12 * day, &all, &e) == 0);
+	CHECK(all.events == 120);
+	CHECK(store_time_range(r, TIDE_ORDERS, d0, d0 + 6 * day, &first_half, &e) == 0);
+	CHECK(first_half.events == 60);
+	uint64_t mid;
+	CHECK(store_time_middle(r, TIDE_ORDERS, d0, d0 + 12 * day, &mid, &e) == 0);
+	CHECK(mid == first_half.last_seq);
+	CHECK(mid < all.first_seq + (all.last_seq - all.first_seq) / 2);	/* not the range's */
+	CHECK(store_time_middle(r, TIDE_ORDERS, d0 + 20 * day, d0 + 30 * day, &mid, &e) == 0);
+	CHECK(mid == 0);
+	store_snap_end(r);
+	cleanup(s);
+}
+
 int main(void)
 {
 	RUN(test_append_and_dedupe);
@@ -217,5 +262,6 @@ int main(void)
 	RUN(test_custkey_orders_by_time);
 	RUN(test_customer_index_range);
 	RUN(test_customer_index_across_batches);
+	RUN(test_time_middle_skips_other_kind);
 	return run_failed;
 }
