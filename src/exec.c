@@ -126,7 +126,8 @@ typedef struct run {
 	bool key_by_id;		/* the one key is an interned column */
 	bool key_by_period;	/* the one key is a period */
 	bool head_only;		/* nothing reads an order's id or tags */
-	int nameless_terms;	/* > 0: customers are named after the LIMIT's cut */
+	bool names_late;	/* customers are named after HAVING and the LIMIT's cut */
+	int nameless_terms;	/* > 0: how many ORDER BY terms make that cut */
 	value *slot_vals;	/* the output groups' slots, nslots each */
 	/* churn_rate: (customer, period start) pairs with an order before T, and
 	 * with an order in scope (inside the window) */
@@ -1603,6 +1604,14 @@ int exec_nameless_order_terms(const plan *p)
 	return m;
 }
 
+/* HAVING that does not read the name likewise picks the groups to name
+ * (a contribution series keeps a few dozen of its 400,000 customers).
+ * Without ORDER BY the rows come in name order, so all are named first. */
+bool exec_names_after_having(const plan *p)
+{
+	return p->by_customer && p->having && p->norder > 0 && !needs_ranks(p) && !uses_key(p, p->having);
+}
+
 /* The customers the scope-level computations run over. */
 static table *customer_table(run *r)
 {
@@ -1615,7 +1624,8 @@ static int prepare_scope(run *r)
 	table *t = customer_table(r);
 	int ranks = needs_ranks(p);
 	r->nameless_terms = exec_nameless_order_terms(p);
-	int rc = p->by_customer && !r->nameless_terms ? name_customers(r, t, NULL, 0, ranks != 0) : 0;
+	r->names_late = r->nameless_terms > 0 || exec_names_after_having(p);
+	int rc = p->by_customer && !r->names_late ? name_customers(r, t, NULL, 0, ranks != 0) : 0;
 	if (rc)
 		return rc;
 	size_t n = 0;
@@ -1720,37 +1730,40 @@ static int group_sort_cmp(const void *x, const void *y)
 }
 
 /* Of the n groups in order[] (their slots in r->slot_vals, `width` each),
- * keeps those that pass HAVING and tie with or beat the LIMIT-th best on the
- * leading nameless ORDER BY terms: no other can be among the first LIMIT
- * rows, and only the kept need a name.  The kept stay in their order, so
- * rows equal on every term still come in the order they would have. */
+ * keeps those that pass HAVING and, when the LIMIT cuts, tie with or beat
+ * the LIMIT-th best on the leading nameless ORDER BY terms: no other can be
+ * among the first LIMIT rows, and only the kept need a name.  The kept stay
+ * in their order, so rows equal on every term still come in the order they
+ * would have. */
 static int keep_candidates(run *r, table *t, size_t *order, size_t *n, size_t width)
 {
 	plan *p = r->p;
-	size_t m = (size_t)r->nameless_terms, cols = row_width(p), first = cols - (size_t)p->norder;
+	bool cuts = r->nameless_terms > 0 && (size_t)p->limit < *n;
+	size_t m = cuts ? (size_t)r->nameless_terms : 0, cols = row_width(p), first = cols - (size_t)p->norder;
 	result_order by = {0, (int)m, p->order_desc};
 	value *row = malloc(cols * sizeof *row);
-	value *terms = malloc(*n * m * sizeof *terms);
-	bool *passed = malloc(*n * sizeof *passed);
+	size_t nterms = *n * m;
+	value *terms = malloc((nterms ? nterms : 1) * sizeof *terms);
+	bool *passed = malloc((*n ? *n : 1) * sizeof *passed);
 	bool *nameless = malloc(((size_t)p->nitems + 1) * sizeof *nameless);
-	char **names = calloc(m, sizeof *names);
+	char **names = calloc(m ? m : 1, sizeof *names);
 	tide_result *best = NULL;
 	int rc = row && terms && passed && nameless && names ? 0 : nomem(r);
-	if (rc == 0 && (rc = result_new(&best, (int)m, names, r->e)) == 0)
+	if (rc == 0 && cuts && (rc = result_new(&best, (int)m, names, r->e)) == 0)
 		rc = result_keep_first(best, &by, (size_t)p->limit, r->e);
 	for (int i = 0; rc == 0 && i < p->nitems; i++)
 		nameless[i] = !uses_key(p, p->items[i]);
 	for (size_t i = 0; rc == 0 && i < *n; i++) {
 		eval_ctx c = {.p = p, .asof = r->T, .keys = keys_of(r, t, order[i]), .slots = r->slot_vals + i * width};
 		rc = eval_row(r, &c, row, nameless, (int)m, &passed[i]);
-		if (rc == 0 && passed[i]) {
+		if (rc == 0 && cuts && passed[i]) {
 			memcpy(terms + i * m, row + first, m * sizeof *row);
 			rc = result_append(best, row + first, r->e);
 		}
 	}
 	const value *cut = NULL;	/* the LIMIT-th best, when there are that many */
 	size_t *idx = NULL, nbest;
-	if (rc == 0 && best->nrows == (size_t)p->limit &&
+	if (rc == 0 && cuts && best->nrows == (size_t)p->limit &&
 	    (rc = result_order_rows(best, &by, SIZE_MAX, &idx, &nbest, r->e)) == 0)
 		cut = result_row(best, idx[nbest - 1]);
 	size_t kept = 0;
@@ -1815,8 +1828,8 @@ static int output_groups(run *r, tide_result *out)
 					   : slot_value(r, &p->slots[k], t, gi);
 	}
 	int rc = 0;
-	if (r->nameless_terms) {
-		if ((size_t)p->limit < n)
+	if (r->names_late) {
+		if (p->having || (size_t)p->limit < n)
 			rc = keep_candidates(r, t, order, &n, width);
 		if (rc == 0)
 			rc = name_customers(r, t, order, n, false);

@@ -21,6 +21,10 @@ int exec_default_asof(plan *p, int64_t *asof, tide_err *e);
  * scope is named. */
 int exec_nameless_order_terms(const plan *p);
 
+/* Whether a HAVING that does not read the name picks the customers to name
+ * (only those that pass it are). */
+bool exec_names_after_having(const plan *p);
+
 /* Seconds on CLOCK_MONOTONIC. */
 double exec_now(void);
 

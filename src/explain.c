@@ -132,6 +132,8 @@ static void explain_into(const plan *p, sbuf *b, int depth, tide_err *e)
 	if (nameless)
 		sb_printf(b, "%sname only the customers that can make the limit (chosen on the first %d ORDER BY term%s)\n",
 			  pad, nameless, nameless > 1 ? "s" : "");
+	else if (exec_names_after_having(p))
+		sb_printf(b, "%sname only the customers that pass HAVING\n", pad);
 }
 
 int plan_explain(const plan *p, char **out, tide_err *e)

@@ -74,6 +74,7 @@ expect_eq point_unknown "$("$TIDE" query "$db" --format csv "SELECT count(*) AS 
 0"
 expect_eq explain_point "$("$TIDE" query "$db" --format text "EXPLAIN SELECT revenue() FROM orders WHERE customer = 'bob'" | grep -c "index 'o_cust'")" "1"
 expect_eq explain_top_k_names_candidates "$("$TIDE" query "$db" --format text "EXPLAIN SELECT customer, revenue() AS r FROM orders GROUP BY customer ORDER BY r DESC, customer LIMIT 2" | grep -c 'name only the customers that can make the limit (chosen on the first 1 ORDER BY term)')" "1"
+expect_eq explain_having_names_late "$("$TIDE" query "$db" --format text "EXPLAIN SELECT customer, revenue() AS r FROM orders GROUP BY customer HAVING r > 0 ORDER BY r DESC" | grep -c 'name only the customers that pass HAVING')" "1"
 expect_eq explain_ranks_name_all "$("$TIDE" query "$db" --format text "EXPLAIN SELECT customer, abc() AS a FROM orders GROUP BY customer ORDER BY a, customer LIMIT 2" | grep -c 'name only')" "0"
 expect_eq top_k_names_candidates "$("$TIDE" query "$db" --format csv "SELECT customer, revenue() AS r FROM orders GROUP BY customer ORDER BY r DESC, customer LIMIT 2")" "customer,r
 bob,980.25

@@ -103,6 +103,18 @@ rc limit_cuts_a_tie_name_desc "customer:key n:int" \
 rc limit_having_on_name "customer:key n:int" \
 	"SELECT customer, orders() AS n $Q HAVING customer > 'c0000050' ORDER BY n DESC, customer LIMIT $K" \
 	"SELECT customer, orders AS n FROM cmc WHERE customer > 'c0000050' ORDER BY orders DESC, customer LIMIT $K" --ordered
+# HAVING alone (no LIMIT) picks the customers to name when it does not read
+# the name; with the name in it, or with no ORDER BY (rows in name order),
+# everyone is named first.
+rc having_names_late "customer:key n:int" \
+	"SELECT customer, orders() AS n $Q HAVING n >= 2 ORDER BY n DESC, customer" \
+	"SELECT customer, orders AS n FROM cmc WHERE orders >= 2 ORDER BY orders DESC, customer" --ordered
+rc having_on_name_no_limit "customer:key n:int" \
+	"SELECT customer, orders() AS n $Q HAVING customer > 'c0000050' AND n >= 2 ORDER BY n DESC, customer" \
+	"SELECT customer, orders AS n FROM cmc WHERE customer > 'c0000050' AND orders >= 2 ORDER BY orders DESC, customer" --ordered
+rc having_in_name_order "customer:key n:int" \
+	"SELECT customer, orders() AS n $Q HAVING n >= 2" \
+	"SELECT customer, orders AS n FROM cmc WHERE orders >= 2 ORDER BY customer" --ordered
 rc limit_name_first "customer:key n:int" \
 	"SELECT customer, orders() AS n $Q ORDER BY customer DESC, n LIMIT $K" \
 	"SELECT customer, orders AS n FROM cmc ORDER BY customer DESC, orders LIMIT $K" --ordered
