@@ -39,10 +39,15 @@ typedef struct agg_state {
  * customers stays in cache only if this part is small; everything else is
  * in group_more, a parallel array that only the queries needing it touch
  * (untouched pages of it are never even allocated by the kernel). */
+/* Sums of money that passed what an int64 of 1/10000 units holds: a metric
+ * reading one is an error, never a wrapped number. */
+enum { OVF_REVENUE = 1, OVF_MARGIN = 2, OVF_LTV = 4, OVF_PERIODS = 8 };
+
 typedef struct group {
 	_Alignas(64) uint32_t customer;
 	bool in_scope;
 	bool h_has_order;	/* an order before T */
+	uint8_t overflow;	/* OVF_* */
 	/* orders in the window */
 	int64_t w_revenue, w_margin;
 	uint64_t w_orders, w_events;
@@ -127,6 +132,7 @@ typedef struct run {
 	bool key_by_period;	/* the one key is a period */
 	bool head_only;		/* nothing reads an order's id or tags */
 	bool names_late;	/* customers are named after HAVING and the LIMIT's cut */
+	bool revenue_wrapped;	/* some customer in scope has OVF_REVENUE */
 	int nameless_terms;	/* > 0: how many ORDER BY terms make that cut */
 	value *slot_vals;	/* the output groups' slots, nslots each */
 	/* churn_rate: (customer, period start) pairs with an order before T, and
@@ -691,6 +697,12 @@ static void note_orders_span(group *g, int64_t first, int64_t last)
 	g->h_has_order = true;
 }
 
+static void add_money(int64_t *sum, int64_t v, uint8_t *overflow, uint8_t bit)
+{
+	if (__builtin_add_overflow(*sum, v, sum))
+		*overflow |= bit;
+}
+
 static int fold_order(run *r, table *t, size_t gi, const store_order *o, bool in_win)
 {
 	plan *p = r->p;
@@ -704,20 +716,20 @@ static int fold_order(run *r, table *t, size_t gi, const store_order *o, bool in
 				return rc;
 		}
 	}
-	g->h_margin += margin;
+	add_money(&g->h_margin, margin, &g->overflow, OVF_LTV);
 	if (!in_win)
 		return 0;
 	g->in_scope = true;
 	g->w_events++;
-	g->w_revenue += o->amount;
-	g->w_margin += margin;
+	add_money(&g->w_revenue, o->amount, &g->overflow, OVF_REVENUE);
+	add_money(&g->w_margin, margin, &g->overflow, OVF_MARGIN);
 	if (o->amount >= 0)
 		g->w_orders++;
 	for (int j = 0; j < p->nperiod_sets; j++) {
 		if (o->ts < r->bounds[j][0])
 			continue;
 		int64_t k = period_index(r, j, o->ts);
-		psum_of(r, t, j, gi)[k] += o->amount;
+		add_money(&psum_of(r, t, j, gi)[k], o->amount, &g->overflow, OVF_PERIODS);
 		if (o->amount >= 0)
 			pord_of(r, t, j, gi)[k] = 1;
 	}
@@ -1179,9 +1191,10 @@ static int merge_group(run *r, table *t, size_t ti, table *f, size_t fi)
 	a->in_scope |= b->in_scope;
 	if (b->h_has_order)
 		note_orders_span(a, b->h_first, b->h_last);
-	a->h_margin += b->h_margin;
-	a->w_revenue += b->w_revenue;
-	a->w_margin += b->w_margin;
+	a->overflow |= b->overflow;
+	add_money(&a->h_margin, b->h_margin, &a->overflow, OVF_LTV);
+	add_money(&a->w_revenue, b->w_revenue, &a->overflow, OVF_REVENUE);
+	add_money(&a->w_margin, b->w_margin, &a->overflow, OVF_MARGIN);
 	a->w_orders += b->w_orders;
 	a->w_events += b->w_events;
 	for (int j = 0; j < r->p->nperiod_sets; j++) {
@@ -1190,7 +1203,7 @@ static int merge_group(run *r, table *t, size_t ti, table *f, size_t fi)
 		uint8_t *po = pord_of(r, t, j, ti);
 		const uint8_t *qo = pord_of(r, f, j, fi);
 		for (int64_t k = 0; k < r->p->period_counts[j]; k++) {
-			ps[k] += qs[k];
+			add_money(&ps[k], qs[k], &a->overflow, OVF_PERIODS);
 			po[k] |= qo[k];
 		}
 	}
@@ -1632,6 +1645,7 @@ static int prepare_scope(run *r)
 	for (size_t i = 0; i < t->n; i++)
 		if (t->g[i].in_scope) {
 			metrics_scope_add(&r->scope, t->g[i].w_revenue);
+			r->revenue_wrapped |= (t->g[i].overflow & OVF_REVENUE) != 0;
 			n++;
 		}
 	if (!ranks && !p->need_model)
@@ -1786,6 +1800,28 @@ static int keep_candidates(run *r, table *t, size_t *order, size_t *n, size_t wi
 	return rc;
 }
 
+/* An error when metric s would read a sum of money that wrapped (in g, or
+ * for a share or rank, anywhere in scope). */
+static int check_money(run *r, const slot *s, const group *g)
+{
+	uint8_t reads = 0;
+	bool wrapped = false;
+	switch (s->fn) {
+	case M_REVENUE: case M_AVG_ORDER: reads = OVF_REVENUE; break;
+	case M_MARGIN: reads = OVF_MARGIN; break;
+	case M_LIFETIME_VALUE: reads = OVF_LTV; break;
+	case M_STABILITY: reads = OVF_PERIODS; break;
+	case M_RFM_M: wrapped = r->revenue_wrapped; break;	/* a rank by revenue */
+	case M_CLASS: reads = OVF_PERIODS; wrapped = r->revenue_wrapped || r->scope.overflow; break;
+	case M_CONTRIBUTION: case M_ABC: wrapped = r->revenue_wrapped || r->scope.overflow; break;
+	default: break;
+	}
+	if (!(g->overflow & reads) && !wrapped)
+		return 0;
+	return tide_errf(r->e, TIDE_EQUERY,
+			 "numeric overflow in %s(): a sum of money passes 922337203685477.5807", s->text);
+}
+
 static int output_groups(run *r, tide_result *out)
 {
 	plan *p = r->p;
@@ -1816,19 +1852,20 @@ static int output_groups(run *r, tide_result *out)
 		return nomem(r);
 	}
 	static const agg_state no_events;
-	for (size_t i = 0; i < n; i++) {
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < n; i++) {
 		size_t gi = order[i];
 		/* group_more is read only when it holds something: untouched, its
 		 * pages are never made */
 		const agg_state *aggs = r->aggregates ? t->m[gi].aggs : NULL;
 		value *slots = r->slot_vals + i * width;
-		for (int k = 0; k < p->nslots; k++)
-			slots[k] = p->slots[k].fn >= A_COUNT_STAR
-					   ? finish_aggregate(r, &p->slots[k], aggs ? &aggs[k] : &no_events)
-					   : slot_value(r, &p->slots[k], t, gi);
+		for (int k = 0; rc == 0 && k < p->nslots; k++)
+			if (p->slots[k].fn >= A_COUNT_STAR)
+				slots[k] = finish_aggregate(r, &p->slots[k], aggs ? &aggs[k] : &no_events);
+			else if ((rc = check_money(r, &p->slots[k], &t->g[gi])) == 0)
+				slots[k] = slot_value(r, &p->slots[k], t, gi);
 	}
-	int rc = 0;
-	if (r->names_late) {
+	if (rc == 0 && r->names_late) {
 		if (p->having || (size_t)p->limit < n)
 			rc = keep_candidates(r, t, order, &n, width);
 		if (rc == 0)

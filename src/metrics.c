@@ -9,8 +9,13 @@ typedef __int128 i128;
 void metrics_scope_add(metrics_scope *s, int64_t revenue)
 {
 	s->n++;
-	s->total += revenue;
-	s->npositive += revenue > 0;
+	if (__builtin_add_overflow(s->total, revenue, &s->total))
+		s->overflow = true;
+	if (revenue > 0) {
+		s->npositive++;
+		if (__builtin_add_overflow(s->positive, revenue, &s->positive))
+			s->overflow = true;
+	}
 }
 
 static int id_cmp(const metrics_cust *a, const metrics_cust *b)

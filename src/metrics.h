@@ -36,9 +36,12 @@ typedef struct metrics_scope {
 	size_t n;		/* customers in scope */
 	size_t npositive;	/* of them with revenue > 0 */
 	int64_t total;		/* their revenue */
+	int64_t positive;	/* of it, the revenue > 0 (what abc's running sums reach) */
+	bool overflow;		/* a sum passed int64: ranks and shares would be wrong */
 } metrics_scope;
 
-/* Counts one customer in scope into s (zeroed to start). */
+/* Counts one customer in scope into s (zeroed to start); sets
+ * s->overflow when a sum passes what int64 holds. */
 void metrics_scope_add(metrics_scope *s, int64_t revenue);
 
 /* What metrics_rank sets: each is a sort of the customers in scope. */
