@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "parse.h"
 #include "tql.h"
@@ -199,17 +200,26 @@ int tql_lex(tql_ctx *c, uint32_t *at, tql_tok *t)
 	}
 	digit+ ("." idc* | idc+) {
 		if (YYCURSOR - tok > 30)
-			tql_error(c, (uint32_t)(tok - base), "bad number '%.30s...'",
+			tql_error(c, (uint32_t)(tok - base),
+				  "expected a number or a duration such as 90d, found '%.30s...'",
 				  (const char *)tok);
 		else
-			tql_error(c, (uint32_t)(tok - base), "bad number '%.*s'",
+			tql_error(c, (uint32_t)(tok - base),
+				  "expected a number or a duration such as 90d, found '%.*s'",
 				  (int)(YYCURSOR - tok), (const char *)tok);
 		return -1;
 	}
 
 	['] ([^'\x00] | ['][']) * ['] { type = TK_STRING; goto done; }
 	['] {
-		tql_error(c, (uint32_t)(tok - base), "unterminated string");
+		/* the string runs into a NUL byte inside the query, or its end */
+		const unsigned char *nul = memchr(tok, 0, (size_t)(end - tok));
+		if (nul && nul < end)
+			tql_error(c, (uint32_t)(nul - base),
+				  "expected ' to close the string, found a NUL byte");
+		else
+			tql_error(c, (uint32_t)(tok - base),
+				  "expected ' to close the string, found the end of the query");
 		return -1;
 	}
 

@@ -305,7 +305,7 @@ static int cmd_export(int argc, char **argv)
 	return rc ? fail(&e) : 0;
 }
 
-static char *read_all(FILE *f)
+static char *read_all(FILE *f, size_t *out_len)
 {
 	size_t cap = 4096, len = 0;
 	char *buf = malloc(cap);
@@ -326,6 +326,7 @@ static char *read_all(FILE *f)
 	}
 	if (buf)
 		buf[len] = '\0';
+	*out_len = len;
 	return buf;
 }
 
@@ -370,15 +371,17 @@ static int cmd_query(int argc, char **argv)
 	if (argc - optind > 1 || (file && optind < argc))
 		return usage_error(usage_query, "%s", "give the query once: as one argument, -f FILE or on stdin");
 	char *text;
+	size_t len = 0;
 	if (optind < argc) {
 		text = strdup(argv[optind]);
+		len = text ? strlen(text) : 0;
 	} else {
 		FILE *f = file ? fopen(file, "r") : stdin;
 		if (!f) {
 			fprintf(stderr, "tide: %s: %s\n", file, strerror(errno));
 			return EXIT_USAGE;
 		}
-		text = read_all(f);
+		text = read_all(f, &len);
 		if (file)
 			fclose(f);
 	}
@@ -394,7 +397,7 @@ static int cmd_query(int argc, char **argv)
 		return rc;
 	}
 	tide_result *res;
-	rc = tide_query(db, text, &qo, &res, &e);
+	rc = tide_query(db, text, len, &qo, &res, &e);
 	free(text);
 	if (rc == 0) {
 		rc = tide_result_write(res, (tide_out_format)format, stdout, &e);

@@ -97,7 +97,7 @@ static int run_plan(plan *p, const exec_limits *lim, tide_result **out, tide_err
 	return rc;
 }
 
-int query_run(store *s, const char *text, const tide_query_opts *opts,
+int query_run(store *s, const char *text, size_t len, const tide_query_opts *opts,
 	      tide_result **out, tide_err *e)
 {
 	tide_query_opts defaults = {0};
@@ -106,7 +106,7 @@ int query_run(store *s, const char *text, const tide_query_opts *opts,
 	*out = NULL;
 	exec_limits lim = {opts->timeout > 0 ? exec_now() + opts->timeout : 0};
 	ast_select *ast;
-	int rc = tql_parse(text, strlen(text), &ast, e);
+	int rc = tql_parse(text, len, &ast, e);
 	if (rc)
 		return rc;
 	store_snap *snap;

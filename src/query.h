@@ -6,7 +6,7 @@
 #include "store.h"
 #include "tide.h"
 
-int query_run(store *s, const char *text, const tide_query_opts *opts,
+int query_run(store *s, const char *text, size_t len, const tide_query_opts *opts,
 	      tide_result **out, tide_err *e);
 
 #endif

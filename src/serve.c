@@ -111,9 +111,10 @@ static int render(const tide_result *res, tide_out_format format, char **body, s
 }
 
 /* The cache key: everything the result depends on besides the store. */
-static char *cache_key(tide_out_format format, const char *asof, const char *text, size_t *klen)
+static char *cache_key(tide_out_format format, const char *asof, const char *text, size_t nt,
+		       size_t *klen)
 {
-	size_t na = asof ? strlen(asof) + 1 : 0, nt = strlen(text);
+	size_t na = asof ? strlen(asof) + 1 : 0;
 	char *k = malloc(2 + na + nt);
 	if (!k)
 		return NULL;
@@ -127,10 +128,10 @@ static char *cache_key(tide_out_format format, const char *asof, const char *tex
 }
 
 static enum MHD_Result answer_query(server *sv, struct MHD_Connection *conn, const char *text,
-				    tide_out_format format, const char *asof)
+				    size_t tlen, tide_out_format format, const char *asof)
 {
 	size_t klen = 0;
-	char *key = sv->cache ? cache_key(format, asof, text, &klen) : NULL;
+	char *key = sv->cache ? cache_key(format, asof, text, tlen, &klen) : NULL;
 	/* Read before the query's snapshot, which is then as new or newer: a
 	 * result is never kept under a version later than its data. */
 	uint64_t version = tide_version(sv->db);
@@ -144,7 +145,7 @@ static enum MHD_Result answer_query(server *sv, struct MHD_Connection *conn, con
 	tide_err_clear(&e);
 	tide_query_opts qo = {.asof = asof, .timeout = sv->timeout};
 	tide_result *res;
-	int rc = tide_query(sv->db, text, &qo, &res, &e);
+	int rc = tide_query(sv->db, text, tlen, &qo, &res, &e);
 	if (rc == 0) {
 		rc = render(res, format, &body, &len, &e);
 		tide_result_free(res);
@@ -191,7 +192,8 @@ static enum MHD_Result route(server *sv, struct MHD_Connection *conn, const char
 	if (!text || !*text)
 		return respond_text(conn, MHD_HTTP_BAD_REQUEST,
 				    "no query: give it as ?q=... or as the body of a POST");
-	return answer_query(sv, conn, text, (tide_out_format)format, asof);
+	return answer_query(sv, conn, text, post && rq->len ? rq->len : strlen(text),
+			    (tide_out_format)format, asof);
 }
 
 static bool append(request *rq, const char *data, size_t n)

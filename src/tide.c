@@ -68,8 +68,8 @@ int tide_export(tide_db *db, tide_kind kind, tide_format format, FILE *out, tide
 	return export_run(db->s, kind, format, out, e);
 }
 
-int tide_query(tide_db *db, const char *text, const tide_query_opts *opts,
+int tide_query(tide_db *db, const char *text, size_t len, const tide_query_opts *opts,
 	       tide_result **out, tide_err *e)
 {
-	return query_run(db->s, text, opts, out, e);
+	return query_run(db->s, text, len, opts, out, e);
 }

@@ -55,9 +55,10 @@ typedef struct tide_query_opts {
 
 typedef struct tide_result tide_result;
 
-/* Parses, checks, plans and runs one TQL statement over a consistent
- * snapshot.  TIDE_EQUERY: e->msg is "LINE:COL: ..."; TIDE_ETIMEOUT. */
-int tide_query(tide_db *db, const char *text, const tide_query_opts *opts,
+/* Parses, checks, plans and runs one TQL statement (len bytes of text; a
+ * NUL among them is an error, not the end) over a consistent snapshot.
+ * TIDE_EQUERY: e->msg is "LINE:COL: ..."; TIDE_ETIMEOUT. */
+int tide_query(tide_db *db, const char *text, size_t len, const tide_query_opts *opts,
 	       tide_result **out, tide_err *e);
 
 int tide_result_write(const tide_result *r, tide_out_format format, FILE *out, tide_err *e);

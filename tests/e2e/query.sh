@@ -120,3 +120,13 @@ c00000,100000000000.00,1"
 for m in contribution abc class; do
 	expect_status "overflow_scope_$m" 3 "$TIDE" query "$TMP/many.db" "SELECT customer, $m() AS x FROM orders WINDOW 12mo GROUP BY customer"
 done
+
+# A NUL byte is part of the query, not its end: cut there, the WHERE would
+# silently go.
+printf 'SELECT count(*) AS n FROM orders\0 WHERE amount > 1000' >"$TMP/nul.tql"
+expect_status nul_in_file 3 "$TIDE" query "$db" -f "$TMP/nul.tql"
+expect_contains nul_in_file_says "$TMP/err" "1:33: unexpected character '\\x00'"
+expect_status nul_on_stdin 3 sh -c "printf 'SELECT count(*) AS n FROM orders -- x\\0y\\n WHERE amount > 1000' | \"\$0\" query \"\$1\"" "$TIDE" "$db"
+printf "SELECT count(*) AS n FROM orders WHERE customer = 'a\0b'" >"$TMP/nulstr.tql"
+expect_status nul_in_string 3 "$TIDE" query "$db" -f "$TMP/nulstr.tql"
+expect_contains nul_in_string_says "$TMP/err" "1:53: expected ' to close the string, found a NUL byte"

@@ -55,6 +55,10 @@ expect_eq format_is_part_of_key "$(header g3 X-Tide-Cache)" miss
 expect_eq post_status "$(get p1 --data-binary "$q" "$url/query?format=ndjson")" 200
 expect_eq post_ndjson_rows "$(wc -l <"$TMP/p1.body")" 10
 expect_eq post_ndjson_equals_cli "$(cat "$TMP/p1.body")" "$("$TIDE" query "$db" --format ndjson "$q")"
+# a NUL in a POSTed query is an error at its place, not the query's end
+printf 'SELECT count(*) AS n FROM orders\0 WHERE amount > 1000' >"$TMP/nul.tql"
+expect_eq post_nul_status "$(get pnul --data-binary @"$TMP/nul.tql" "$url/query?format=csv")" 400
+expect_contains post_nul_says "$TMP/pnul.body" "1:33: unexpected character"
 asof=2023-03-01
 get a1 --get --data-urlencode "q=$q" "$url/query?format=csv&asof=$asof" >/dev/null
 expect_eq asof_equals_cli "$(cat "$TMP/a1.body")" "$("$TIDE" query "$db" --format csv --asof "$asof" "$q")"

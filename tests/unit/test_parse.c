@@ -747,16 +747,16 @@ static void test_errors_semantic(void)
 
 static void test_errors_lexical(void)
 {
-	CHECK_ERR("SELECT 'abc FROM orders", "1:8: unterminated string");
-	CHECK_ERR("SELECT 'it''s FROM orders", "1:12: unterminated string");
+	CHECK_ERR("SELECT 'abc FROM orders", "1:8: expected ' to close the string, found the end of the query");
+	CHECK_ERR("SELECT 'it''s FROM orders", "1:12: expected ' to close the string, found the end of the query");
 	CHECK_ERR("SELECT # FROM orders", "1:8: unexpected character '#'");
 	CHECK_ERR("SELECT a FROM orders WHERE a ! b", "1:30: unexpected character '!'");
 	CHECK_ERR("SELECT a FROM orders WHERE a = 'x' AND é", "1:40: unexpected character 'é'");
-	CHECK_ERR("SELECT a\n  FROM orders WINDOW 5x", "2:22: bad number '5x'");
-	CHECK_ERR("SELECT 90dx FROM orders", "1:8: bad number '90dx'");
-	CHECK_ERR("SELECT 90D FROM orders", "1:8: bad number '90D'");
-	CHECK_ERR("SELECT 12.5e3 FROM orders", "1:8: bad number '12.5e3'");
-	CHECK_ERR("SELECT 1. FROM orders", "1:8: bad number '1.'");
+	CHECK_ERR("SELECT a\n  FROM orders WINDOW 5x", "2:22: expected a number or a duration such as 90d, found '5x'");
+	CHECK_ERR("SELECT 90dx FROM orders", "1:8: expected a number or a duration such as 90d, found '90dx'");
+	CHECK_ERR("SELECT 90D FROM orders", "1:8: expected a number or a duration such as 90d, found '90D'");
+	CHECK_ERR("SELECT 12.5e3 FROM orders", "1:8: expected a number or a duration such as 90d, found '12.5e3'");
+	CHECK_ERR("SELECT 1. FROM orders", "1:8: expected a number or a duration such as 90d, found '1.'");
 	CHECK_ERR("SELECT 0d FROM orders", "1:8: bad duration '0d'");
 	CHECK_ERR("SELECT a FROM orders WINDOW 99999999d", "1:29: number out of range '99999999d'");
 	CHECK_ERR("SELECT 9223372036854775808 FROM orders",
