@@ -453,6 +453,13 @@ static int bind_aggregate(binder *b, const ast_expr *x, const fn_def *f, bx *n)
 		b->in_agg = true;
 		int rc = bind_expr(b, x->args[0], b->p->source == SRC_QUERY ? CTX_ROW : CTX_EVENT, &s.arg);
 		b->in_agg = false;
+		/* found here even when no event would reach it */
+		if (rc == 0 && (s.fn == A_SUM || s.fn == A_AVG || s.fn == A_MEDIAN) &&
+		    s.arg->kind == BX_EVCOL && s.arg->col != EV_AMOUNT && s.arg->col != EV_QTY &&
+		    s.arg->col != EV_COST)
+			rc = fail_at(b, x->args[0]->pos, "%s() takes numbers, found the %s column %s",
+				     f->name, s.arg->col == EV_TS || s.arg->col == EV_NEXT_FOLLOWUP ? "timestamp" : "string",
+				     x->args[0]->str);
 		if (rc) {
 			bx_free(s.arg);
 			return rc;

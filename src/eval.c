@@ -105,13 +105,6 @@ static int compare_op(ast_op op, value a, value b, value *out)
 	return 0;
 }
 
-static const char *type_name(value v)
-{
-	static const char *const names[] = {"null", "boolean", "integer", "money", "number",
-					    "string", "timestamp", "duration"};
-	return names[v.type];
-}
-
 /* Three-valued AND / OR of SQL. */
 static value logic(ast_op op, value a, value b)
 {
@@ -126,16 +119,30 @@ static value logic(ast_op op, value a, value b)
 	return an || bn ? val_null() : val_bool(false);
 }
 
-/* Prefixes a run-time type error with the position of the expression. */
-static int at(const bx *x, const eval_ctx *c, int rc, tide_err *e)
+int eval_error_at(const bx *x, const plan *p, int rc, tide_err *e)
 {
-	if (rc != TIDE_EQUERY || !e || !c->p->text)
+	if (rc != TIDE_EQUERY || !e || !p->text)
 		return rc;
 	int line, col;
-	tql_position(c->p->text, x->pos, &line, &col);
+	tql_position(p->text, x->pos, &line, &col);
 	char msg[sizeof e->msg];
 	memcpy(msg, e->msg, sizeof msg);
 	return tide_errf(e, rc, "%d:%d: %.900s", line, col, msg);
+}
+
+static int at(const bx *x, const eval_ctx *c, int rc, tide_err *e)
+{
+	return eval_error_at(x, c->p, rc, e);
+}
+
+/* SQL's logic takes true, false and null; anything else is a type error,
+ * not a silent null (WHERE amount would otherwise match nothing). */
+static int want_bool(const bx *x, const eval_ctx *c, value v, const char *what, tide_err *e)
+{
+	if (v.type == VAL_BOOL || v.type == VAL_NULL)
+		return 0;
+	return at(x, c, tide_errf(e, TIDE_EQUERY, "expected true or false %s, found %s", what,
+				  val_type_name(v.type)), e);
 }
 
 static int eval_bin(const bx *x, const eval_ctx *c, value *out, tide_err *e)
@@ -150,12 +157,15 @@ static int eval_bin(const bx *x, const eval_ctx *c, value *out, tide_err *e)
 	case OP_ADD: case OP_SUB: case OP_MUL: case OP_DIV:
 		return at(x, c, val_arith(x->op, a, b, out, e), e);
 	case OP_AND: case OP_OR:
+		if ((rc = want_bool(x, c, a, x->op == OP_AND ? "on each side of AND" : "on each side of OR", e)) ||
+		    (rc = want_bool(x, c, b, x->op == OP_AND ? "on each side of AND" : "on each side of OR", e)))
+			return rc;
 		*out = logic(x->op, a, b);
 		return 0;
 	default:
 		if (compare_op(x->op, a, b, out))
 			return at(x, c, tide_errf(e, TIDE_EQUERY, "cannot compare %s with %s",
-						  type_name(a), type_name(b)), e);
+						  val_type_name(a.type), val_type_name(b.type)), e);
 		return 0;
 	}
 }
@@ -177,8 +187,8 @@ static int eval_tier(const bx *x, const eval_ctx *c, value *out, tide_err *e)
 		bool ok;
 		int cmp = val_compare(v, t, &ok);
 		if (!ok)
-			return tide_errf(e, TIDE_EQUERY, "tier(): cannot compare %s with %s",
-					 type_name(v), type_name(t));
+			return at(x, c, tide_errf(e, TIDE_EQUERY, "tier(): cannot compare %s with %s",
+						  val_type_name(v.type), val_type_name(t.type)), e);
 		if (cmp >= 0) {
 			*out = val_int(i);
 			return 0;
@@ -209,9 +219,11 @@ int eval(const bx *x, const eval_ctx *c, value *out, tide_err *e)
 	case BX_NEG:
 		if ((rc = eval(x->args[0], c, &a, e)))
 			return rc;
-		return val_arith(OP_SUB, val_int(0), a, out, e);
+		if (!val_is_numeric(a) && a.type != VAL_NULL)
+			return at(x, c, tide_errf(e, TIDE_EQUERY, "- takes a number, found %s", val_type_name(a.type)), e);
+		return at(x, c, val_arith(OP_SUB, val_int(0), a, out, e), e);
 	case BX_NOT:
-		if ((rc = eval(x->args[0], c, &a, e)))
+		if ((rc = eval(x->args[0], c, &a, e)) || (rc = want_bool(x, c, a, "after NOT", e)))
 			return rc;
 		*out = a.type == VAL_BOOL ? val_bool(!a.i) : val_null();
 		return 0;
@@ -223,14 +235,16 @@ int eval(const bx *x, const eval_ctx *c, value *out, tide_err *e)
 			*out = val_null();
 			return 0;
 		}
-		bool hit = false;
+		/* SQL: no match with a null in the list is null, not false */
+		bool hit = false, null_seen = false;
 		for (int i = 1; i < x->nargs && !hit; i++) {
 			value b;
 			if ((rc = eval(x->args[i], c, &b, e)))
 				return rc;
 			hit = val_equal(a, b);
+			null_seen |= b.type == VAL_NULL;
 		}
-		*out = val_bool(hit != x->negated);
+		*out = !hit && null_seen ? val_null() : val_bool(hit != x->negated);
 		return 0;
 	}
 	case BX_BETWEEN: {
@@ -238,9 +252,12 @@ int eval(const bx *x, const eval_ctx *c, value *out, tide_err *e)
 		if ((rc = eval(x->args[0], c, &a, e)) || (rc = eval(x->args[1], c, &lo, e)) ||
 		    (rc = eval(x->args[2], c, &hi, e)))
 			return rc;
-		if (compare_op(OP_GE, a, lo, &ge) || compare_op(OP_LE, a, hi, &le))
-			return tide_errf(e, TIDE_EQUERY, "BETWEEN: cannot compare %s with %s",
-					 type_name(a), type_name(lo));
+		if (compare_op(OP_GE, a, lo, &ge))
+			return at(x, c, tide_errf(e, TIDE_EQUERY, "BETWEEN: cannot compare %s with %s",
+						  val_type_name(a.type), val_type_name(lo.type)), e);
+		if (compare_op(OP_LE, a, hi, &le))
+			return at(x, c, tide_errf(e, TIDE_EQUERY, "BETWEEN: cannot compare %s with %s",
+						  val_type_name(a.type), val_type_name(hi.type)), e);
 		*out = logic(OP_AND, ge, le);
 		if (x->negated && out->type == VAL_BOOL)
 			out->i = !out->i;
@@ -254,7 +271,8 @@ int eval(const bx *x, const eval_ctx *c, value *out, tide_err *e)
 	case BX_CASE: {
 		int pairs = (x->nargs - (x->has_else ? 1 : 0)) / 2;
 		for (int i = 0; i < pairs; i++) {
-			if ((rc = eval(x->args[2 * i], c, &a, e)))
+			if ((rc = eval(x->args[2 * i], c, &a, e)) ||
+			    (rc = want_bool(x->args[2 * i], c, a, "after WHEN", e)))
 				return rc;
 			if (eval_true(a))
 				return eval(x->args[2 * i + 1], c, out, e);
@@ -269,7 +287,10 @@ int eval(const bx *x, const eval_ctx *c, value *out, tide_err *e)
 		if ((rc = eval(x->args[0], c, &a, e)) || (x->nargs > 1 && (rc = eval(x->args[1], c, &n, e))))
 			return rc;
 		if (n.type != VAL_INT && n.type != VAL_NULL)
-			return tide_errf(e, TIDE_EQUERY, "round(): the number of decimals must be an integer");
+			return at(x, c, tide_errf(e, TIDE_EQUERY, "round() takes an integer number of decimals, found %s",
+						  val_type_name(n.type)), e);
+		if (!val_is_numeric(a) && a.type != VAL_NULL)
+			return at(x, c, tide_errf(e, TIDE_EQUERY, "round() takes a number, found %s", val_type_name(a.type)), e);
 		*out = n.type == VAL_NULL ? val_null() : val_round(a, (int)n.i);
 		return 0;
 	}
@@ -279,7 +300,8 @@ int eval(const bx *x, const eval_ctx *c, value *out, tide_err *e)
 		if (!val_is_numeric(a)) {
 			*out = a.type == VAL_NULL ? a : val_null();
 			if (a.type != VAL_NULL)
-				return tide_errf(e, TIDE_EQUERY, "abs() takes a number, found %s", type_name(a));
+				return at(x, c, tide_errf(e, TIDE_EQUERY, "abs() takes a number, found %s",
+							  val_type_name(a.type)), e);
 			return 0;
 		}
 		if (val_to_double(a) < 0)
@@ -313,6 +335,8 @@ int eval_cond(const bx *x, const eval_ctx *c, bool *out, tide_err *e)
 	}
 	value v;
 	int rc = eval(x, c, &v, e);
+	if (rc == 0)
+		rc = want_bool(x, c, v, "as a condition", e);
 	*out = rc == 0 && eval_true(v);
 	return rc;
 }

@@ -29,6 +29,10 @@ bool eval_true(value v);
  * without making a value. */
 int eval_cond(const bx *x, const eval_ctx *c, bool *out, tide_err *e);
 
+/* A run-time type error rc (TIDE_EQUERY) of expression x of plan p, its
+ * message prefixed with x's LINE:COL; other codes pass through. */
+int eval_error_at(const bx *x, const plan *p, int rc, tide_err *e);
+
 /* The value of event column col (tag: name id) of the context's event. */
 int eval_event_column(const eval_ctx *c, ev_col col, uint32_t tag, value *out, tide_err *e);
 

@@ -558,8 +558,9 @@ static int event_keys(run *r, const eval_ctx *c, int64_t ts, value *kv)
 
 /* ---- folding events into groups -------------------------------------- */
 
-static int agg_add(run *r, agg_state *a, metric_fn fn, value v)
+static int agg_add(run *r, agg_state *a, const slot *s, value v)
 {
+	metric_fn fn = s->fn;
 	if (fn == A_COUNT_STAR) {
 		a->count++;
 		return 0;
@@ -580,7 +581,8 @@ static int agg_add(run *r, agg_state *a, metric_fn fn, value v)
 	case A_SUM:
 	case A_AVG:
 		if (!val_is_numeric(v))
-			return tide_errf(r->e, TIDE_EQUERY, "%s() needs numbers", fn == A_SUM ? "sum" : "avg");
+			return eval_error_at(s->arg, r->p, tide_errf(r->e, TIDE_EQUERY, "%s() takes numbers, found %s",
+								     fn == A_SUM ? "sum" : "avg", val_type_name(v.type)), r->e);
 		if (!a->has) {
 			a->sum = v;
 			a->has = true;
@@ -600,13 +602,14 @@ static int agg_add(run *r, agg_state *a, metric_fn fn, value v)
 		if (val_compare(v, a->max, &ok) > 0 && ok)
 			a->max = v;
 		if (!ok)
-			return tide_errf(r->e, TIDE_EQUERY, "%s() over values that do not compare",
-					 fn == A_MIN ? "min" : "max");
+			return eval_error_at(s->arg, r->p, tide_errf(r->e, TIDE_EQUERY, "%s() over values that do not compare",
+								     fn == A_MIN ? "min" : "max"), r->e);
 		return 0;
 	}
 	case A_MEDIAN:
 		if (!val_is_numeric(v))
-			return tide_errf(r->e, TIDE_EQUERY, "median() needs numbers");
+			return eval_error_at(s->arg, r->p, tide_errf(r->e, TIDE_EQUERY, "median() takes numbers, found %s",
+								     val_type_name(v.type)), r->e);
 		if (a->nlist == a->caplist) {
 			size_t nc = a->caplist ? a->caplist * 2 : 16;
 			value *nl = realloc(a->list, nc * sizeof *nl);
@@ -648,7 +651,7 @@ static int fold_aggregates(run *r, table *t, size_t gi, const eval_ctx *c)
 		if (s->arg)
 			rc = eval(s->arg, c, &v, r->e);
 		if (rc == 0)
-			rc = agg_add(r, &m->aggs[i], s->fn, v);
+			rc = agg_add(r, &m->aggs[i], s, v);
 		if (rc)
 			return rc;
 	}

@@ -172,10 +172,10 @@ static bool money_from_units(double x, value *out)
 	return true;
 }
 
-static const char *type_name(val_type t)
+const char *val_type_name(val_type t)
 {
 	static const char *const names[] = {
-		"null", "boolean", "integer", "money", "real", "string",
+		"null", "boolean", "integer", "money", "number", "string",
 		"timestamp", "duration"
 	};
 	return (unsigned)t < sizeof names / sizeof names[0] ? names[t] : "value";
@@ -260,7 +260,7 @@ int val_arith(ast_op op, value a, value b, value *out, tide_err *e)
 	}
 	if (!val_is_numeric(a) || !val_is_numeric(b))
 		return tide_errf(e, TIDE_EQUERY, "cannot compute %s %s %s",
-				 type_name(a.type), op_name(op), type_name(b.type));
+				 val_type_name(a.type), op_name(op), val_type_name(b.type));
 
 	if (a.type == VAL_INT && b.type == VAL_INT)
 		return arith_int(op, a.i, b.i, out, e);

@@ -55,6 +55,7 @@ value val_ts(int64_t t);
 double val_to_double(value v);
 
 bool val_is_numeric(value v);		/* INT, MONEY or REAL */
+const char *val_type_name(val_type t);	/* for messages: "money", "number" (REAL), ... */
 
 /* a OP b for + - * / (OP_ADD..OP_DIV).  Type rules: int∘int = int (division
  * of ints gives a real: 7 / 2 = 3.5), money±money = money, money±int =

@@ -91,6 +91,26 @@ expect_eq asof_nested "$("$TIDE" query "$db" --format csv --asof 2025-02-11 "SEL
 2"
 err_case unknown_column "SELECT count(*) FROM orders WHERE regoin = 'north'" "1:35: unknown column 'regoin': orders events have ts customer amount qty sku cost and tags region"
 err_case runtime_type 'SELECT revenue() * revenue() FROM orders' "1:8: cannot compute money * money"
+# Logic takes true, false or null only, and the scalar functions numbers:
+# anything else is an error at the expression, never a silent null or copy.
+err_case not_integer 'SELECT count(*) AS n FROM orders WHERE NOT 5' "1:40: expected true or false after NOT, found integer"
+err_case where_money 'SELECT count(*) AS n FROM orders WHERE amount' "1:40: expected true or false as a condition, found money"
+err_case and_string "SELECT count(*) AS n FROM orders WHERE 'a' AND true" "1:40: expected true or false on each side of AND, found string"
+err_case having_integer 'SELECT count(*) AS n FROM orders HAVING 5' "1:41: expected true or false as a condition, found integer"
+err_case when_integer "SELECT CASE WHEN 1 THEN 'a' END AS x FROM orders" "1:18: expected true or false after WHEN, found integer"
+err_case round_string "SELECT round(customer, 1) AS r FROM orders" "1:8: round() takes a number, found string"
+err_case abs_string 'SELECT abs(customer) AS a FROM orders' "1:8: abs() takes a number, found string"
+err_case negate_string 'SELECT -customer AS a FROM orders' "1:8: - takes a number, found string"
+err_case between_types "SELECT count(*) AS n FROM orders WHERE amount BETWEEN 1 AND 'b'" "1:40: BETWEEN: cannot compare money with string"
+# sum/avg/median of a column that is not a number: found before any event is read
+err_case sum_string_column 'SELECT sum(customer) AS s FROM orders WHERE amount > 1000000' "1:12: sum() takes numbers, found the string column customer"
+err_case avg_timestamp_column 'SELECT avg(ts) AS s FROM orders' "1:12: avg() takes numbers, found the timestamp column ts"
+err_case median_derived_string 'SELECT median(c) AS m FROM (SELECT customer AS c, revenue() AS r FROM orders GROUP BY customer)' "1:15: median() takes numbers, found string"
+# SQL's IN: no match with a null in the list is null (so NOT IN keeps nothing)
+expect_eq in_null_list "$("$TIDE" query "$db" --format csv "SELECT count(*) AS n FROM orders WHERE region IN ('north', null)")" "n
+2"
+expect_eq not_in_null_list "$("$TIDE" query "$db" --format csv "SELECT count(*) AS n FROM orders WHERE region NOT IN ('north', null)")" "n
+0"
 
 # Sums of money past what an int64 of 1/10000 units holds are an error,
 # never a wrapped number: 9,224 orders of 10^11 pass 922337203685477.5807,

@@ -190,7 +190,7 @@ static void test_arith_null_and_types(void)
 	arith_fails(OP_ADD, val_str("a", 1), val_int(1), "cannot compute string + integer");
 	arith_fails(OP_SUB, val_bool(true), val_int(1), "cannot compute boolean - integer");
 	arith_fails(OP_ADD, val_ts(0), dur(1, CAL_DAY), "cannot compute timestamp + duration");
-	arith_fails(OP_DIV, val_real(1), val_ts(0), "cannot compute real / timestamp");
+	arith_fails(OP_DIV, val_real(1), val_ts(0), "cannot compute number / timestamp");
 	arith_fails(OP_EQ, val_int(1), val_int(1), NULL);
 }
 
