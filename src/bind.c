@@ -722,7 +722,7 @@ static int bind_time(binder *b)
 		return a->tz ? fail_at(b, a->tz_pos, "%s", b->e->msg) : rc;
 	if (a->asof) {
 		const ast_expr *t = a->asof;
-		if (t->kind == AST_INT) {
+		if (t->kind == AST_INT && t->ival >= TIDE_TS_MIN && t->ival <= TIDE_TS_MAX) {
 			p->asof = t->ival;
 		} else if (t->kind != AST_STR || tide_ts_parse(t->str, strlen(t->str), &p->asof)) {
 			return fail_at(b, t->pos, "ASOF takes a timestamp such as '2025-03-01' or '2025-03-01T10:22:00Z'");

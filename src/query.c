@@ -7,6 +7,7 @@
 #include "exec.h"
 #include "plan.h"
 #include "result.h"
+#include "timefmt.h"
 
 static int column_names(const plan *p, char ***out, int *n)
 {
@@ -66,6 +67,12 @@ static int run_plan(plan *p, const exec_limits *lim, tide_result **out, tide_err
 	int64_t T = p->asof;
 	if (!p->has_asof && p->source != SRC_QUERY && (rc = exec_default_asof(p, &T, e)))
 		return rc;
+	if (p->has_step && cal_add(T, p->step, -(p->step_count - 1), p->tz) < TIDE_TS_MIN) {
+		int line, col;
+		tql_position(p->text, p->ast->step_pos, &line, &col);
+		return tide_errf(e, TIDE_EQUERY, "%d:%d: the series reaches before 0001-01-01: "
+				 "expected fewer points or a shorter STEP", line, col);
+	}
 	char **names;
 	int ncols;
 	if (column_names(p, &names, &ncols))

@@ -745,7 +745,7 @@ int store_decode_contact(uint64_t seq, const MDB_val *v, store_contact *c)
 
 void store_custkey_encode(int64_t ts, uint64_t seq, uint8_t out[STORE_CUSTKEY])
 {
-	uint64_t t = (uint64_t)(ts - STORE_TS_MIN);	/* < 2^39 */
+	uint64_t t = (uint64_t)(ts - TIDE_TS_MIN);	/* < 2^39 */
 	for (int i = 0; i < 5; i++)
 		out[i] = (uint8_t)(t >> (32 - 8 * i));
 	for (int i = 0; i < 4; i++)
@@ -759,7 +759,7 @@ void store_custkey_decode(const uint8_t in[STORE_CUSTKEY], int64_t *ts, uint64_t
 		t = t << 8 | in[i];
 	for (int i = 0; i < 4; i++)
 		s = s << 8 | in[5 + i];
-	*ts = (int64_t)t + STORE_TS_MIN;
+	*ts = (int64_t)t + TIDE_TS_MIN;
 	*seq = s;
 }
 
@@ -1161,8 +1161,8 @@ int store_batch_add(store_batch *b, const tide_event *ev, bool *duplicate, tide_
 	if (seq > STORE_SEQ_MAX)
 		return tide_errf(e, TIDE_EFULL, "the store holds %llu events, its limit",
 				 (unsigned long long)STORE_SEQ_MAX);
-	if (ev->ts < STORE_TS_MIN || ev->ts > STORE_TS_MAX ||
-	    (ev->has_next_followup && (ev->next_followup < STORE_TS_MIN || ev->next_followup > STORE_TS_MAX)))
+	if (ev->ts < TIDE_TS_MIN || ev->ts > TIDE_TS_MAX ||
+	    (ev->has_next_followup && (ev->next_followup < TIDE_TS_MIN || ev->next_followup > TIDE_TS_MAX)))
 		return tide_errf(e, TIDE_EINPUT, "timestamp outside years 1..9999");
 	int rc = check_duplicate(b, ev, seq, duplicate);
 	if (rc || *duplicate)

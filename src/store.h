@@ -161,8 +161,6 @@ int store_string_find(store_snap *r, const char *p, size_t n, uint32_t *id);
  * sort by ts then seq under memcmp: 5 bytes of seconds since 0001-01-01
  * (timestamps are years 1..9999) and 4 of sequence, both big-endian. */
 #define STORE_CUSTKEY 9
-#define STORE_TS_MIN INT64_C(-62135596800)	/* 0001-01-01T00:00:00Z */
-#define STORE_TS_MAX INT64_C(253402300799)	/* 9999-12-31T23:59:59Z */
 void store_custkey_encode(int64_t ts, uint64_t seq, uint8_t out[STORE_CUSTKEY]);
 void store_custkey_decode(const uint8_t in[STORE_CUSTKEY], int64_t *ts, uint64_t *seq);
 

@@ -12,8 +12,6 @@
 #define DAY_SECS 86400
 
 /* The range of years 1..9999, which the text forms can express. */
-#define TS_MIN INT64_C(-62135596800)	/* 0001-01-01T00:00:00Z */
-#define TS_MAX INT64_C(253402300799)	/* 9999-12-31T23:59:59Z */
 
 static const int64_t ten_pow[] = { 1, 10, 100, 1000, 10000 };
 
@@ -84,12 +82,12 @@ static int parse_epoch(const char *s, size_t n, int64_t *out)
 		if (!is_digit(s[i]))
 			return -1;
 		v = v * 10 + (s[i] - '0');
-		if (v > TS_MAX - TS_MIN)
+		if (v > TIDE_TS_MAX - TIDE_TS_MIN)
 			return -1;
 	}
 	if (s[0] == '-')
 		v = -v;
-	if (v < TS_MIN || v > TS_MAX)
+	if (v < TIDE_TS_MIN || v > TIDE_TS_MAX)
 		return -1;
 	*out = v;
 	return 0;
@@ -139,10 +137,10 @@ void tide_ts_format(int64_t ts, char *buf)
 {
 	/* The buffer fits only four-digit years, so instants outside the
 	 * range tide_ts_parse accepts are clamped rather than overflow it. */
-	if (ts < TS_MIN)
-		ts = TS_MIN;
-	if (ts > TS_MAX)
-		ts = TS_MAX;
+	if (ts < TIDE_TS_MIN)
+		ts = TIDE_TS_MIN;
+	if (ts > TIDE_TS_MAX)
+		ts = TIDE_TS_MAX;
 	int64_t days = tide_ts_day(ts), secs = ts - days * DAY_SECS, y;
 	unsigned m, d;
 	tide_civil_from_days(days, &y, &m, &d);

@@ -5,6 +5,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The instants a timestamp can name: years 1 to 9999, as the dated forms
+ * have four-digit years. */
+#define TIDE_TS_MIN INT64_C(-62135596800)	/* 0001-01-01T00:00:00Z */
+#define TIDE_TS_MAX INT64_C(253402300799)	/* 9999-12-31T23:59:59Z */
+
 /* Parses one of `2025-03-01`, `2025-03-01T10:22:00Z`, `2025-03-01 10:22:00`,
  * or an integer of seconds since the epoch (optionally negative) into UTC
  * seconds.  Returns 0, or -1 when s[0..n) is none of those (incl. impossible
