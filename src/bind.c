@@ -488,10 +488,16 @@ static int bind_call(binder *b, const ast_expr *x, ctx_kind ctx, bx *n)
 	for (size_t i = 0; i < sizeof scalars / sizeof scalars[0]; i++) {
 		if (strcmp(x->str, scalars[i].name) != 0)
 			continue;
-		if (x->nargs < scalars[i].min || x->nargs > scalars[i].max)
-			return fail_at(b, x->pos, "%s() takes %d%s argument%s, found %d", x->str,
-				       scalars[i].min, scalars[i].max > scalars[i].min ? " or more" : "",
-				       scalars[i].min == 1 && scalars[i].max == 1 ? "" : "s", x->nargs);
+		int min = scalars[i].min, max = scalars[i].max;
+		if (x->nargs < min || x->nargs > max) {
+			char takes[32];
+			if (max == min + 1)
+				snprintf(takes, sizeof takes, "%d or %d", min, max);
+			else
+				snprintf(takes, sizeof takes, "%d%s", min, max > min ? " or more" : "");
+			return fail_at(b, x->pos, "%s() takes %s argument%s, found %d", x->str, takes,
+				       max == 1 ? "" : "s", x->nargs);
+		}
 		n->kind = scalars[i].kind;
 		return bind_args(b, x, ctx, n);
 	}

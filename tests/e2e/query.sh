@@ -102,6 +102,7 @@ err_case round_string "SELECT round(customer, 1) AS r FROM orders" "1:8: round()
 err_case abs_string 'SELECT abs(customer) AS a FROM orders' "1:8: abs() takes a number, found string"
 err_case negate_string 'SELECT -customer AS a FROM orders' "1:8: - takes a number, found string"
 err_case between_types "SELECT count(*) AS n FROM orders WHERE amount BETWEEN 1 AND 'b'" "1:40: BETWEEN: cannot compare money with string"
+err_case round_arity 'SELECT round(1, 2, 3) AS x FROM orders' "1:8: round() takes 1 or 2 arguments, found 3"
 # T and every point of a series lie in years 1..9999, like any timestamp
 err_case asof_epoch_range 'SELECT count(*) AS n FROM orders ASOF 99999999999999' "1:39: ASOF takes a timestamp such as '2025-03-01' or '2025-03-01T10:22:00Z'"
 err_case step_before_year_1 'SELECT count(*) AS n FROM orders STEP 1y COUNT 3000' "1:34: the series reaches before 0001-01-01: expected fewer points or a shorter STEP"
