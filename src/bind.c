@@ -4,6 +4,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -659,13 +660,45 @@ static bool has_group_fn(const ast_expr *x)
 	return false;
 }
 
+/* An item's text as its column name: as typed, except that a comment, and
+ * a run of white space holding a line break or a comment, become one space
+ * (a header holds one line).  Quotes are followed so a '--' in a string
+ * stays. */
 static char *text_of(const char *text, uint32_t pos, uint32_t len)
 {
 	char *s = malloc(len + 1);
-	if (s) {
-		memcpy(s, text + pos, len);
-		s[len] = '\0';
+	if (!s)
+		return NULL;
+	const char *p = text + pos, *end = p + len;
+	size_t n = 0;
+	bool quoted = false;
+	while (p < end) {
+		if (*p == '\'')
+			quoted = !quoted;	/* '' toggles twice */
+		if (quoted || !(isspace((unsigned char)*p) || (*p == '-' && p + 1 < end && p[1] == '-'))) {
+			s[n++] = *p++;
+			continue;
+		}
+		const char *run = p;
+		bool folds = false;
+		while (p < end && (isspace((unsigned char)*p) || (*p == '-' && p + 1 < end && p[1] == '-'))) {
+			if (*p == '-') {	/* a comment, to its line's end */
+				while (p < end && *p != '\n')
+					p++;
+				folds = true;
+				continue;
+			}
+			folds |= *p++ == '\n';
+		}
+		if (folds) {
+			if (n && p < end)
+				s[n++] = ' ';
+		} else {
+			memcpy(s + n, run, (size_t)(p - run));
+			n += (size_t)(p - run);
+		}
 	}
+	s[n] = '\0';
 	return s;
 }
 

@@ -102,6 +102,8 @@ err_case round_string "SELECT round(customer, 1) AS r FROM orders" "1:8: round()
 err_case abs_string 'SELECT abs(customer) AS a FROM orders' "1:8: abs() takes a number, found string"
 err_case negate_string 'SELECT -customer AS a FROM orders' "1:8: - takes a number, found string"
 err_case between_types "SELECT count(*) AS n FROM orders WHERE amount BETWEEN 1 AND 'b'" "1:40: BETWEEN: cannot compare money with string"
+# a header is one line: comments and line breaks inside an item fold to a space
+expect_eq header_one_line "$("$TIDE" query "$db" --format csv "$(printf 'SELECT count(*) -- n\n  + 1, sum(amount)  *  2, %s FROM orders' "'a--b'")" | head -1)" "count(*) + 1,sum(amount)  *  2,'a--b'"
 err_case round_arity 'SELECT round(1, 2, 3) AS x FROM orders' "1:8: round() takes 1 or 2 arguments, found 3"
 # T and every point of a series lie in years 1..9999, like any timestamp
 err_case asof_epoch_range 'SELECT count(*) AS n FROM orders ASOF 99999999999999' "1:39: ASOF takes a timestamp such as '2025-03-01' or '2025-03-01T10:22:00Z'"
