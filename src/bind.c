@@ -476,6 +476,38 @@ static int bind_aggregate(binder *b, const ast_expr *x, const fn_def *f, bx *n)
 	return 0;
 }
 
+/* Whether x's values are timestamps, as far as binding can tell. */
+static bool is_timestamp(const binder *b, const bx *x)
+{
+	if (x->kind == BX_ASOF || (x->kind == BX_EVCOL && (x->col == EV_TS || x->col == EV_NEXT_FOLLOWUP)))
+		return true;
+	if (x->kind != BX_SLOT)
+		return false;
+	metric_fn fn = b->p->slots[x->idx].fn;
+	return fn == M_FIRST_ORDER || fn == M_LAST_ORDER || fn == M_LAST_CONTACT || fn == M_NEXT_FOLLOWUP;
+}
+
+/* coalesce(next_followup, '2026-01-01'): where a timestamp is expected the
+ * string is one, so every row of the column is a timestamp. */
+static int coalesce_timestamps(binder *b, const ast_expr *x, bx *n)
+{
+	bool any = false;
+	for (int i = 0; i < n->nargs; i++)
+		any |= is_timestamp(b, n->args[i]);
+	for (int i = 0; any && i < n->nargs; i++) {
+		bx *a = n->args[i];
+		if (a->kind != BX_CONST || a->c.type != VAL_STR)
+			continue;
+		int64_t ts;
+		if (tide_ts_parse(a->c.s.p, a->c.s.n, &ts))
+			return fail_at(b, x->args[i]->pos,
+				       "coalesce() of timestamps takes a timestamp such as '2025-03-01', found '%.*s'",
+				       (int)a->c.s.n, a->c.s.p);
+		a->c = val_ts(ts);
+	}
+	return 0;
+}
+
 static int bind_call(binder *b, const ast_expr *x, ctx_kind ctx, bx *n)
 {
 	static const struct {
@@ -500,7 +532,8 @@ static int bind_call(binder *b, const ast_expr *x, ctx_kind ctx, bx *n)
 				       max == 1 ? "" : "s", x->nargs);
 		}
 		n->kind = scalars[i].kind;
-		return bind_args(b, x, ctx, n);
+		int rc = bind_args(b, x, ctx, n);
+		return rc == 0 && n->kind == BX_COALESCE ? coalesce_timestamps(b, x, n) : rc;
 	}
 	const fn_def *f = find_fn(x->str);
 	if (!f)

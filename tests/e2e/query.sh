@@ -156,3 +156,16 @@ expect_status nul_on_stdin 3 sh -c "printf 'SELECT count(*) AS n FROM orders -- 
 printf "SELECT count(*) AS n FROM orders WHERE customer = 'a\0b'" >"$TMP/nulstr.tql"
 expect_status nul_in_string 3 "$TIDE" query "$db" -f "$TMP/nulstr.tql"
 expect_contains nul_in_string_says "$TMP/err" "1:53: expected ' to close the string, found a NUL byte"
+
+# coalesce of a timestamp with a string: the string is a timestamp too, so
+# the column prints as one on every row
+cat >"$TMP/k.csv" <<'CSV'
+id,ts,customer,channel,next_followup
+k1,2025-01-10T10:00:00Z,alice,call,2025-02-01T09:00:00Z
+k2,2025-01-11T10:00:00Z,bob,email,
+CSV
+"$TIDE" ingest "$db" contacts "$TMP/k.csv" >/dev/null
+expect_eq coalesce_timestamp "$("$TIDE" query "$db" --format csv "SELECT customer, coalesce(next_followup(), '2026-01-01') AS f FROM contacts GROUP BY customer")" "customer,f
+alice,2025-02-01T09:00:00Z
+bob,2026-01-01T00:00:00Z"
+err_case coalesce_not_timestamp "SELECT coalesce(ts, 'soon') AS f FROM orders" "1:21: coalesce() of timestamps takes a timestamp such as '2025-03-01', found 'soon'"
