@@ -18,17 +18,20 @@
 #include "parse.h"
 #include "tql.h"
 
+/* Columns count characters, not bytes: a UTF-8 continuation byte
+ * (10xxxxxx) does not start one. */
 void tql_position(const char *text, uint32_t pos, int *line, int *col)
 {
-	int l = 1;
-	uint32_t start = 0;
+	int l = 1, c = 1;
 	for (uint32_t i = 0; i < pos; i++)
 		if (text[i] == '\n') {
 			l++;
-			start = i + 1;
+			c = 1;
+		} else if (((unsigned char)text[i] & 0xC0) != 0x80) {
+			c++;
 		}
 	*line = l;
-	*col = (int)(pos - start) + 1;
+	*col = c;
 }
 
 void tql_error(tql_ctx *c, uint32_t pos, const char *fmt, ...)

@@ -752,6 +752,7 @@ static void test_errors_lexical(void)
 	CHECK_ERR("SELECT # FROM orders", "1:8: unexpected character '#'");
 	CHECK_ERR("SELECT a FROM orders WHERE a ! b", "1:30: unexpected character '!'");
 	CHECK_ERR("SELECT a FROM orders WHERE a = 'x' AND é", "1:40: unexpected character 'é'");
+	CHECK_ERR("SELECT 'café' AS c, # FROM orders", "1:21: unexpected character '#'");	/* characters, not bytes */
 	CHECK_ERR("SELECT a\n  FROM orders WINDOW 5x", "2:22: expected a number or a duration such as 90d, found '5x'");
 	CHECK_ERR("SELECT 90dx FROM orders", "1:8: expected a number or a duration such as 90d, found '90dx'");
 	CHECK_ERR("SELECT 90D FROM orders", "1:8: expected a number or a duration such as 90d, found '90D'");
