@@ -81,7 +81,10 @@ int metrics_rank(metrics_cust *const *in, size_t n, int which)
 		int64_t above = 0;
 		for (size_t r = 0; r < n; r++) {
 			v[r]->above = above;
-			above += v[r]->revenue;
+			/* past int64 the scope's positive sum did too (s->overflow):
+			 * abc() is then an error, whatever is kept here */
+			if (__builtin_add_overflow(above, v[r]->revenue, &above))
+				above = INT64_MAX;
 		}
 	}
 	free(v);
