@@ -2,9 +2,9 @@
  * and the rules of language.md about which function may go where. */
 #include "plan.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -693,6 +693,12 @@ static bool has_group_fn(const ast_expr *x)
 	return false;
 }
 
+/* White space or the start of a comment, at p. */
+static bool gap_at(const char *p, const char *end)
+{
+	return isspace((unsigned char)*p) || (*p == '-' && p + 1 < end && p[1] == '-');
+}
+
 /* An item's text as its column name: as typed, except that a comment, and
  * a run of white space holding a line break or a comment, become one space
  * (a header holds one line).  Quotes are followed so a '--' in a string
@@ -708,13 +714,13 @@ static char *text_of(const char *text, uint32_t pos, uint32_t len)
 	while (p < end) {
 		if (*p == '\'')
 			quoted = !quoted;	/* '' toggles twice */
-		if (quoted || !(isspace((unsigned char)*p) || (*p == '-' && p + 1 < end && p[1] == '-'))) {
+		if (quoted || !gap_at(p, end)) {
 			s[n++] = *p++;
 			continue;
 		}
 		const char *run = p;
 		bool folds = false;
-		while (p < end && (isspace((unsigned char)*p) || (*p == '-' && p + 1 < end && p[1] == '-'))) {
+		while (p < end && gap_at(p, end)) {
 			if (*p == '-') {	/* a comment, to its line's end */
 				while (p < end && *p != '\n')
 					p++;

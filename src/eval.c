@@ -156,12 +156,13 @@ static int eval_bin(const bx *x, const eval_ctx *c, value *out, tide_err *e)
 	switch (x->op) {
 	case OP_ADD: case OP_SUB: case OP_MUL: case OP_DIV:
 		return at(x, c, val_arith(x->op, a, b, out, e), e);
-	case OP_AND: case OP_OR:
-		if ((rc = want_bool(x, c, a, x->op == OP_AND ? "on each side of AND" : "on each side of OR", e)) ||
-		    (rc = want_bool(x, c, b, x->op == OP_AND ? "on each side of AND" : "on each side of OR", e)))
+	case OP_AND: case OP_OR: {
+		const char *where = x->op == OP_AND ? "on each side of AND" : "on each side of OR";
+		if ((rc = want_bool(x, c, a, where, e)) || (rc = want_bool(x, c, b, where, e)))
 			return rc;
 		*out = logic(x->op, a, b);
 		return 0;
+	}
 	default:
 		if (compare_op(x->op, a, b, out))
 			return at(x, c, tide_errf(e, TIDE_EQUERY, "cannot compare %s with %s",
@@ -252,12 +253,10 @@ int eval(const bx *x, const eval_ctx *c, value *out, tide_err *e)
 		if ((rc = eval(x->args[0], c, &a, e)) || (rc = eval(x->args[1], c, &lo, e)) ||
 		    (rc = eval(x->args[2], c, &hi, e)))
 			return rc;
-		if (compare_op(OP_GE, a, lo, &ge))
+		bool lo_bad = compare_op(OP_GE, a, lo, &ge) != 0;
+		if (lo_bad || compare_op(OP_LE, a, hi, &le))
 			return at(x, c, tide_errf(e, TIDE_EQUERY, "BETWEEN: cannot compare %s with %s",
-						  val_type_name(a.type), val_type_name(lo.type)), e);
-		if (compare_op(OP_LE, a, hi, &le))
-			return at(x, c, tide_errf(e, TIDE_EQUERY, "BETWEEN: cannot compare %s with %s",
-						  val_type_name(a.type), val_type_name(hi.type)), e);
+						  val_type_name(a.type), val_type_name((lo_bad ? lo : hi).type)), e);
 		*out = logic(OP_AND, ge, le);
 		if (x->negated && out->type == VAL_BOOL)
 			out->i = !out->i;

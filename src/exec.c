@@ -34,15 +34,15 @@ typedef struct agg_state {
 	idset *ids;		/* count(DISTINCT) of an interned column's ids */
 } agg_state;
 
+/* Sums of money that passed what an int64 of 1/10000 units holds: a metric
+ * reading one is an error, never a wrapped number. */
+enum { OVF_REVENUE = 1, OVF_MARGIN = 2, OVF_LTV = 4, OVF_PERIODS = 8 };
+
 /* What folding an order into a group touches, in one cache line.  A scan
  * visits the groups at random, one per event, and a table of a million
  * customers stays in cache only if this part is small; everything else is
  * in group_more, a parallel array that only the queries needing it touch
  * (untouched pages of it are never even allocated by the kernel). */
-/* Sums of money that passed what an int64 of 1/10000 units holds: a metric
- * reading one is an error, never a wrapped number. */
-enum { OVF_REVENUE = 1, OVF_MARGIN = 2, OVF_LTV = 4, OVF_PERIODS = 8 };
-
 typedef struct group {
 	_Alignas(64) uint32_t customer;
 	bool in_scope;
@@ -1109,9 +1109,10 @@ static int scan_log(run *r, eval_ctx *c, MDB_cursor *cur, uint64_t first, uint64
 /* ---- the scan on two threads --------------------------------------- */
 
 /* A long scan grouped by customer, by a period or not at all is split at
- * the sequence number the time index puts half its events before: a helper thread folds the second half into a
- * table of its own, through a snapshot of its own, while this thread folds
- * the first; then the helper's groups are merged in.  Merging them in the
+ * the sequence number the time index puts half its events before: a helper
+ * thread folds the second half into a table of its own, through a snapshot
+ * of its own, while this thread folds the first; then the helper's groups
+ * are merged in.  Merging them in the
  * helper's order appends the groups first seen in the second half in the
  * order they were first seen, so the table ends as a single scan leaves it,
  * group for group.  Only the state a scan without aggregates or customer
@@ -1605,6 +1606,13 @@ static int needs_ranks(const plan *p)
 	return which;
 }
 
+/* Whether the customers can be named after HAVING (and the LIMIT's cut):
+ * HAVING does not read the name, and no rank breaks its ties by it. */
+static bool names_can_wait(const plan *p)
+{
+	return p->by_customer && !needs_ranks(p) && !uses_key(p, p->having);
+}
+
 /* Naming a customer reads its name from a B-tree page, and a top 20 of a
  * million customers needs 20 names.  When HAVING and the leading ORDER BY
  * terms do not read the name, those terms choose the candidates first: the
@@ -1612,7 +1620,7 @@ static int needs_ranks(const plan *p)
  * their ties by name, so with ranks every customer is named first. */
 int exec_nameless_order_terms(const plan *p)
 {
-	if (!p->by_customer || !p->has_limit || p->limit <= 0 || needs_ranks(p) || uses_key(p, p->having))
+	if (!names_can_wait(p) || !p->has_limit || p->limit <= 0)
 		return 0;
 	int m = 0;
 	while (m < p->norder && !uses_key(p, p->order[m]))
@@ -1625,7 +1633,7 @@ int exec_nameless_order_terms(const plan *p)
  * Without ORDER BY the rows come in name order, so all are named first. */
 bool exec_names_after_having(const plan *p)
 {
-	return p->by_customer && p->having && p->norder > 0 && !needs_ranks(p) && !uses_key(p, p->having);
+	return names_can_wait(p) && p->having && p->norder > 0;
 }
 
 /* The customers the scope-level computations run over. */

@@ -187,13 +187,12 @@ static enum MHD_Result route(server *sv, struct MHD_Connection *conn, const char
 		return respond_text(conn, MHD_HTTP_BAD_REQUEST, msg);
 	}
 	const char *asof = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "asof");
-	const char *text = post && rq->len ? rq->body
-					   : MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "q");
+	bool body = post && rq->len;
+	const char *text = body ? rq->body : MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "q");
 	if (!text || !*text)
 		return respond_text(conn, MHD_HTTP_BAD_REQUEST,
 				    "no query: give it as ?q=... or as the body of a POST");
-	return answer_query(sv, conn, text, post && rq->len ? rq->len : strlen(text),
-			    (tide_out_format)format, asof);
+	return answer_query(sv, conn, text, body ? rq->len : strlen(text), (tide_out_format)format, asof);
 }
 
 static bool append(request *rq, const char *data, size_t n)
