@@ -14,6 +14,7 @@
 #include "eval.h"
 #include "idset.h"
 #include "metrics.h"
+#include "money.h"
 #include "strmap.h"
 #include "timefmt.h"
 
@@ -700,12 +701,6 @@ static void note_orders_span(group *g, int64_t first, int64_t last)
 	g->h_has_order = true;
 }
 
-static void add_money(int64_t *sum, int64_t v, uint8_t *overflow, uint8_t bit)
-{
-	if (__builtin_add_overflow(*sum, v, sum))
-		*overflow |= bit;
-}
-
 static int fold_order(run *r, table *t, size_t gi, const store_order *o, bool in_win)
 {
 	plan *p = r->p;
@@ -719,20 +714,20 @@ static int fold_order(run *r, table *t, size_t gi, const store_order *o, bool in
 				return rc;
 		}
 	}
-	add_money(&g->h_margin, margin, &g->overflow, OVF_LTV);
+	money_add(&g->h_margin, margin, &g->overflow, OVF_LTV);
 	if (!in_win)
 		return 0;
 	g->in_scope = true;
 	g->w_events++;
-	add_money(&g->w_revenue, o->amount, &g->overflow, OVF_REVENUE);
-	add_money(&g->w_margin, margin, &g->overflow, OVF_MARGIN);
+	money_add(&g->w_revenue, o->amount, &g->overflow, OVF_REVENUE);
+	money_add(&g->w_margin, margin, &g->overflow, OVF_MARGIN);
 	if (o->amount >= 0)
 		g->w_orders++;
 	for (int j = 0; j < p->nperiod_sets; j++) {
 		if (o->ts < r->bounds[j][0])
 			continue;
 		int64_t k = period_index(r, j, o->ts);
-		add_money(&psum_of(r, t, j, gi)[k], o->amount, &g->overflow, OVF_PERIODS);
+		money_add(&psum_of(r, t, j, gi)[k], o->amount, &g->overflow, OVF_PERIODS);
 		if (o->amount >= 0)
 			pord_of(r, t, j, gi)[k] = 1;
 	}
@@ -1196,9 +1191,9 @@ static int merge_group(run *r, table *t, size_t ti, table *f, size_t fi)
 	if (b->h_has_order)
 		note_orders_span(a, b->h_first, b->h_last);
 	a->overflow |= b->overflow;
-	add_money(&a->h_margin, b->h_margin, &a->overflow, OVF_LTV);
-	add_money(&a->w_revenue, b->w_revenue, &a->overflow, OVF_REVENUE);
-	add_money(&a->w_margin, b->w_margin, &a->overflow, OVF_MARGIN);
+	money_add(&a->h_margin, b->h_margin, &a->overflow, OVF_LTV);
+	money_add(&a->w_revenue, b->w_revenue, &a->overflow, OVF_REVENUE);
+	money_add(&a->w_margin, b->w_margin, &a->overflow, OVF_MARGIN);
 	a->w_orders += b->w_orders;
 	a->w_events += b->w_events;
 	for (int j = 0; j < r->p->nperiod_sets; j++) {
@@ -1207,7 +1202,7 @@ static int merge_group(run *r, table *t, size_t ti, table *f, size_t fi)
 		uint8_t *po = pord_of(r, t, j, ti);
 		const uint8_t *qo = pord_of(r, f, j, fi);
 		for (int64_t k = 0; k < r->p->period_counts[j]; k++) {
-			add_money(&ps[k], qs[k], &a->overflow, OVF_PERIODS);
+			money_add(&ps[k], qs[k], &a->overflow, OVF_PERIODS);
 			po[k] |= qo[k];
 		}
 	}
@@ -1303,6 +1298,137 @@ static int scan_split(run *r, eval_ctx *c, MDB_cursor *cur, uint64_t first, uint
 	return rc;
 }
 
+/* ---- roll-ups ---------------------------------------------------------- */
+
+/* The metrics a roll-up holds what they read: revenue, margin, counts, first
+ * and last order. */
+static bool rollup_metric(metric_fn fn)
+{
+	switch (fn) {
+	case M_REVENUE: case M_ORDERS: case M_AVG_ORDER: case M_MARGIN: case M_FIRST_ORDER:
+	case M_LAST_ORDER: case M_RECENCY: case M_TENURE: case M_CONTRIBUTION: case M_CHURNED:
+	case M_RFM_R: case M_RFM_F: case M_RFM_M: case M_ABC: case M_LIFETIME_VALUE:
+		return true;
+	default:
+		return false;
+	}
+}
+
+bool exec_rollup_source(const plan *p, uint32_t *tag, uint32_t *tag_value)
+{
+	if (p->source != SRC_ORDERS || !p->by_customer || p->has_window || p->need_days ||
+	    p->need_model || p->nperiod_sets || p->need_customer_sets)
+		return false;
+	for (int i = 0; i < p->nslots; i++)
+		if (!rollup_metric(p->slots[i].fn))
+			return false;
+	const bx *w = p->where;
+	*tag = *tag_value = 0;
+	if (!w)
+		return true;
+	if (w->kind != BX_EVID || w->col != EV_TAG || w->negated || w->idx == 0 || w->c.i <= 0)
+		return false;
+	*tag = w->idx;
+	*tag_value = (uint32_t)w->c.i;
+	return true;
+}
+
+typedef struct rollup_rows {
+	uint32_t *customer;
+	rollup *r;
+	size_t n, cap;
+} rollup_rows;
+
+static int keep_rollup(void *arg, uint32_t customer, const rollup *ru)
+{
+	rollup_rows *rows = arg;
+	if (rows->n == rows->cap) {
+		size_t ncap = rows->cap ? rows->cap * 2 : 1024;
+		if (!grow_array(&rows->customer, sizeof *rows->customer, rows->cap, ncap) ||
+		    !grow_array(&rows->r, sizeof *rows->r, rows->cap, ncap))
+			return TIDE_ENOMEM;
+		rows->cap = ncap;
+	}
+	rows->customer[rows->n] = customer;
+	rows->r[rows->n++] = *ru;
+	return 0;
+}
+
+/* Row indices in first_seq order: groups are made in the order a scan of the
+ * log would meet them, which ties under ORDER BY keep.  An LSD radix sort of
+ * (first_seq, index) on the 32 bits of first_seq, 11 a pass. */
+static uint32_t *by_first_seq(const rollup_rows *rows)
+{
+	uint64_t *a = malloc((rows->n ? rows->n : 1) * sizeof *a);
+	uint64_t *tmp = malloc((rows->n ? rows->n : 1) * sizeof *tmp);
+	uint32_t *order = malloc((rows->n ? rows->n : 1) * sizeof *order);
+	if (!a || !tmp || !order) {
+		free(order);
+		order = NULL;
+		goto done;
+	}
+	for (size_t i = 0; i < rows->n; i++)
+		a[i] = (uint64_t)rows->r[i].first_seq << 32 | i;
+	for (int shift = 32; shift < 64; shift += 11) {
+		size_t count[2049] = {0};
+		for (size_t i = 0; i < rows->n; i++)
+			count[(a[i] >> shift & 2047) + 1]++;
+		for (int d = 1; d <= 2048; d++)
+			count[d] += count[d - 1];
+		for (size_t i = 0; i < rows->n; i++)
+			tmp[count[a[i] >> shift & 2047]++] = a[i];
+		uint64_t *t = a;
+		a = tmp;
+		tmp = t;
+	}
+	for (size_t i = 0; i < rows->n; i++)
+		order[i] = (uint32_t)a[i];
+done:
+	free(a);
+	free(tmp);
+	return order;
+}
+
+/* The groups of a plan exec_rollup_source accepts, from the roll-ups: each
+ * group as the scan would leave it, without reading an order.  *done =
+ * false when the store keeps no roll-ups for the tag. */
+static int read_rollups(run *r, uint32_t tag, uint32_t tag_value, bool *done)
+{
+	rollup_rows rows = {0};
+	int rc = store_rollups(r->p->snap, tag, tag_value, keep_rollup, &rows, r->e);
+	if (rc == TIDE_ENOMEM)
+		rc = nomem(r);
+	*done = rc == 1;
+	uint32_t *order = NULL;
+	if (rc == 1 && rows.n && !(order = by_first_seq(&rows)))
+		rc = nomem(r);
+	table *t = &r->groups;
+	if (rc == 1 && rows.n && table_reserve(r, t, rows.n, 0))
+		rc = TIDE_ENOMEM;
+	for (size_t i = 0; rc == 1 && i < rows.n; i++) {
+		const rollup *ru = &rows.r[order[i]];
+		size_t gi;
+		if ((rc = check_time(r)) || (rc = customer_group(r, t, rows.customer[order[i]], &gi)))
+			break;
+		group *g = &t->g[gi];
+		g->in_scope = true;
+		g->h_has_order = ru->orders > 0;
+		g->h_first = ru->first_order;
+		g->h_last = ru->last_order;
+		g->w_events = ru->events;
+		g->w_orders = ru->orders;
+		g->w_revenue = ru->revenue;
+		g->w_margin = g->h_margin = ru->margin;
+		g->overflow = (ru->wrapped & ROLLUP_REVENUE_WRAPPED ? OVF_REVENUE : 0) |
+			      (ru->wrapped & ROLLUP_MARGIN_WRAPPED ? OVF_MARGIN | OVF_LTV : 0);
+		rc = 1;
+	}
+	free(order);
+	bigmem_free(rows.customer, rows.cap * sizeof *rows.customer);
+	bigmem_free(rows.r, rows.cap * sizeof *rows.r);
+	return rc == 1 ? 0 : rc;
+}
+
 static int scan_events(run *r, tide_result *out)
 {
 	plan *p = r->p;
@@ -1327,6 +1453,17 @@ static int scan_events(run *r, tide_result *out)
 	 * before T, or only the window's when nothing looks further back. */
 	store_info info;
 	if ((rc = store_snap_info(p->snap, &info, r->e))) {
+		mdb_cursor_close(cur);
+		return rc;
+	}
+	uint32_t tag, tag_value;
+	bool done = false;
+	if (exec_rollup_source(p, &tag, &tag_value) && r->T > info.last_ts[TIDE_ORDERS] &&
+	    (rc = read_rollups(r, tag, tag_value, &done)) == 0 && done) {
+		mdb_cursor_close(cur);
+		return 0;
+	}
+	if (rc) {
 		mdb_cursor_close(cur);
 		return rc;
 	}

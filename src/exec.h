@@ -25,6 +25,12 @@ int exec_nameless_order_terms(const plan *p);
  * (only those that pass it are). */
 bool exec_names_after_having(const plan *p);
 
+/* Whether the plan's groups come from the order roll-ups (rollup.h) when T
+ * is after the newest order: GROUP BY customer over whole histories, WHERE
+ * absent or one `tag = 'text'` (*tag, *tag_value: its ids; 0, 0 without WHERE),
+ * and only metrics a roll-up holds. */
+bool exec_rollup_source(const plan *p, uint32_t *tag, uint32_t *tag_value);
+
 /* Seconds on CLOCK_MONOTONIC. */
 double exec_now(void);
 

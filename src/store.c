@@ -13,10 +13,12 @@
 
 #include "custbuf.h"
 #include "idbuf.h"
+#include "rollup.h"
 #include "strmap.h"
 #include "timefmt.h"
+#include "varint.h"
 
-#define STORE_VERSION 6
+#define STORE_VERSION 7
 #define MAP_INITIAL (UINT64_C(64) << 20)
 
 static const struct {
@@ -37,6 +39,8 @@ static const struct {
 	[DB_C_CUST] = {"c_cust", MDB_INTEGERKEY | MDB_DUPSORT | MDB_DUPFIXED},
 	[DB_O_DAYS] = {"o_days", MDB_INTEGERKEY},
 	[DB_C_DAYS] = {"c_days", MDB_INTEGERKEY},
+	[DB_O_ROLL] = {"o_roll", MDB_INTEGERKEY},
+	[DB_O_ROLL_TAG] = {"o_roll_tag", 0},
 };
 
 /* The "info" record in meta.  Fixed layout, native endianness (LMDB files
@@ -51,6 +55,12 @@ typedef struct meta_info {
 } meta_info;
 
 static const char *const tag_list_key[2] = {"tags:orders", "tags:contacts"};
+/* Per tag name of orders, in tags:orders' order: how many values have
+ * roll-ups in o_roll_tag, or ROLL_OFF for a tag with more than
+ * ROLL_VALUES_MAX (an id-like column would add a roll-up per order). */
+static const char *const roll_list_key = "rolltags:orders";
+#define ROLL_OFF UINT32_MAX
+#define ROLL_VALUES_MAX 65536
 
 struct store {
 	MDB_env *env;
@@ -92,11 +102,29 @@ struct store_batch {
 	uint32_t tags[2][TIDE_TAGS_MAX * 8];
 	int ntags[2];
 	bool tags_dirty;
+	/* order roll-ups not yet in o_roll / o_roll_tag, and whether each table
+	 * was empty (then they append); per name in tags[TIDE_ORDERS], how many
+	 * values have roll-ups (see roll_list_key) */
+	rollup_buf *rolls;
+	bool rolls_empty[2];
+	uint32_t tag_values[TIDE_TAGS_MAX * 8];
 };
 
 static int lmdb_err(tide_err *e, int rc, const char *what)
 {
 	return tide_errf(e, rc, "%s: %s", what, mdb_strerror(rc));
+}
+
+/* The message of a failed write: ours, or LMDB's. */
+static int write_err(tide_err *e, int rc, const char *what)
+{
+	if (rc == TIDE_ENOMEM)
+		return tide_errf(e, rc, "out of memory");
+	if (rc == TIDE_EFULL)
+		return tide_errf(e, rc, "too many distinct strings or tag names");
+	if (rc == TIDE_ECORRUPT)
+		return tide_errf(e, rc, "store is corrupt: a record does not decode");
+	return lmdb_err(e, rc, what);
 }
 
 /* UTC day number, offset so that INTEGERKEY's unsigned order is time order. */
@@ -327,17 +355,23 @@ int store_grow(store *s, tide_err *e)
 
 /* ---- meta ------------------------------------------------------------- */
 
-static int tags_read(MDB_txn *txn, const store *s, tide_kind kind, uint32_t *names, int max)
+/* A meta array of uint32: how many it holds (up to max copied), or <0. */
+static int ids_read(MDB_txn *txn, const store *s, const char *key, uint32_t *ids, int max)
 {
-	MDB_val k = {strlen(tag_list_key[kind]), (void *)tag_list_key[kind]}, v;
+	MDB_val k = {strlen(key), (void *)key}, v;
 	int rc = mdb_get(txn, s->dbi[DB_META], &k, &v);
 	if (rc == MDB_NOTFOUND)
 		return 0;
 	if (rc)
 		return rc;
 	int n = (int)(v.mv_size / sizeof(uint32_t));
-	memcpy(names, v.mv_data, (size_t)(n < max ? n : max) * sizeof(uint32_t));
+	memcpy(ids, v.mv_data, (size_t)(n < max ? n : max) * sizeof(uint32_t));
 	return n;
+}
+
+static int tags_read(MDB_txn *txn, const store *s, tide_kind kind, uint32_t *names, int max)
+{
+	return ids_read(txn, s, tag_list_key[kind], names, max);
 }
 
 /* ---- snapshots -------------------------------------------------------- */
@@ -417,6 +451,66 @@ int store_snap_info(store_snap *r, store_info *out, tide_err *e)
 	if (stat(path, &st) == 0)
 		out->file_bytes = (uint64_t)st.st_blocks * 512;
 	return 0;
+}
+
+static void roll_key(uint32_t tag, uint32_t value, uint32_t customer, uint8_t out[12])
+{
+	uint32_t parts[3] = {tag, value, customer};
+	for (int i = 0; i < 3; i++)
+		for (int j = 0; j < 4; j++)
+			out[4 * i + j] = (uint8_t)(parts[i] >> (24 - 8 * j));
+}
+
+bool store_tag_rolled(store_snap *r, uint32_t tag)
+{
+	if (tag == 0)
+		return true;
+	uint32_t names[TIDE_TAGS_MAX * 8], values[TIDE_TAGS_MAX * 8];
+	int n = tags_read(r->txn, r->s, TIDE_ORDERS, names, TIDE_TAGS_MAX * 8);
+	int nv = ids_read(r->txn, r->s, roll_list_key, values, TIDE_TAGS_MAX * 8);
+	for (int i = 0; i < n && i < TIDE_TAGS_MAX * 8; i++)
+		if (names[i] == tag)
+			return i < nv && values[i] != ROLL_OFF;
+	return false;
+}
+
+int store_rollups(store_snap *r, uint32_t tag, uint32_t value, store_rollup_fn fn, void *arg,
+		  tide_err *e)
+{
+	if (!store_tag_rolled(r, tag))
+		return 0;
+	MDB_cursor *cur;
+	int rc = mdb_cursor_open(r->txn, r->s->dbi[tag ? DB_O_ROLL_TAG : DB_O_ROLL], &cur);
+	if (rc)
+		return lmdb_err(e, rc, "reading roll-ups");
+	uint8_t kb[12];
+	roll_key(tag, value, 0, kb);
+	MDB_val k = {sizeof kb, kb}, v;
+	MDB_cursor_op op = MDB_SET_RANGE;
+	if (!tag)
+		op = MDB_FIRST;
+	for (rc = mdb_cursor_get(cur, &k, &v, op); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		uint32_t customer;
+		if (tag && (k.mv_size != sizeof kb || memcmp(k.mv_data, kb, 8) != 0))
+			break;
+		if (tag)
+			customer = (uint32_t)((const uint8_t *)k.mv_data)[8] << 24 |
+				   (uint32_t)((const uint8_t *)k.mv_data)[9] << 16 |
+				   (uint32_t)((const uint8_t *)k.mv_data)[10] << 8 | ((const uint8_t *)k.mv_data)[11];
+		else
+			memcpy(&customer, k.mv_data, sizeof customer);
+		rollup ru;
+		if (rollup_decode(v.mv_data, v.mv_size, &ru)) {
+			mdb_cursor_close(cur);
+			return tide_errf(e, TIDE_ECORRUPT, "store is corrupt: a roll-up does not decode");
+		}
+		if ((rc = fn(arg, customer, &ru))) {
+			mdb_cursor_close(cur);
+			return rc;
+		}
+	}
+	mdb_cursor_close(cur);
+	return rc == 0 || rc == MDB_NOTFOUND ? 1 : lmdb_err(e, rc, "reading roll-ups");
 }
 
 int store_tag_names(store_snap *r, tide_kind kind, uint32_t *names, int max, tide_err *e)
@@ -602,76 +696,11 @@ enum { FLAG_COST = 1, FLAG_SKU = 2, FLAG_CENTS = 4, FLAG_FOLLOWUP = 1, FLAG_REAS
 #define CENT (TIDE_MONEY_SCALE / 100)
 #define REC_MAX (1 + 8 * 10 + 2 + TIDE_ID_MAX + TIDE_TAGS_MAX * 10)
 
-static size_t put_uv(uint8_t *p, uint64_t v)
-{
-	size_t n = 0;
-	while (v >= 0x80) {
-		p[n++] = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	p[n++] = (uint8_t)v;
-	return n;
-}
-
-static size_t put_zz(uint8_t *p, int64_t v)
-{
-	return put_uv(p, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
-}
-
-/* A cursor over a record's bytes; any read past the end marks it bad. */
-typedef struct rd {
-	const uint8_t *p, *end;
-	bool bad;
-} rd;
-
-/* Works on a local copy of the position: through r, every byte read would
- * store and reload r->p (a byte read may alias anything), and this loop
- * runs for every field of every record a scan decodes. */
-static inline uint64_t get_uv(rd *r)
-{
-	const uint8_t *p = r->p;
-	uint64_t v = 0;
-	for (int shift = 0; shift < 64 && p < r->end; shift += 7) {
-		uint8_t byte = *p++;
-		v |= (uint64_t)(byte & 0x7f) << shift;
-		if (!(byte & 0x80)) {
-			r->p = p;
-			return v;
-		}
-	}
-	r->p = p;
-	r->bad = true;
-	return 0;
-}
-
-static inline int64_t get_zz(rd *r)
-{
-	uint64_t v = get_uv(r);
-	return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
-}
-
-static inline uint8_t get_u8(rd *r)
-{
-	if (r->p >= r->end) {
-		r->bad = true;
-		return 0;
-	}
-	return *r->p++;
-}
-
-static inline uint32_t get_u32(rd *r)
-{
-	uint64_t v = get_uv(r);
-	if (v > UINT32_MAX)
-		r->bad = true;
-	return (uint32_t)v;
-}
-
 /* ntags, the id and the tag bytes that end every record. */
-static int get_tail(rd *r, uint32_t *ntags, tide_str *id, const uint8_t **tags, uint32_t *tags_len)
+static int get_tail(varint_rd *r, uint32_t *ntags, tide_str *id, const uint8_t **tags, uint32_t *tags_len)
 {
-	*ntags = get_u8(r);
-	id->n = get_u8(r);
+	*ntags = varint_get_u8(r);
+	id->n = varint_get_u8(r);
 	if (r->bad || (size_t)(r->end - r->p) < id->n)
 		return TIDE_ECORRUPT;
 	id->p = (const char *)r->p;
@@ -679,33 +708,33 @@ static int get_tail(rd *r, uint32_t *ntags, tide_str *id, const uint8_t **tags, 
 	*tags = r->p;
 	*tags_len = (uint32_t)(r->end - r->p);
 	for (uint32_t i = 0; i < 2 * *ntags; i++)
-		get_uv(r);
+		varint_get(r);
 	return r->bad || r->p != r->end ? TIDE_ECORRUPT : 0;
 }
 
 uint32_t store_tag_lookup(const uint8_t *tags, uint32_t tags_len, uint32_t name)
 {
-	rd r = {tags, tags + tags_len, false};
+	varint_rd r = {tags, tags + tags_len, false};
 	while (r.p < r.end && !r.bad) {
-		uint32_t n = get_u32(&r), v = get_u32(&r);
+		uint32_t n = varint_get_u32(&r), v = varint_get_u32(&r);
 		if (n == name && !r.bad)
 			return v;
 	}
 	return 0;
 }
 
-static inline void get_order_head(rd *r, uint64_t seq, store_order *o)
+static inline void get_order_head(varint_rd *r, uint64_t seq, store_order *o)
 {
-	uint8_t flags = get_u8(r);
+	uint8_t flags = varint_get_u8(r);
 	int64_t unit = flags & FLAG_CENTS ? CENT : 1;
 	o->seq = seq;
-	o->ts = get_zz(r) + TS_BASE;
-	o->amount = get_zz(r) * unit;
+	o->ts = varint_get_zz(r) + TS_BASE;
+	o->amount = varint_get_zz(r) * unit;
 	o->has_cost = flags & FLAG_COST;
-	o->cost = o->has_cost ? get_zz(r) * unit : 0;
-	o->customer = get_u32(r);
-	o->sku = flags & FLAG_SKU ? get_u32(r) : 0;
-	int64_t qty = get_zz(r);
+	o->cost = o->has_cost ? varint_get_zz(r) * unit : 0;
+	o->customer = varint_get_u32(r);
+	o->sku = flags & FLAG_SKU ? varint_get_u32(r) : 0;
+	int64_t qty = varint_get_zz(r);
 	o->qty = (int32_t)qty;
 	if (qty != o->qty)
 		r->bad = true;
@@ -713,14 +742,14 @@ static inline void get_order_head(rd *r, uint64_t seq, store_order *o)
 
 int store_decode_order(uint64_t seq, const MDB_val *v, store_order *o)
 {
-	rd r = {v->mv_data, (const uint8_t *)v->mv_data + v->mv_size, false};
+	varint_rd r = {v->mv_data, (const uint8_t *)v->mv_data + v->mv_size, false};
 	get_order_head(&r, seq, o);
 	return get_tail(&r, &o->ntags, &o->id, &o->tags, &o->tags_len);
 }
 
 int store_decode_order_head(uint64_t seq, const MDB_val *v, store_order *o)
 {
-	rd r = {v->mv_data, (const uint8_t *)v->mv_data + v->mv_size, false};
+	varint_rd r = {v->mv_data, (const uint8_t *)v->mv_data + v->mv_size, false};
 	get_order_head(&r, seq, o);
 	o->id = (tide_str){0};
 	o->ntags = o->tags_len = 0;
@@ -730,16 +759,16 @@ int store_decode_order_head(uint64_t seq, const MDB_val *v, store_order *o)
 
 int store_decode_contact(uint64_t seq, const MDB_val *v, store_contact *c)
 {
-	rd r = {v->mv_data, (const uint8_t *)v->mv_data + v->mv_size, false};
-	uint8_t flags = get_u8(&r);
+	varint_rd r = {v->mv_data, (const uint8_t *)v->mv_data + v->mv_size, false};
+	uint8_t flags = varint_get_u8(&r);
 	c->seq = seq;
-	c->ts = get_zz(&r) + TS_BASE;
+	c->ts = varint_get_zz(&r) + TS_BASE;
 	c->has_next_followup = flags & FLAG_FOLLOWUP;
-	c->next_followup = c->has_next_followup ? get_zz(&r) + c->ts : 0;
-	c->customer = get_u32(&r);
-	c->channel = get_u32(&r);
-	c->reason = flags & FLAG_REASON ? get_u32(&r) : 0;
-	c->stage = (int)get_u8(&r) - 1;
+	c->next_followup = c->has_next_followup ? varint_get_zz(&r) + c->ts : 0;
+	c->customer = varint_get_u32(&r);
+	c->channel = varint_get_u32(&r);
+	c->reason = flags & FLAG_REASON ? varint_get_u32(&r) : 0;
+	c->stage = (int)varint_get_u8(&r) - 1;
 	return get_tail(&r, &c->ntags, &c->id, &c->tags, &c->tags_len);
 }
 
@@ -865,6 +894,115 @@ static int add_index(store_batch *b, int kind, uint32_t customer, int64_t ts, ui
 	return custbuf_count(cb) >= CUSTBUF_MAX ? flush_index(b, kind) : 0;
 }
 
+static int tag_index(const store_batch *b, tide_kind kind, uint32_t name)
+{
+	for (int i = 0; i < b->ntags[kind]; i++)
+		if (b->tags[kind][i] == name)
+			return i;
+	return -1;
+}
+
+static bool tag_rolled(const store_batch *b, uint32_t tag)
+{
+	int i = tag_index(b, TIDE_ORDERS, tag);
+	return i >= 0 && b->tag_values[i] != ROLL_OFF;
+}
+
+typedef struct roll_writer {
+	store_batch *b;
+	MDB_cursor *cur[2];	/* o_roll, o_roll_tag */
+} roll_writer;
+
+/* Adds a pending roll-up to its stored one (rollup_each_fn). */
+static int put_rollup(void *arg, uint32_t tag, uint32_t value, uint32_t customer, const rollup *delta)
+{
+	roll_writer *w = arg;
+	int t = tag != 0;
+	if (t && !tag_rolled(w->b, tag))
+		return 0;
+	uint8_t kb[12];
+	roll_key(tag, value, customer, kb);
+	MDB_val k = t ? (MDB_val){sizeof kb, kb} : (MDB_val){sizeof customer, &customer}, v;
+	rollup r = *delta;
+	if (!w->b->rolls_empty[t]) {
+		int rc = mdb_cursor_get(w->cur[t], &k, &v, MDB_SET_KEY);
+		if (rc == 0) {
+			if (rollup_decode(v.mv_data, v.mv_size, &r))
+				return TIDE_ECORRUPT;
+			rollup_merge(&r, delta);
+		} else if (rc != MDB_NOTFOUND) {
+			return rc;
+		}
+	}
+	uint8_t buf[ROLLUP_BYTES];
+	v = (MDB_val){rollup_encode(&r, buf), buf};
+	return mdb_cursor_put(w->cur[t], &k, &v, w->b->rolls_empty[t] ? MDB_APPEND : 0);
+}
+
+/* Counts the values of each tag that are new to o_roll_tag; a tag passing
+ * ROLL_VALUES_MAX loses its roll-ups (queries on it scan the log). */
+static int count_tag_values(store_batch *b, MDB_cursor *cur)
+{
+	const uint32_t(*pairs)[2];
+	size_t n = rollup_buf_pairs(b->rolls, &pairs);
+	for (size_t i = 0; i < n; i++) {
+		int index = tag_index(b, TIDE_ORDERS, pairs[i][0]);
+		if (index < 0 || b->tag_values[index] == ROLL_OFF)
+			continue;
+		uint8_t kb[12];
+		roll_key(pairs[i][0], pairs[i][1], 0, kb);
+		MDB_val k = {sizeof kb, kb}, v;
+		int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+		if (rc && rc != MDB_NOTFOUND)
+			return rc;
+		if (rc == 0 && memcmp(k.mv_data, kb, 8) == 0)
+			continue;
+		if (++b->tag_values[index] <= ROLL_VALUES_MAX)
+			continue;
+		b->tag_values[index] = ROLL_OFF;
+		roll_key(pairs[i][0], 0, 0, kb);
+		k = (MDB_val){sizeof kb, kb};
+		for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+		     rc == 0 && memcmp(k.mv_data, kb, 4) == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_GET_CURRENT))
+			if ((rc = mdb_cursor_del(cur, 0)))
+				return rc;
+		if (rc && rc != MDB_NOTFOUND)
+			return rc;
+	}
+	return 0;
+}
+
+static int flush_rollups(store_batch *b)
+{
+	roll_writer w = {b, {NULL, NULL}};
+	int rc = mdb_cursor_open(b->txn, b->s->dbi[DB_O_ROLL], &w.cur[0]);
+	if (rc == 0)
+		rc = mdb_cursor_open(b->txn, b->s->dbi[DB_O_ROLL_TAG], &w.cur[1]);
+	if (rc == 0)
+		rc = count_tag_values(b, w.cur[1]);
+	if (rc == 0)
+		rc = rollup_buf_each(b->rolls, put_rollup, &w);
+	for (int t = 0; t < 2; t++) {
+		if (w.cur[t])
+			mdb_cursor_close(w.cur[t]);
+		b->rolls_empty[t] = false;
+	}
+	return rc == -1 ? TIDE_ENOMEM : rc;
+}
+
+static int add_rollups(store_batch *b, uint32_t customer, const uint32_t *pairs, int npairs, uint32_t seq,
+		       const tide_event *ev)
+{
+	int64_t margin = ev->amount - (ev->has_cost ? ev->cost : 0);
+	if (rollup_buf_add(b->rolls, customer, pairs, npairs, seq, ev->ts, ev->amount, margin))
+		return TIDE_ENOMEM;
+	if (!rollup_buf_full(b->rolls))
+		return 0;
+	int rc = flush_rollups(b);
+	rollup_buf_clear(b->rolls);
+	return rc;
+}
+
 int store_batch_begin(store *s, store_batch **out, tide_err *e)
 {
 	store_batch *b = calloc(1, sizeof *b);
@@ -878,9 +1016,10 @@ int store_batch_begin(store *s, store_batch **out, tide_err *e)
 	b->ids[1] = idbuf_new();
 	b->cust_index[0] = custbuf_new();
 	b->cust_index[1] = custbuf_new();
+	b->rolls = rollup_buf_new();
 	int rc = 0;
 	if (!b->customers || !b->strings || !b->day_index || !b->ids[0] || !b->ids[1] ||
-	    !b->cust_index[0] || !b->cust_index[1]) {
+	    !b->cust_index[0] || !b->cust_index[1] || !b->rolls) {
 		rc = tide_errf(e, TIDE_ENOMEM, "out of memory");
 		goto fail;
 	}
@@ -895,12 +1034,22 @@ int store_batch_begin(store *s, store_batch **out, tide_err *e)
 		MDB_stat st;
 		rc = mdb_stat(b->txn, s->dbi[ids_table(k)], &st);
 		b->ids_empty[k] = st.ms_entries == 0;
+		if (rc == 0)
+			rc = mdb_stat(b->txn, s->dbi[k ? DB_O_ROLL_TAG : DB_O_ROLL], &st);
+		b->rolls_empty[k] = st.ms_entries == 0;
 	}
 	for (int k = 0; rc == 0 && k < 2; k++) {
 		b->ntags[k] = tags_read(b->txn, s, (tide_kind)k, b->tags[k], TIDE_TAGS_MAX * 8);
 		if (b->ntags[k] < 0)
 			rc = b->ntags[k];
 		else if (b->ntags[k] > TIDE_TAGS_MAX * 8)
+			rc = TIDE_ECORRUPT;
+	}
+	if (rc == 0) {
+		int n = ids_read(b->txn, s, roll_list_key, b->tag_values, TIDE_TAGS_MAX * 8);
+		if (n < 0)
+			rc = n;
+		else if (n > b->ntags[TIDE_ORDERS])
 			rc = TIDE_ECORRUPT;
 	}
 	if (rc) {
@@ -926,6 +1075,7 @@ void store_batch_abort(store_batch *b)
 	idbuf_free(b->ids[1]);
 	custbuf_free(b->cust_index[0]);
 	custbuf_free(b->cust_index[1]);
+	rollup_buf_free(b->rolls);
 	strmap_free(b->day_index);
 	free(b->spans);
 	free(b->span_days);
@@ -969,11 +1119,18 @@ int store_batch_commit(store_batch *b, tide_err *e)
 	for (int kind = 0; rc == 0 && kind < 2; kind++)
 		rc = flush_index(b, kind);
 	if (rc == 0)
+		rc = flush_rollups(b);
+	if (rc == 0)
 		rc = mdb_put(b->txn, b->s->dbi[DB_META], &k, &v, 0);
 	for (int kind = 0; rc == 0 && b->tags_dirty && kind < 2; kind++) {
 		MDB_val tk = {strlen(tag_list_key[kind]), (void *)tag_list_key[kind]};
 		MDB_val tv = {(size_t)b->ntags[kind] * sizeof(uint32_t), b->tags[kind]};
 		rc = mdb_put(b->txn, b->s->dbi[DB_META], &tk, &tv, 0);
+	}
+	if (rc == 0) {
+		MDB_val rk = {strlen(roll_list_key), (void *)roll_list_key};
+		MDB_val rv = {(size_t)b->ntags[TIDE_ORDERS] * sizeof(uint32_t), b->tag_values};
+		rc = mdb_put(b->txn, b->s->dbi[DB_META], &rk, &rv, 0);
 	}
 	if (rc == 0)
 		rc = mdb_txn_commit(b->txn);
@@ -981,7 +1138,7 @@ int store_batch_commit(store_batch *b, tide_err *e)
 		mdb_txn_abort(b->txn);
 	b->txn = NULL;
 	store_batch_abort(b);
-	return rc ? lmdb_err(e, rc, "committing") : 0;
+	return rc ? write_err(e, rc, "committing") : 0;
 }
 
 /* Returns the id of text in (name → id, id → name), creating it. */
@@ -1023,33 +1180,42 @@ static int intern_str(store_batch *b, tide_str text, uint32_t *id)
 }
 
 /* Records tag name ids per kind in first-seen order, for export. */
-static int note_tag_name(store_batch *b, tide_kind kind, uint32_t name)
+static int note_tag_name(store_batch *b, tide_kind kind, uint32_t name, int *index)
 {
-	for (int i = 0; i < b->ntags[kind]; i++)
-		if (b->tags[kind][i] == name)
-			return 0;
+	if ((*index = tag_index(b, kind, name)) >= 0)
+		return 0;
 	if (b->ntags[kind] == TIDE_TAGS_MAX * 8)
 		return TIDE_EFULL;
+	*index = b->ntags[kind];
 	b->tags[kind][b->ntags[kind]++] = name;
 	b->tags_dirty = true;
 	return 0;
 }
 
-/* Appends the tag pairs at p, adding their length to *len. */
-static int encode_tags(store_batch *b, const tide_event *ev, uint8_t *p, size_t *len)
+/* Appends the tag pairs at p, adding their length to *len; the pairs an
+ * order's roll-ups are kept for go to roll (npairs of them). */
+static int encode_tags(store_batch *b, const tide_event *ev, uint8_t *p, size_t *len, uint32_t *roll,
+		       int *npairs)
 {
 	size_t n = 0;
+	*npairs = 0;
 	for (uint32_t i = 0; i < ev->ntags; i++) {
 		uint32_t name, value;
+		int index;
 		int rc = intern_str(b, ev->tags[i].name, &name);
 		if (rc == 0)
 			rc = intern_str(b, ev->tags[i].value, &value);
 		if (rc == 0)
-			rc = note_tag_name(b, ev->kind, name);
+			rc = note_tag_name(b, ev->kind, name, &index);
 		if (rc)
 			return rc;
-		n += put_uv(p + n, name);
-		n += put_uv(p + n, value);
+		n += varint_put(p + n, name);
+		n += varint_put(p + n, value);
+		if (ev->kind == TIDE_ORDERS && b->tag_values[index] != ROLL_OFF) {
+			roll[2 * *npairs] = name;
+			roll[2 * *npairs + 1] = value;
+			++*npairs;
+		}
 	}
 	*len += n;
 	return 0;
@@ -1183,34 +1349,38 @@ int store_batch_add(store_batch *b, const tide_event *ev, bool *duplicate, tide_
 		int64_t unit = cents ? CENT : 1;
 		rec[0] = (uint8_t)((ev->has_cost ? FLAG_COST : 0) | (sku ? FLAG_SKU : 0) |
 				   (cents ? FLAG_CENTS : 0));
-		len += put_zz(rec + len, ev->ts - TS_BASE);
-		len += put_zz(rec + len, ev->amount / unit);
+		len += varint_put_zz(rec + len, ev->ts - TS_BASE);
+		len += varint_put_zz(rec + len, ev->amount / unit);
 		if (ev->has_cost)
-			len += put_zz(rec + len, ev->cost / unit);
-		len += put_uv(rec + len, customer);
+			len += varint_put_zz(rec + len, ev->cost / unit);
+		len += varint_put(rec + len, customer);
 		if (sku)
-			len += put_uv(rec + len, sku);
-		len += put_zz(rec + len, ev->qty);
+			len += varint_put(rec + len, sku);
+		len += varint_put_zz(rec + len, ev->qty);
 	} else {
 		uint32_t channel, reason;
 		if ((rc = intern_str(b, ev->channel, &channel)) || (rc = intern_str(b, ev->reason, &reason)))
 			goto done;
 		rec[0] = (uint8_t)((ev->has_next_followup ? FLAG_FOLLOWUP : 0) | (reason ? FLAG_REASON : 0));
-		len += put_zz(rec + len, ev->ts - TS_BASE);
+		len += varint_put_zz(rec + len, ev->ts - TS_BASE);
 		if (ev->has_next_followup)
-			len += put_zz(rec + len, ev->next_followup - ev->ts);
-		len += put_uv(rec + len, customer);
-		len += put_uv(rec + len, channel);
+			len += varint_put_zz(rec + len, ev->next_followup - ev->ts);
+		len += varint_put(rec + len, customer);
+		len += varint_put(rec + len, channel);
 		if (reason)
-			len += put_uv(rec + len, reason);
+			len += varint_put(rec + len, reason);
 		rec[len++] = (uint8_t)(ev->stage + 1);
 	}
 	rec[len++] = (uint8_t)ev->ntags;
 	rec[len++] = (uint8_t)ev->id.n;
 	memcpy(rec + len, ev->id.p, ev->id.n);
 	len += ev->id.n;
-	if ((rc = encode_tags(b, ev, rec + len, &len)))
+	uint32_t roll[2 * TIDE_TAGS_MAX];
+	int npairs;
+	if ((rc = encode_tags(b, ev, rec + len, &len, roll, &npairs)))
 		goto done;
+	if (ev->kind == TIDE_ORDERS)
+		rollup_buf_prefetch(b->rolls, customer, roll, npairs);
 
 	bool order = ev->kind == TIDE_ORDERS;
 	MDB_val k = {sizeof seq, &seq}, v = {len, rec};
@@ -1219,6 +1389,8 @@ int store_batch_add(store_batch *b, const tide_event *ev, bool *duplicate, tide_
 		rc = add_index(b, ev->kind, customer, ev->ts, seq);
 	if (rc == 0)
 		rc = note_span(b, ev->kind, ev->ts, seq);
+	if (rc == 0 && order)
+		rc = add_rollups(b, customer, roll, npairs, (uint32_t)seq, ev);
 	if (rc)
 		goto done;
 
@@ -1230,13 +1402,5 @@ int store_batch_add(store_batch *b, const tide_event *ev, bool *duplicate, tide_
 	b->info.events[kind]++;
 	b->info.next_seq++;
 done:
-	if (rc == 0)
-		return 0;
-	if (rc == TIDE_ENOMEM)
-		return tide_errf(e, rc, "out of memory");
-	if (rc == TIDE_EFULL)
-		return tide_errf(e, rc, "too many distinct strings or tag names");
-	if (rc == TIDE_ECORRUPT)
-		return tide_errf(e, rc, "store is corrupt: a record does not decode");
-	return lmdb_err(e, rc, "writing");
+	return rc ? write_err(e, rc, "writing") : 0;
 }

@@ -12,6 +12,9 @@
  *                      one customer's history is one range
  *   o_days, c_days     u32 UTC day → store_span: the sequence numbers that
  *                      hold that day's events (the time index)
+ *   o_roll             u32 customer → rollup (rollup.h): all its orders
+ *   o_roll_tag         (tag name, tag value, customer), big-endian u32s →
+ *                      rollup of its orders with that tag value
  *   meta               counters (see store_info)
  *
  * Views: every pointer a read returns points into an LMDB page and is valid
@@ -26,6 +29,7 @@
 
 #include "err.h"
 #include "event.h"
+#include "rollup.h"
 
 typedef struct store store;
 
@@ -136,7 +140,7 @@ uint32_t store_tag_lookup(const uint8_t *tags, uint32_t tags_len, uint32_t name)
 /* Database handles, for the query engine's cursors. */
 typedef enum {
 	DB_META, DB_ORDERS, DB_CONTACTS, DB_IDS, DB_C_IDS, DB_IDS_X, DB_CUST, DB_CUST_ID,
-	DB_STR, DB_STR_ID, DB_O_CUST, DB_C_CUST, DB_O_DAYS, DB_C_DAYS,
+	DB_STR, DB_STR_ID, DB_O_CUST, DB_C_CUST, DB_O_DAYS, DB_C_DAYS, DB_O_ROLL, DB_O_ROLL_TAG,
 	DB_COUNT
 } store_dbi;
 
@@ -190,6 +194,19 @@ int store_time_range(store_snap *r, tide_kind kind, int64_t from, int64_t to,
  * events.  No event: *out = 0. */
 int store_time_middle(store_snap *r, tide_kind kind, int64_t from, int64_t to, uint64_t *out,
 		      tide_err *e);
+
+/* The roll-ups of the orders (rollup.h), in customer order: with tag 0
+ * every customer's, else those of the orders whose tag `tag` holds value
+ * id `value`.  fn gets each; its non-zero return stops the walk and is
+ * returned.  Returns 1 when done, 0 when the store keeps no roll-ups for
+ * that tag (it has more than 65,536 values, or is not a tag of orders):
+ * then only the log answers. */
+typedef int (*store_rollup_fn)(void *arg, uint32_t customer, const rollup *r);
+int store_rollups(store_snap *r, uint32_t tag, uint32_t value, store_rollup_fn fn, void *arg,
+		  tide_err *e);
+
+/* Whether store_rollups would read roll-ups for tag (0: every order's). */
+bool store_tag_rolled(store_snap *r, uint32_t tag);
 
 /* Tag names seen per kind, in first-seen order (for export's header).
  * Writes up to max ids into names and returns how many there are. */

@@ -1,0 +1,370 @@
+#include "rollup.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "bigmem.h"
+#include "money.h"
+#include "strmap.h"
+#include "varint.h"
+
+void rollup_fold(rollup *r, uint32_t seq, int64_t ts, int64_t amount, int64_t margin)
+{
+	if (r->events++ == 0)
+		r->first_seq = seq;
+	money_add(&r->revenue, amount, &r->wrapped, ROLLUP_REVENUE_WRAPPED);
+	money_add(&r->margin, margin, &r->wrapped, ROLLUP_MARGIN_WRAPPED);
+	if (amount < 0)
+		return;
+	if (r->orders == 0 || ts < r->first_order)
+		r->first_order = ts;
+	if (r->orders == 0 || ts > r->last_order)
+		r->last_order = ts;
+	r->orders++;
+}
+
+void rollup_merge(rollup *r, const rollup *later)
+{
+	if (later->events == 0)
+		return;
+	if (r->events == 0) {
+		*r = *later;
+		return;
+	}
+	money_add(&r->revenue, later->revenue, &r->wrapped, ROLLUP_REVENUE_WRAPPED);
+	money_add(&r->margin, later->margin, &r->wrapped, ROLLUP_MARGIN_WRAPPED);
+	r->wrapped |= later->wrapped;
+	if (later->orders && (r->orders == 0 || later->first_order < r->first_order))
+		r->first_order = later->first_order;
+	if (later->orders && (r->orders == 0 || later->last_order > r->last_order))
+		r->last_order = later->last_order;
+	r->orders += later->orders;
+	r->events += later->events;
+	if (later->first_seq < r->first_seq)
+		r->first_seq = later->first_seq;
+}
+
+/* events, orders, zz revenue, zz margin, [zz first_order, last − first when
+ * orders > 0], first_seq, wrapped: ~20 bytes for a typical customer. */
+size_t rollup_encode(const rollup *r, uint8_t out[ROLLUP_BYTES])
+{
+	size_t n = varint_put(out, r->events);
+	n += varint_put(out + n, r->orders);
+	n += varint_put_zz(out + n, r->revenue);
+	n += varint_put_zz(out + n, r->margin);
+	if (r->orders) {
+		n += varint_put_zz(out + n, r->first_order);
+		n += varint_put(out + n, (uint64_t)(r->last_order - r->first_order));
+	}
+	n += varint_put(out + n, r->first_seq);
+	out[n++] = r->wrapped;
+	return n;
+}
+
+int rollup_decode(const void *p, size_t n, rollup *out)
+{
+	varint_rd rd = {p, (const uint8_t *)p + n, false};
+	memset(out, 0, sizeof *out);
+	out->events = varint_get(&rd);
+	out->orders = varint_get(&rd);
+	out->revenue = varint_get_zz(&rd);
+	out->margin = varint_get_zz(&rd);
+	if (out->orders) {
+		out->first_order = varint_get_zz(&rd);
+		out->last_order = out->first_order + (int64_t)varint_get(&rd);
+	}
+	out->first_seq = varint_get_u32(&rd);
+	out->wrapped = varint_get_u8(&rd);
+	bool sane = out->orders <= out->events && out->last_order >= out->first_order &&
+		    (out->wrapped & ~(ROLLUP_REVENUE_WRAPPED | ROLLUP_MARGIN_WRAPPED)) == 0;
+	return rd.bad || rd.p != rd.end || !sane ? -1 : 0;
+}
+
+/* ---- a batch's pending roll-ups ----------------------------------------- */
+
+/* A (tag pair, customer) roll-up, in one cache line: a batch touches one per
+ * tag of each order, at random. */
+typedef struct tag_slot {
+	uint32_t pair;		/* index into pairs + 1; 0 = empty slot */
+	uint32_t customer;
+	rollup r;
+} tag_slot;
+
+/* Tag roll-ups past this many are written out mid-batch: 2^22 slots of 64
+ * bytes (256 MiB) at most three quarters full. */
+#define TAG_SLOTS_MAX (UINT64_C(1) << 22)
+#define TAGS_MAX (TAG_SLOTS_MAX / 4 * 3)
+
+/* The last pairs found, direct-mapped: tags mostly have few values, and
+ * this spares the pair map's hashing and key compare on nearly every tag of
+ * every order. */
+enum { PAIR_CACHE = 1024 };
+
+typedef struct pair_hit {
+	uint32_t tag, value, pair1;	/* pair1: pairs index + 1; 0 = empty */
+} pair_hit;
+
+struct rollup_buf {
+	rollup *cust;		/* by customer id, bigmem */
+	size_t ncust;		/* ids below ncust have room */
+	uint32_t lo, hi;	/* touched ids lie in [lo, hi]; lo > hi: none */
+	tag_slot *slots;	/* open addressing, linear probing; bigmem */
+	size_t cap, count;	/* cap: a power of two */
+	uint32_t (*pairs)[2];	/* distinct (tag, value) */
+	size_t npairs, cappairs;
+	strmap *pair_index;	/* (tag, value) → pairs index */
+	pair_hit recent[PAIR_CACHE];
+};
+
+rollup_buf *rollup_buf_new(void)
+{
+	rollup_buf *b = calloc(1, sizeof *b);
+	if (b && !(b->pair_index = strmap_new())) {
+		free(b);
+		return NULL;
+	}
+	if (b)
+		b->lo = UINT32_MAX;
+	return b;
+}
+
+void rollup_buf_free(rollup_buf *b)
+{
+	if (!b)
+		return;
+	bigmem_free(b->cust, b->ncust * sizeof *b->cust);
+	bigmem_free(b->slots, b->cap * sizeof *b->slots);
+	free(b->pairs);
+	strmap_free(b->pair_index);
+	free(b);
+}
+
+static rollup *customer_rollup(rollup_buf *b, uint32_t customer)
+{
+	if (customer >= b->ncust) {
+		size_t n = b->ncust ? b->ncust * 2 : 4096;
+		if (n <= customer)
+			n = (size_t)customer + 1;
+		rollup *nc = bigmem_grow(b->cust, b->ncust * sizeof *nc, n * sizeof *nc);
+		if (!nc)
+			return NULL;
+		b->cust = nc;
+		b->ncust = n;
+	}
+	if (customer < b->lo)
+		b->lo = customer;
+	if (customer > b->hi)
+		b->hi = customer;
+	return &b->cust[customer];
+}
+
+static int pair_of(rollup_buf *b, uint32_t tag, uint32_t value, uint32_t *out)
+{
+	pair_hit *hit = &b->recent[(tag * 31 + value) & (PAIR_CACHE - 1)];
+	if (hit->pair1 && hit->tag == tag && hit->value == value) {
+		*out = hit->pair1 - 1;
+		return 0;
+	}
+	uint32_t key[2] = {tag, value};
+	if (strmap_get(b->pair_index, key, sizeof key, out)) {
+		*hit = (pair_hit){tag, value, *out + 1};
+		return 0;
+	}
+	if (b->npairs == b->cappairs) {
+		size_t n = b->cappairs ? b->cappairs * 2 : 64;
+		void *np = realloc(b->pairs, n * sizeof *b->pairs);
+		if (!np)
+			return -1;
+		b->pairs = np;
+		b->cappairs = n;
+	}
+	*out = (uint32_t)b->npairs;
+	b->pairs[b->npairs][0] = tag;
+	b->pairs[b->npairs][1] = value;
+	b->npairs++;
+	return strmap_put(b->pair_index, key, sizeof key, *out);
+}
+
+static size_t slot_hash(uint32_t pair, uint32_t customer, size_t cap)
+{
+	uint64_t k = ((uint64_t)pair << 32 | customer) * UINT64_C(0x9E3779B97F4A7C15);
+	return (size_t)(k >> 32) & (cap - 1);
+}
+
+static tag_slot *probe(tag_slot *slots, size_t cap, uint32_t pair1, uint32_t customer)
+{
+	size_t i = slot_hash(pair1, customer, cap);
+	while (slots[i].pair && (slots[i].pair != pair1 || slots[i].customer != customer))
+		i = (i + 1) & (cap - 1);
+	return &slots[i];
+}
+
+/* Grows fourfold: each rehash also touches fresh memory, which the kernel
+ * must zero first. */
+static int grow_slots(rollup_buf *b)
+{
+	size_t ncap = b->cap ? b->cap * 4 : 4096;
+	tag_slot *ns = bigmem_alloc(ncap * sizeof *ns);
+	if (!ns)
+		return -1;
+	for (size_t i = 0; i < b->cap; i++)
+		if (b->slots[i].pair)
+			*probe(ns, ncap, b->slots[i].pair, b->slots[i].customer) = b->slots[i];
+	bigmem_free(b->slots, b->cap * sizeof *b->slots);
+	b->slots = ns;
+	b->cap = ncap;
+	return 0;
+}
+
+static rollup *tag_rollup(rollup_buf *b, uint32_t pair, uint32_t customer)
+{
+	if ((b->count + 1) * 4 > b->cap * 3 && grow_slots(b))
+		return NULL;
+	tag_slot *s = probe(b->slots, b->cap, pair + 1, customer);
+	if (!s->pair) {
+		s->pair = pair + 1;
+		s->customer = customer;
+		b->count++;
+	}
+	return &s->r;
+}
+
+void rollup_buf_prefetch(const rollup_buf *b, uint32_t customer, const uint32_t *pairs, int npairs)
+{
+	if (customer < b->ncust)
+		__builtin_prefetch(&b->cust[customer], 1);
+	for (int i = 0; b->cap && i < npairs; i++) {
+		uint32_t tag = pairs[2 * i], value = pairs[2 * i + 1];
+		const pair_hit *hit = &b->recent[(tag * 31 + value) & (PAIR_CACHE - 1)];
+		if (hit->pair1 && hit->tag == tag && hit->value == value)
+			__builtin_prefetch(&b->slots[slot_hash(hit->pair1, customer, b->cap)], 1);
+	}
+}
+
+int rollup_buf_add(rollup_buf *b, uint32_t customer, const uint32_t *pairs, int npairs, uint32_t seq,
+		   int64_t ts, int64_t amount, int64_t margin)
+{
+	rollup *r = customer_rollup(b, customer);
+	if (!r)
+		return -1;
+	rollup_fold(r, seq, ts, amount, margin);
+	for (int i = 0; i < npairs; i++) {
+		uint32_t pair;
+		if (pairs[2 * i + 1] == 0)
+			continue;
+		if (pair_of(b, pairs[2 * i], pairs[2 * i + 1], &pair) || !(r = tag_rollup(b, pair, customer)))
+			return -1;
+		rollup_fold(r, seq, ts, amount, margin);
+	}
+	return 0;
+}
+
+size_t rollup_buf_pairs(const rollup_buf *b, const uint32_t (**pairs)[2])
+{
+	*pairs = (const uint32_t(*)[2])b->pairs;
+	return b->npairs;
+}
+
+bool rollup_buf_full(const rollup_buf *b)
+{
+	return b->count >= TAGS_MAX;
+}
+
+typedef struct ranked_pair {
+	uint32_t tag, value, index;
+} ranked_pair;
+
+static int by_pair(const void *x, const void *y)
+{
+	const ranked_pair *a = x, *c = y;
+	if (a->tag != c->tag)
+		return a->tag < c->tag ? -1 : 1;
+	return (a->value > c->value) - (a->value < c->value);
+}
+
+/* Each pair's rank in (tag, value) order; NULL when out of memory. */
+static uint32_t *pair_ranks(const rollup_buf *b)
+{
+	ranked_pair *sorted = malloc((b->npairs ? b->npairs : 1) * sizeof *sorted);
+	uint32_t *rank = malloc((b->npairs ? b->npairs : 1) * sizeof *rank);
+	if (sorted && rank) {
+		for (uint32_t i = 0; i < b->npairs; i++)
+			sorted[i] = (ranked_pair){b->pairs[i][0], b->pairs[i][1], i};
+		qsort(sorted, b->npairs, sizeof *sorted, by_pair);
+		for (uint32_t r = 0; r < b->npairs; r++)
+			rank[sorted[r].index] = r;
+	} else {
+		free(rank);
+		rank = NULL;
+	}
+	free(sorted);
+	return rank;
+}
+
+/* The occupied slots in (tag, value, customer) order: a counting sort by
+ * customer, then a stable one by the pair's rank. */
+static uint32_t *tag_order(const rollup_buf *b)
+{
+	size_t n = b->count, ncust = (size_t)b->hi + 1;
+	uint32_t *by_cust = malloc(n * sizeof *by_cust), *out = malloc(n * sizeof *out);
+	uint32_t *rank = pair_ranks(b);
+	size_t *start = calloc((ncust > b->npairs ? ncust : b->npairs) + 1, sizeof *start);
+	if (!by_cust || !out || !rank || !start) {
+		free(out);
+		out = NULL;
+		goto done;
+	}
+	for (size_t i = 0; i < b->cap; i++)
+		if (b->slots[i].pair)
+			start[b->slots[i].customer + 1]++;
+	for (size_t c = 1; c <= ncust; c++)
+		start[c] += start[c - 1];
+	for (size_t i = 0; i < b->cap; i++)
+		if (b->slots[i].pair)
+			by_cust[start[b->slots[i].customer]++] = (uint32_t)i;
+	memset(start, 0, (b->npairs + 1) * sizeof *start);
+	for (size_t i = 0; i < n; i++)
+		start[rank[b->slots[by_cust[i]].pair - 1] + 1]++;
+	for (size_t r = 1; r <= b->npairs; r++)
+		start[r] += start[r - 1];
+	for (size_t i = 0; i < n; i++)
+		out[start[rank[b->slots[by_cust[i]].pair - 1]]++] = by_cust[i];
+done:
+	free(by_cust);
+	free(rank);
+	free(start);
+	return out;
+}
+
+int rollup_buf_each(rollup_buf *b, rollup_each_fn fn, void *arg)
+{
+	for (size_t c = b->lo; c <= b->hi; c++)
+		if (b->cust[c].events) {
+			int rc = fn(arg, 0, 0, (uint32_t)c, &b->cust[c]);
+			if (rc)
+				return rc;
+		}
+	if (b->count == 0)
+		return 0;
+	uint32_t *order = tag_order(b);
+	if (!order)
+		return -1;
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < b->count; i++) {
+		const tag_slot *s = &b->slots[order[i]];
+		rc = fn(arg, b->pairs[s->pair - 1][0], b->pairs[s->pair - 1][1], s->customer, &s->r);
+	}
+	free(order);
+	return rc;
+}
+
+void rollup_buf_clear(rollup_buf *b)
+{
+	if (b->lo <= b->hi)
+		memset(b->cust + b->lo, 0, ((size_t)b->hi - b->lo + 1) * sizeof *b->cust);
+	b->lo = UINT32_MAX;
+	b->hi = 0;
+	if (b->count)
+		memset(b->slots, 0, b->cap * sizeof *b->slots);
+	b->count = 0;
+}

@@ -1,0 +1,84 @@
+/* rollup.h — what a customer's orders add up to, kept per customer and per
+ * (tag value, customer), so that a question about whole histories ("who has
+ * gone quiet", "the A/B/C/D pyramid", "lifetime value") reads one record per
+ * customer instead of every order.
+ *
+ * A roll-up holds exactly what a scan of the log folds into a customer's
+ * group when no window cuts the history: the sums of amount and margin, the
+ * counts, the first and last order (amount >= 0) and the first event's
+ * sequence number (groups are met in that order, which ties keep).
+ *
+ * A write batch folds its orders into a rollup_buf (deltas, in sequence
+ * order); at commit the store adds each delta to the stored record
+ * (rollup_merge).  Ownership: the caller owns the rollup_buf. */
+#ifndef TIDE_ROLLUP_H
+#define TIDE_ROLLUP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct rollup {
+	int64_t revenue, margin;	/* every order's amount, amount − cost */
+	int64_t first_order, last_order;	/* of the orders with amount >= 0 */
+	uint64_t orders, events;	/* orders with amount >= 0; every order */
+	uint32_t first_seq;		/* the earliest order's sequence number */
+	uint8_t wrapped;		/* ROLLUP_*_WRAPPED */
+} rollup;
+
+/* A sum passed what an int64 of 1/10000 units holds: whoever reads it must
+ * say so, never print the wrapped number. */
+enum { ROLLUP_REVENUE_WRAPPED = 1, ROLLUP_MARGIN_WRAPPED = 2 };
+
+/* Folds one order (margin = amount − cost, cost 0 when absent); orders come
+ * in sequence order. */
+void rollup_fold(rollup *r, uint32_t seq, int64_t ts, int64_t amount, int64_t margin);
+
+/* Adds `later`, the same key's orders after those of r, to r. */
+void rollup_merge(rollup *r, const rollup *later);
+
+/* The stored form: varints, at most ROLLUP_BYTES. */
+#define ROLLUP_BYTES 64
+size_t rollup_encode(const rollup *r, uint8_t out[ROLLUP_BYTES]);
+/* 0, or -1 when the bytes are not a roll-up. */
+int rollup_decode(const void *p, size_t n, rollup *out);
+
+/* ---- a batch's pending roll-ups ----------------------------------------- */
+
+typedef struct rollup_buf rollup_buf;
+
+rollup_buf *rollup_buf_new(void);
+void rollup_buf_free(rollup_buf *b);
+
+/* Folds an order into its customer's roll-up and into one per tag pair
+ * (name id, value id; pairs with value 0, an empty value, are skipped).
+ * 0, or -1 when out of memory. */
+int rollup_buf_add(rollup_buf *b, uint32_t customer, const uint32_t *pairs, int npairs, uint32_t seq,
+		   int64_t ts, int64_t amount, int64_t margin);
+
+/* Starts loading the memory rollup_buf_add(b, customer, pairs, ...) will
+ * fold into: called as soon as they are known, the cache misses overlap the
+ * rest of the order's writing instead of following it. */
+void rollup_buf_prefetch(const rollup_buf *b, uint32_t customer, const uint32_t *pairs, int npairs);
+
+/* Whether the buffer holds as much as it should before it is written out
+ * (its memory stays bounded in a huge batch). */
+bool rollup_buf_full(const rollup_buf *b);
+
+/* The distinct (tag, value) pairs added since the buffer was made (a clear
+ * keeps them); *pairs is valid until the next rollup_buf_add. */
+size_t rollup_buf_pairs(const rollup_buf *b, const uint32_t (**pairs)[2]);
+
+/* Called for each pending roll-up: the customers' (tag = value = 0) in
+ * customer order, then the tag pairs' in (tag, value, customer) order, the
+ * order of their keys in the store.  A non-zero return stops the walk and is
+ * returned. */
+typedef int (*rollup_each_fn)(void *arg, uint32_t tag, uint32_t value, uint32_t customer,
+			      const rollup *delta);
+/* 0, the callback's error, or -1 when out of memory. */
+int rollup_buf_each(rollup_buf *b, rollup_each_fn fn, void *arg);
+
+/* Forgets every pending roll-up (keeps the memory). */
+void rollup_buf_clear(rollup_buf *b);
+
+#endif
