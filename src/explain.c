@@ -92,7 +92,13 @@ static void explain_into(const plan *p, sbuf *b, int depth, tide_err *e)
 				  pad, ws, ss, ts, idx, (unsigned long long)span.first_seq,
 				  (unsigned long long)span.last_seq, (unsigned long long)span.events);
 		}
-		if (p->point_customer)
+		uint32_t tag, tag_value;
+		bool rolled = exec_rollup_source(p, &tag, &tag_value) && T > info.last_ts[TIDE_ORDERS] &&
+			      store_tag_rolled(p->snap, tag);
+		if (rolled)
+			sb_printf(b, "%sread each customer's roll-up from '%s'%s instead of the log (every order is before T)\n",
+				  pad, tag ? "o_roll_tag" : "o_roll", tag ? " over the WHERE's tag value" : "");
+		else if (p->point_customer)
 			sb_printf(b, "%sread customer '%s' from the (customer, ts) index '%s', each event from log '%s' by sequence\n",
 				  pad, p->point_customer, kind == TIDE_ORDERS ? "o_cust" : "c_cust", name);
 		else if (p->has_window && !p->need_history)
@@ -105,7 +111,7 @@ static void explain_into(const plan *p, sbuf *b, int depth, tide_err *e)
 				  pad, name, (unsigned long long)before.last_seq,
 				  (unsigned long long)before.events, (unsigned long long)info.events[kind]);
 		}
-		if (p->where)
+		if (p->where && !rolled)
 			sb_printf(b, "%sfilter WHERE on each event (interned strings compared by id)\n", pad);
 	}
 	if (p->row_mode) {

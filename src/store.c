@@ -925,7 +925,10 @@ static int put_rollup(void *arg, uint32_t tag, uint32_t value, uint32_t customer
 	MDB_val k = t ? (MDB_val){sizeof kb, kb} : (MDB_val){sizeof customer, &customer}, v;
 	rollup r = *delta;
 	if (!w->b->rolls_empty[t]) {
-		int rc = mdb_cursor_get(w->cur[t], &k, &v, MDB_SET_KEY);
+		/* a copy: the lookup points its key into the page, which the put
+		 * below may copy or split */
+		MDB_val found = k;
+		int rc = mdb_cursor_get(w->cur[t], &found, &v, MDB_SET_KEY);
 		if (rc == 0) {
 			if (rollup_decode(v.mv_data, v.mv_size, &r))
 				return TIDE_ECORRUPT;

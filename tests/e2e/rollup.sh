@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# The order roll-ups (o_roll, o_roll_tag): a GROUP BY customer over whole
+# histories answers from them exactly as from the log, over a store loaded
+# in several batches (a roll-up adds each batch to what is stored), with
+# returns, orders without cost and re-sent duplicates; EXPLAIN says which
+# it reads; a tag of more than 65,536 values keeps no roll-ups.
+. "$(dirname "$0")/lib.sh"
+
+"$GEN" --orders 20k --out "$TMP/g" >/dev/null 2>&1
+db=$TMP/db
+o=$TMP/g/orders.csv
+head -1 "$o" >"$TMP/h"
+n=$(($(wc -l <"$o") - 1))
+# three batches, the second re-sending the first's last 500 rows
+{ cat "$TMP/h"; sed -n "2,$((n / 3 + 1))p" "$o"; } >"$TMP/b1.csv"
+{ cat "$TMP/h"; sed -n "$((n / 3 - 498)),$((2 * n / 3 + 1))p" "$o"; } >"$TMP/b2.csv"
+{ cat "$TMP/h"; sed -n "$((2 * n / 3 + 2)),\$p" "$o"; } >"$TMP/b3.csv"
+for b in 1 2 3; do "$TIDE" ingest "$db" orders "$TMP/b$b.csv" >/dev/null || fail "ingest_b$b" "exit $?"; done
+"$TIDE" ingest "$db" contacts "$TMP/g/contacts.csv" >/dev/null
+expect_eq all_loaded "$(count_of "$db" orders)" "$n"
+grep -q ',,[a-z]*,' "$o" && pass has_orders_without_cost || fail has_orders_without_cost "the generator wrote a cost on every order"
+grep -q ',-[0-9]' "$o" && pass has_returns || fail has_returns "no return in the history"
+
+m='revenue() AS r, orders() AS n, avg_order() AS ao, margin() AS mg, first_order() AS fo,
+   last_order() AS lo, recency() AS rc, tenure() AS te, contribution() AS c, churned(90d) AS ch,
+   rfm_r() AS rr, rfm_f() AS rf, rfm_m() AS rm, abc() AS a, lifetime_value() AS ltv'
+same_both_ways() {	# name query
+	local got want
+	got=$("$TIDE" query "$db" --format csv "$2" 2>&1)
+	want=$(TIDE_ROLLUPS=0 "$TIDE" query "$db" --format csv "$2" 2>&1)
+	if [ "$got" == "$want" ] && [ "$(printf '%s\n' "$got" | wc -l)" -gt 2 ]; then pass "$1"; else
+		fail "$1" "roll-ups and log differ (or too few rows): $(diff <(echo "$want") <(echo "$got") | head -5)"; fi
+}
+same_both_ways every_metric "SELECT customer, $m FROM orders GROUP BY customer"
+same_both_ways tag_filter "SELECT customer, $m FROM orders WHERE region = 'north' GROUP BY customer"
+same_both_ways tag_filter_flipped "SELECT customer, $m FROM orders WHERE 'web' = channel GROUP BY customer"
+# ties keep the order groups are met in the log: ORDER BY a column with many ties
+same_both_ways tie_order "SELECT customer, abc() AS a, orders() AS n FROM orders WHERE rep = 'rep03' GROUP BY customer ORDER BY a, n DESC"
+same_both_ways slipping_away "SELECT customer, recency() AS days_silent, lifetime_value() AS ltv
+  FROM orders WHERE region = 'north' GROUP BY customer
+  HAVING churned(90d) AND abc() IN ('A', 'B') ORDER BY ltv DESC"
+same_both_ways outer_query "SELECT a, count(*) AS k, sum(r) AS r FROM (SELECT customer, abc() AS a, revenue() AS r
+  FROM orders GROUP BY customer) GROUP BY a ORDER BY a"
+
+explain() { "$TIDE" query "$db" "EXPLAIN $1"; }
+explain "SELECT customer, revenue() FROM orders WHERE region = 'south' GROUP BY customer" >"$TMP/x1"
+expect_contains explain_tag_rollups "$TMP/x1" "read each customer's roll-up from 'o_roll_tag' over the WHERE's tag value"
+explain "SELECT customer, revenue() FROM orders GROUP BY customer" >"$TMP/x2"
+expect_contains explain_rollups "$TMP/x2" "read each customer's roll-up from 'o_roll' instead of the log"
+# what a roll-up cannot answer reads the log: a window, an ASOF before the
+# newest order, a metric over periods, another condition
+for q in "SELECT customer, revenue() FROM orders WINDOW 90d GROUP BY customer" \
+	"SELECT customer, revenue() FROM orders ASOF '2023-06-01' GROUP BY customer" \
+	"SELECT customer, median_gap() FROM orders GROUP BY customer" \
+	"SELECT customer, revenue() FROM orders WHERE region != 'north' GROUP BY customer" \
+	"SELECT customer, revenue() FROM orders WHERE amount > 0 GROUP BY customer"; do
+	explain "$q" >"$TMP/x3"
+	if grep -q "roll-up" "$TMP/x3"; then fail "explain_log: $q" "$(cat "$TMP/x3")"; else pass "explain_log: $q"; fi
+done
+same_both_ways asof_before_newest "SELECT customer, $m FROM orders ASOF '2023-06-01' GROUP BY customer"
+
+# a tag of more than 65,536 values (an invoice number on every order) keeps
+# no roll-ups: its queries read the log and still answer
+w=$TMP/wide
+{ echo "id,ts,customer,amount,invoice"
+  awk 'BEGIN { for (i = 1; i <= 66000; i++) printf "w%d,2024-01-01T00:00:00Z,c%d,%d,inv%d\n", i, i % 97, i % 50, i }'; } >"$TMP/w1.csv"
+{ echo "id,ts,customer,amount,invoice"
+  awk 'BEGIN { for (i = 66001; i <= 66100; i++) printf "w%d,2024-01-02T00:00:00Z,c%d,%d,inv%d\n", i, i % 97, i % 50, i }'; } >"$TMP/w2.csv"
+"$TIDE" ingest "$w" orders "$TMP/w1.csv" >/dev/null && "$TIDE" ingest "$w" orders "$TMP/w2.csv" >/dev/null
+"$TIDE" query "$w" "EXPLAIN SELECT customer, revenue() FROM orders WHERE invoice = 'inv7' GROUP BY customer" >"$TMP/x4"
+if grep -q "roll-up" "$TMP/x4"; then fail wide_tag_reads_log "$(cat "$TMP/x4")"; else pass wide_tag_reads_log; fi
+expect_eq wide_tag_answer "$("$TIDE" query "$w" --format csv "SELECT customer, revenue() AS r, orders() AS n FROM orders WHERE invoice = 'inv66050' GROUP BY customer")" "customer,r,n
+c90,0.00,1"
+"$TIDE" query "$w" "EXPLAIN SELECT customer, revenue() FROM orders GROUP BY customer" >"$TMP/x5"
+expect_contains wide_store_customer_rollups "$TMP/x5" "from 'o_roll' instead of the log"
+expect_eq wide_customer_total "$("$TIDE" query "$w" --format csv "SELECT sum(n) AS n FROM (SELECT customer, orders() AS n FROM orders GROUP BY customer)")" "n
+66100"
