@@ -965,10 +965,13 @@ static int count_tag_values(store_batch *b, MDB_cursor *cur)
 		b->tag_values[index] = ROLL_OFF;
 		roll_key(pairs[i][0], 0, 0, kb);
 		k = (MDB_val){sizeof kb, kb};
-		for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-		     rc == 0 && memcmp(k.mv_data, kb, 4) == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_GET_CURRENT))
+		/* sought again after each delete: a cursor that deleted the
+		 * table's last entry has no current one to ask for */
+		while ((rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE)) == 0 && memcmp(k.mv_data, kb, 4) == 0) {
 			if ((rc = mdb_cursor_del(cur, 0)))
 				return rc;
+			k = (MDB_val){sizeof kb, kb};
+		}
 		if (rc && rc != MDB_NOTFOUND)
 			return rc;
 	}
