@@ -1314,13 +1314,15 @@ static bool rollup_metric(metric_fn fn)
 	}
 }
 
-bool exec_rollup_source(const plan *p, uint32_t *tag, uint32_t *tag_value)
+bool exec_rollup_source(const plan *p, int64_t T, const store_info *info, uint32_t *tag,
+			uint32_t *tag_value)
 {
 	/* TIDE_ROLLUPS=0 reads the log instead: the reference tests check both
 	 * ways against the SQL definitions. */
 	const char *env = getenv("TIDE_ROLLUPS");
-	if ((env && strcmp(env, "0") == 0) || p->source != SRC_ORDERS || !p->by_customer || p->has_window || p->need_days ||
-	    p->need_model || p->nperiod_sets || p->need_customer_sets)
+	if ((env && strcmp(env, "0") == 0) || T <= info->last_ts[TIDE_ORDERS] || p->source != SRC_ORDERS ||
+	    !p->by_customer || p->has_window || p->need_days || p->need_model || p->nperiod_sets ||
+	    p->need_customer_sets)
 		return false;
 	for (int i = 0; i < p->nslots; i++)
 		if (!rollup_metric(p->slots[i].fn))
@@ -1461,7 +1463,7 @@ static int scan_events(run *r, tide_result *out)
 	}
 	uint32_t tag, tag_value;
 	bool done = false;
-	if (exec_rollup_source(p, &tag, &tag_value) && r->T > info.last_ts[TIDE_ORDERS] &&
+	if (exec_rollup_source(p, r->T, &info, &tag, &tag_value) &&
 	    (rc = read_rollups(r, tag, tag_value, &done)) == 0 && done) {
 		mdb_cursor_close(cur);
 		return 0;

@@ -25,11 +25,13 @@ int exec_nameless_order_terms(const plan *p);
  * (only those that pass it are). */
 bool exec_names_after_having(const plan *p);
 
-/* Whether the plan's groups come from the order roll-ups (rollup.h) when T
- * is after the newest order: GROUP BY customer over whole histories, WHERE
- * absent or one `tag = 'text'` (*tag, *tag_value: its ids; 0, 0 without WHERE),
- * and only metrics a roll-up holds. */
-bool exec_rollup_source(const plan *p, uint32_t *tag, uint32_t *tag_value);
+/* Whether the plan's groups at T can come from the order roll-ups
+ * (rollup.h): T after the newest order in info, GROUP BY customer over whole
+ * histories, WHERE absent or one `tag = 'text'` (*tag, *tag_value: its ids;
+ * 0, 0 without WHERE), and only metrics a roll-up holds.  The store may
+ * still keep none for that tag (store_tag_rolled). */
+bool exec_rollup_source(const plan *p, int64_t T, const store_info *info, uint32_t *tag,
+			uint32_t *tag_value);
 
 /* Seconds on CLOCK_MONOTONIC. */
 double exec_now(void);

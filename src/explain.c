@@ -93,8 +93,7 @@ static void explain_into(const plan *p, sbuf *b, int depth, tide_err *e)
 				  (unsigned long long)span.last_seq, (unsigned long long)span.events);
 		}
 		uint32_t tag, tag_value;
-		bool rolled = exec_rollup_source(p, &tag, &tag_value) && T > info.last_ts[TIDE_ORDERS] &&
-			      store_tag_rolled(p->snap, tag);
+		bool rolled = exec_rollup_source(p, T, &info, &tag, &tag_value) && store_tag_rolled(p->snap, tag);
 		if (rolled)
 			sb_printf(b, "%sread each customer's roll-up from '%s'%s instead of the log (every order is before T)\n",
 				  pad, tag ? "o_roll_tag" : "o_roll", tag ? " over the WHERE's tag value" : "");

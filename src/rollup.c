@@ -158,16 +158,28 @@ static rollup *customer_rollup(rollup_buf *b, uint32_t customer)
 	return &b->cust[customer];
 }
 
+static size_t recent_index(uint32_t tag, uint32_t value)
+{
+	return (tag * 31 + value) & (PAIR_CACHE - 1);
+}
+
+/* The pair's index + 1 when it is among the recent, else 0. */
+static uint32_t recent_pair1(const rollup_buf *b, uint32_t tag, uint32_t value)
+{
+	const pair_hit *hit = &b->recent[recent_index(tag, value)];
+	return hit->tag == tag && hit->value == value ? hit->pair1 : 0;
+}
+
 static int pair_of(rollup_buf *b, uint32_t tag, uint32_t value, uint32_t *out)
 {
-	pair_hit *hit = &b->recent[(tag * 31 + value) & (PAIR_CACHE - 1)];
-	if (hit->pair1 && hit->tag == tag && hit->value == value) {
-		*out = hit->pair1 - 1;
+	uint32_t pair1 = recent_pair1(b, tag, value);
+	if (pair1) {
+		*out = pair1 - 1;
 		return 0;
 	}
 	uint32_t key[2] = {tag, value};
 	if (strmap_get(b->pair_index, key, sizeof key, out)) {
-		*hit = (pair_hit){tag, value, *out + 1};
+		b->recent[recent_index(tag, value)] = (pair_hit){tag, value, *out + 1};
 		return 0;
 	}
 	if (b->npairs == b->cappairs) {
@@ -234,10 +246,9 @@ void rollup_buf_prefetch(const rollup_buf *b, uint32_t customer, const uint32_t 
 	if (customer < b->ncust)
 		__builtin_prefetch(&b->cust[customer], 1);
 	for (int i = 0; b->cap && i < npairs; i++) {
-		uint32_t tag = pairs[2 * i], value = pairs[2 * i + 1];
-		const pair_hit *hit = &b->recent[(tag * 31 + value) & (PAIR_CACHE - 1)];
-		if (hit->pair1 && hit->tag == tag && hit->value == value)
-			__builtin_prefetch(&b->slots[slot_hash(hit->pair1, customer, b->cap)], 1);
+		uint32_t pair1 = recent_pair1(b, pairs[2 * i], pairs[2 * i + 1]);
+		if (pair1)
+			__builtin_prefetch(&b->slots[slot_hash(pair1, customer, b->cap)], 1);
 	}
 }
 

@@ -461,6 +461,14 @@ static void roll_key(uint32_t tag, uint32_t value, uint32_t customer, uint8_t ou
 			out[4 * i + j] = (uint8_t)(parts[i] >> (24 - 8 * j));
 }
 
+static uint32_t roll_key_customer(const uint8_t key[12])
+{
+	uint32_t customer = 0;
+	for (int j = 0; j < 4; j++)
+		customer = customer << 8 | key[8 + j];
+	return customer;
+}
+
 bool store_tag_rolled(store_snap *r, uint32_t tag)
 {
 	if (tag == 0)
@@ -486,17 +494,13 @@ int store_rollups(store_snap *r, uint32_t tag, uint32_t value, store_rollup_fn f
 	uint8_t kb[12];
 	roll_key(tag, value, 0, kb);
 	MDB_val k = {sizeof kb, kb}, v;
-	MDB_cursor_op op = MDB_SET_RANGE;
-	if (!tag)
-		op = MDB_FIRST;
-	for (rc = mdb_cursor_get(cur, &k, &v, op); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+	for (rc = mdb_cursor_get(cur, &k, &v, tag ? MDB_SET_RANGE : MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		uint32_t customer;
 		if (tag && (k.mv_size != sizeof kb || memcmp(k.mv_data, kb, 8) != 0))
 			break;
 		if (tag)
-			customer = (uint32_t)((const uint8_t *)k.mv_data)[8] << 24 |
-				   (uint32_t)((const uint8_t *)k.mv_data)[9] << 16 |
-				   (uint32_t)((const uint8_t *)k.mv_data)[10] << 8 | ((const uint8_t *)k.mv_data)[11];
+			customer = roll_key_customer(k.mv_data);
 		else
 			memcpy(&customer, k.mv_data, sizeof customer);
 		rollup ru;
