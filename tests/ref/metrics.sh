@@ -100,6 +100,14 @@ rc limit_cuts_a_tie "customer:key n:int" \
 rc limit_cuts_a_tie_name_desc "customer:key n:int" \
 	"SELECT customer, orders() AS n $Q ORDER BY n DESC, customer DESC LIMIT $K" \
 	"SELECT customer, orders AS n FROM cmc ORDER BY orders DESC, customer DESC LIMIT $K" --ordered
+# The cut on a leading metric ascending, where customers with only returns
+# have no average (null, first), and on a metric ORDER BY names directly.
+rc limit_cut_ascending_nulls "customer:key a:money" \
+	"SELECT customer, avg_order() AS a $Q ORDER BY a, customer LIMIT $K" \
+	"SELECT customer, avg_order AS a FROM cmc ORDER BY avg_order, customer LIMIT $K" --ordered
+rc limit_cut_metric_not_selected "customer:key n:int" \
+	"SELECT customer, orders() AS n $Q ORDER BY margin() DESC, customer LIMIT $K" \
+	"SELECT customer, orders AS n FROM cmc ORDER BY margin_u DESC, customer LIMIT $K" --ordered
 rc limit_having_on_name "customer:key n:int" \
 	"SELECT customer, orders() AS n $Q HAVING customer > 'c0000050' ORDER BY n DESC, customer LIMIT $K" \
 	"SELECT customer, orders AS n FROM cmc WHERE customer > 'c0000050' ORDER BY orders DESC, customer LIMIT $K" --ordered
