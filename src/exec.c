@@ -1897,46 +1897,63 @@ static int group_sort_cmp(const void *x, const void *y)
 	return 0;
 }
 
+/* Of the n rows in terms[] (m leading ORDER BY values each) whose keep[]
+ * is set, leaves it set on those that tie with or beat the LIMIT-th best of
+ * them: no other can be among the first LIMIT rows.  Rows equal on every
+ * term stay in their order wherever they are kept. */
+static int keep_within_limit(run *r, const value *terms, size_t n, size_t m, bool *keep)
+{
+	plan *p = r->p;
+	result_order by = {0, (int)m, p->order_desc};
+	char **names = calloc(m, sizeof *names);
+	tide_result *best = NULL;
+	int rc = names ? result_new(&best, (int)m, names, r->e) : nomem(r);
+	if (rc == 0)
+		rc = result_keep_first(best, &by, (size_t)p->limit, r->e);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		if (keep[i])
+			rc = result_append(best, terms + i * m, r->e);
+	size_t *idx = NULL, nbest;
+	if (rc == 0 && best->nrows == (size_t)p->limit &&
+	    (rc = result_order_rows(best, &by, SIZE_MAX, &idx, &nbest, r->e)) == 0) {
+		const value *cut = result_row(best, idx[nbest - 1]);
+		for (size_t i = 0; i < n; i++)
+			keep[i] = keep[i] && result_compare(&by, terms + i * m, cut) <= 0;
+	}
+	free(idx);
+	tide_result_free(best);
+	free(names);
+	return rc;
+}
+
 /* Of the n groups in order[] (their slots in r->slot_vals, `width` each),
- * keeps those that pass HAVING and, when the LIMIT cuts, tie with or beat
- * the LIMIT-th best on the leading nameless ORDER BY terms: no other can be
- * among the first LIMIT rows, and only the kept need a name.  The kept stay
- * in their order, so rows equal on every term still come in the order they
- * would have. */
+ * keeps those that pass HAVING and, when the LIMIT cuts, make the cut on the
+ * leading nameless ORDER BY terms (keep_within_limit): only the kept need a
+ * name.  The kept stay in their order. */
 static int keep_candidates(run *r, table *t, size_t *order, size_t *n, size_t width)
 {
 	plan *p = r->p;
 	bool cuts = r->nameless_terms > 0 && (size_t)p->limit < *n;
 	size_t m = cuts ? (size_t)r->nameless_terms : 0, cols = row_width(p), first = cols - (size_t)p->norder;
-	result_order by = {0, (int)m, p->order_desc};
 	value *row = malloc(cols * sizeof *row);
 	size_t nterms = *n * m;
 	value *terms = malloc((nterms ? nterms : 1) * sizeof *terms);
 	bool *passed = malloc((*n ? *n : 1) * sizeof *passed);
 	bool *nameless = malloc(((size_t)p->nitems + 1) * sizeof *nameless);
-	char **names = calloc(m ? m : 1, sizeof *names);
-	tide_result *best = NULL;
-	int rc = row && terms && passed && nameless && names ? 0 : nomem(r);
-	if (rc == 0 && cuts && (rc = result_new(&best, (int)m, names, r->e)) == 0)
-		rc = result_keep_first(best, &by, (size_t)p->limit, r->e);
+	int rc = row && terms && passed && nameless ? 0 : nomem(r);
 	for (int i = 0; rc == 0 && i < p->nitems; i++)
 		nameless[i] = !uses_key(p, p->items[i]);
 	for (size_t i = 0; rc == 0 && i < *n; i++) {
 		eval_ctx c = {.p = p, .asof = r->T, .keys = keys_of(r, t, order[i]), .slots = r->slot_vals + i * width};
 		rc = eval_row(r, &c, row, nameless, (int)m, &passed[i]);
-		if (rc == 0 && cuts && passed[i]) {
+		if (rc == 0 && passed[i])
 			memcpy(terms + i * m, row + first, m * sizeof *row);
-			rc = result_append(best, row + first, r->e);
-		}
 	}
-	const value *cut = NULL;	/* the LIMIT-th best, when there are that many */
-	size_t *idx = NULL, nbest;
-	if (rc == 0 && cuts && best->nrows == (size_t)p->limit &&
-	    (rc = result_order_rows(best, &by, SIZE_MAX, &idx, &nbest, r->e)) == 0)
-		cut = result_row(best, idx[nbest - 1]);
+	if (rc == 0 && cuts)
+		rc = keep_within_limit(r, terms, *n, m, passed);
 	size_t kept = 0;
 	for (size_t i = 0; rc == 0 && i < *n; i++) {
-		if (!passed[i] || (cut && result_compare(&by, terms + i * m, cut) > 0))
+		if (!passed[i])
 			continue;
 		order[kept] = order[i];
 		memmove(r->slot_vals + kept * width, r->slot_vals + i * width, width * sizeof *r->slot_vals);
@@ -1944,9 +1961,6 @@ static int keep_candidates(run *r, table *t, size_t *order, size_t *n, size_t wi
 	}
 	if (rc == 0)
 		*n = kept;
-	free(idx);
-	tide_result_free(best);
-	free(names);
 	free(nameless);
 	free(passed);
 	free(terms);
@@ -1996,33 +2010,28 @@ static int leading_slot(const plan *p)
 static int cut_by_leading_slot(run *r, table *t, size_t *order, size_t *n)
 {
 	plan *p = r->p;
-	size_t k = (size_t)p->limit;
-	int s = r->nameless_terms > 0 && !p->having && k < *n ? leading_slot(p) : -1;
+	int s = r->nameless_terms > 0 && !p->having && (size_t)p->limit < *n ? leading_slot(p) : -1;
 	if (s < 0)
 		return 0;
-	result_order by = {0, 1, p->order_desc};
-	value *best = malloc(k * sizeof *best);	/* the k best so far, best first */
-	size_t vals_bytes = *n * sizeof(value), nbest = 0;
+	size_t vals_bytes = *n * sizeof(value);
 	value *vals = bigmem_alloc(vals_bytes);
-	int rc = best && vals ? 0 : nomem(r);
+	bool *keep = malloc(*n * sizeof *keep);
+	int rc = vals && keep ? 0 : nomem(r);
 	for (size_t i = 0; rc == 0 && i < *n; i++) {
 		for (int j = 0; rc == 0 && j < p->nslots; j++)
 			rc = check_money(r, &p->slots[j], &t->g[order[i]]);
-		value v = vals[i] = slot_value(r, &p->slots[s], t, order[i]);
-		if (rc || (nbest == k && result_compare(&by, &v, &best[k - 1]) >= 0))
-			continue;
-		size_t at = nbest < k ? nbest++ : k - 1;
-		for (; at > 0 && result_compare(&by, &v, &best[at - 1]) < 0; at--)
-			best[at] = best[at - 1];
-		best[at] = v;
+		vals[i] = slot_value(r, &p->slots[s], t, order[i]);
+		keep[i] = true;
 	}
+	if (rc == 0)
+		rc = keep_within_limit(r, vals, *n, 1, keep);
 	size_t kept = 0;
 	for (size_t i = 0; rc == 0 && i < *n; i++)
-		if (result_compare(&by, &vals[i], &best[k - 1]) <= 0)
+		if (keep[i])
 			order[kept++] = order[i];
 	if (rc == 0)
 		*n = kept;
-	free(best);
+	free(keep);
 	bigmem_free(vals, vals_bytes);
 	return rc;
 }
