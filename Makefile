@@ -10,7 +10,7 @@ CC       ?= cc
 CFLAGS   ?= -O2 -g
 WARN     := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
 CPPFLAGS += -Isrc -I$(BUILD) -MMD -MP
-LDLIBS   += -llmdb -lyajl -lxxhash -lgsl -lgslcblas -lmicrohttpd -lm -lpthread
+LDLIBS   += -llmdb -lyajl -lxxhash -lgsl -lgslcblas -lm -lpthread
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 # Debian packages the build and the tests need, with a header or tool that
@@ -57,6 +57,12 @@ $(BUILD)/tql.c: grammar/tql.y | $(BUILD)
 $(BUILD)/tql.h: $(BUILD)/tql.c
 $(BUILD)/lexer.c: grammar/lexer.re | $(BUILD)
 	re2c -W --no-generation-date -o $@ $<
+
+# libmicrohttpd is loaded by name when a server starts (src/mhd.h says why):
+# the name is the soname of the library this build compiles against.  Read
+# when mhd.o compiles, after `deps` has installed the package.
+MHD_SONAME = $(shell objdump -p "$$($(CC) -print-file-name=libmicrohttpd.so)" 2>/dev/null | awk '$$1 == "SONAME" { print $$2 }')
+$(BUILD)/mhd.o: CPPFLAGS += -DMHD_SONAME='"$(MHD_SONAME)"'
 
 # Everything may include tql.h, so it exists before any object compiles.
 $(BUILD)/%.o: src/%.c | $(BUILD) $(BUILD)/tql.h

@@ -1,12 +1,12 @@
 #include "serve.h"
 
-#include <microhttpd.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
+#include "mhd.h"
 #include "rcache.h"
 
 /* A query is text someone typed or a dashboard built: a megabyte is far
@@ -46,25 +46,25 @@ typedef struct request {
 static enum MHD_Result respond(struct MHD_Connection *conn, unsigned status, const char *type,
 			       char *body, size_t len, const char *cache, uint64_t version)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	struct MHD_Response *r = mhd.create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
 	if (!r) {
 		free(body);
 		return MHD_NO;
 	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+	mhd.add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	mhd.add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
 	/* dashboards are pages served from elsewhere */
-	MHD_add_response_header(r, MHD_HTTP_HEADER_ACCESS_CONTROL_ALLOW_ORIGIN, "*");
+	mhd.add_response_header(r, MHD_HTTP_HEADER_ACCESS_CONTROL_ALLOW_ORIGIN, "*");
 	if (cache) {
 		char v[24];
 		snprintf(v, sizeof v, "%llu", (unsigned long long)version);
-		MHD_add_response_header(r, "X-Tide-Cache", cache);
-		MHD_add_response_header(r, "X-Tide-Version", v);
+		mhd.add_response_header(r, "X-Tide-Cache", cache);
+		mhd.add_response_header(r, "X-Tide-Version", v);
 	}
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, POST");
-	enum MHD_Result ok = MHD_queue_response(conn, status, r);
-	MHD_destroy_response(r);
+		mhd.add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, POST");
+	enum MHD_Result ok = mhd.queue_response(conn, status, r);
+	mhd.destroy_response(r);
 	return ok;
 }
 
@@ -176,7 +176,7 @@ static enum MHD_Result route(server *sv, struct MHD_Connection *conn, const char
 		return respond_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "/query takes GET or POST");
 	if (rq->too_big)
 		return respond_text(conn, MHD_HTTP_CONTENT_TOO_LARGE, "the query is over 1 MiB");
-	const char *fname = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "format");
+	const char *fname = mhd.lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "format");
 	int format = fname ? -1 : TIDE_OUT_JSON;
 	for (int k = 0; fname && k < 4; k++)
 		if (strcmp(fname, format_names[k]) == 0)
@@ -186,9 +186,9 @@ static enum MHD_Result route(server *sv, struct MHD_Connection *conn, const char
 		snprintf(msg, sizeof msg, "unknown format '%.60s' (text, csv, json or ndjson)", fname);
 		return respond_text(conn, MHD_HTTP_BAD_REQUEST, msg);
 	}
-	const char *asof = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "asof");
+	const char *asof = mhd.lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "asof");
 	bool body = post && rq->len;
-	const char *text = body ? rq->body : MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "q");
+	const char *text = body ? rq->body : mhd.lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "q");
 	if (!text || !*text)
 		return respond_text(conn, MHD_HTTP_BAD_REQUEST,
 				    "no query: give it as ?q=... or as the body of a POST");
@@ -263,6 +263,11 @@ int serve_start(tide_db *db, const serve_opts *o, server **out, tide_err *e)
 	if (gai)
 		return tide_errf(e, TIDE_EUSAGE, "cannot listen on %s port %u: %s", host, o->port,
 				 gai_strerror(gai));
+	int rc = mhd_load(e);
+	if (rc) {
+		freeaddrinfo(ai);
+		return rc;
+	}
 	server *sv = calloc(1, sizeof *sv);
 	if (!sv || (o->cache_entries && !(sv->cache = rcache_new(o->cache_entries, o->cache_bytes)))) {
 		free(sv);
@@ -275,7 +280,7 @@ int serve_start(tide_db *db, const serve_opts *o, server **out, tide_err *e)
 	 * and a long query on one does not hold up the others. */
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
 			 MHD_USE_POLL | MHD_USE_ERROR_LOG | (ai->ai_family == AF_INET6 ? MHD_USE_IPv6 : 0);
-	sv->daemon = MHD_start_daemon(flags, (uint16_t)o->port, NULL, NULL, on_request, sv,
+	sv->daemon = mhd.start_daemon(flags, (uint16_t)o->port, NULL, NULL, on_request, sv,
 				      MHD_OPTION_SOCK_ADDR, ai->ai_addr,
 				      MHD_OPTION_CONNECTION_TIMEOUT, 120u,
 				      MHD_OPTION_CONNECTION_LIMIT, 256u,
@@ -288,7 +293,7 @@ int serve_start(tide_db *db, const serve_opts *o, server **out, tide_err *e)
 		return tide_errf(e, TIDE_EIO, "cannot listen on %s port %u (in use, or not an address here?)",
 				 host, o->port);
 	}
-	const union MHD_DaemonInfo *info = MHD_get_daemon_info(sv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	const union MHD_DaemonInfo *info = mhd.get_daemon_info(sv->daemon, MHD_DAEMON_INFO_BIND_PORT);
 	sv->port = info ? info->port : o->port;
 	*out = sv;
 	return 0;
@@ -303,7 +308,7 @@ void serve_stop(server *s)
 {
 	if (!s)
 		return;
-	MHD_stop_daemon(s->daemon);
+	mhd.stop_daemon(s->daemon);
 	rcache_free(s->cache);
 	free(s);
 }

@@ -29,6 +29,19 @@ fi
 pass serve_starts
 url=http://127.0.0.1:$port
 
+# The HTTP library (and the TLS stack under it) is loaded by the server
+# alone: every other command starts without it (src/mhd.h).
+if ldd "$TIDE" | grep -q libmicrohttpd; then
+	fail http_library_not_linked "$(ldd "$TIDE" | grep libmicrohttpd)"
+else
+	pass http_library_not_linked
+fi
+if grep -q libmicrohttpd "/proc/$server/maps"; then
+	pass http_library_loaded_by_serve
+else
+	fail http_library_loaded_by_serve "not in /proc/$server/maps"
+fi
+
 # get NAME [curl args...]: body to $TMP/NAME.body, headers to $TMP/NAME.head;
 # prints the status.
 get() {
