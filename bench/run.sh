@@ -139,7 +139,9 @@ make_data() {
 
 # Driver output (timeit, duck.mjs, lite.mjs): "time LABEL SECONDS" and
 # "rss_kb LABEL KB" lines; raw.tsv gets "engine work kind value".
-record() { awk -v e="$1" -F'\t' '$1 == "time" || $1 == "rss_kb" { print e "\t" $2 "\t" $1 "\t" $3; next } { print > "/dev/stderr" }' >>"$RAW"; }
+# A second argument: the file to append to instead, for a reader running beside
+# a writer (two appenders to one file may interleave within a line).
+record() { awk -v e="$1" -F'\t' '$1 == "time" || $1 == "rss_kb" { print e "\t" $2 "\t" $1 "\t" $3; next } { print > "/dev/stderr" }' >>"${2:-$RAW}"; }
 bytes() { printf '%s\t%s\tbytes\t%s\n' "$1" "$2" "$(du -sc -B1 "${@:3}" 2>/dev/null | tail -n 1 | cut -f1)" >>"$RAW"; }
 
 # Renders a SQL or TQL file for this data set.
@@ -263,7 +265,7 @@ step_concurrent() {
 		case $e in
 		tide)
 			"$TIMEIT" -l read_during_ingest -s "$START_FLAG" -u "$flag" -- "$TIDE" query "$WORK/tide.db" \
-				--format csv "$(cat "$WORK/sql/narrow_7d.tql")" | record tide &
+				--format csv "$(cat "$WORK/sql/narrow_7d.tql")" | record tide "$WORK/reader.tsv" &
 			pid=$!
 			touch "$START_FLAG"
 			ingest_one tide orders "$DATA/extra_orders.csv" ingest_1pct | record tide || fail "tide: ingest of 1%"
@@ -274,11 +276,12 @@ step_concurrent() {
 				"$WORK/sql/narrow_7d.duckdb.sql" read_during_ingest | record duckdb || fail "duckdb: ingest of 1%" ;;
 		sqlite)
 			render "$BENCH/load/sqlite_extra.sql" "$DATA/extra_orders.csv" "$WORK/sql/sqlite_extra.sql"
-			node "$BENCH/lite.mjs" "$WORK/lite.db" loop "$WORK/sql/narrow_7d.sqlite.sql" read_during_ingest "$flag" | record sqlite &
+			node "$BENCH/lite.mjs" "$WORK/lite.db" loop "$WORK/sql/narrow_7d.sqlite.sql" read_during_ingest "$flag" | record sqlite "$WORK/reader.tsv" &
 			pid=$!
 			node "$BENCH/lite.mjs" "$WORK/lite.db" exec "$WORK/sql/sqlite_extra.sql" ingest_1pct | record sqlite || fail "sqlite: ingest of 1%"
 			touch "$flag"; wait "$pid" || fail "sqlite: reader during ingest" ;;
 		esac
+		[ ! -e "$WORK/reader.tsv" ] || { cat "$WORK/reader.tsv" >>"$RAW"; rm -f "$WORK/reader.tsv"; }
 		bytes "$e" ingest_1pct $(store_files "$e")
 		note "  $e: $(awk -F'\t' -v e="$e" '$1 == e && $3 == "time" && $2 == "ingest_1pct" { w = $4 } $1 == e && $3 == "time" && $2 == "read_during_ingest" { n++; r += $4 } END { printf "ingest %.3f s, %d reads averaging %.1f ms", w, n, n ? 1000 * r / n : 0 }' "$RAW")"
 	done
