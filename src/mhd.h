@@ -4,9 +4,9 @@
  * and eight more libraries) are loaded and initialised by every run of the
  * command, a `tide query` included: ~1.2 ms of its start on this machine,
  * against ~0.7 ms for a process that loads nothing.  Only `tide serve` needs
- * them, so serve.c calls the library through this table, filled the first
- * once by mhd_load.  The table holds the library's own functions, with the
- * types microhttpd.h gives them. */
+ * them, so serve.c calls the library through this table, which mhd_load
+ * fills once.  It holds the library's own functions, with the types
+ * microhttpd.h gives them. */
 #ifndef TIDE_MHD_H
 #define TIDE_MHD_H
 
