@@ -435,6 +435,11 @@ static int bind_metric(binder *b, const ast_expr *x, const fn_def *f, bx *n)
 	return 0;
 }
 
+static bool column_is_timestamp(ev_col col)
+{
+	return col == EV_TS || col == EV_NEXT_FOLLOWUP;
+}
+
 static int bind_aggregate(binder *b, const ast_expr *x, const fn_def *f, bx *n)
 {
 	if (b->in_agg)
@@ -459,7 +464,7 @@ static int bind_aggregate(binder *b, const ast_expr *x, const fn_def *f, bx *n)
 		    s.arg->kind == BX_EVCOL && s.arg->col != EV_AMOUNT && s.arg->col != EV_QTY &&
 		    s.arg->col != EV_COST)
 			rc = fail_at(b, x->args[0]->pos, "%s() takes numbers, found the %s column %s",
-				     f->name, s.arg->col == EV_TS || s.arg->col == EV_NEXT_FOLLOWUP ? "timestamp" : "string",
+				     f->name, column_is_timestamp(s.arg->col) ? "timestamp" : "string",
 				     x->args[0]->str);
 		if (rc) {
 			bx_free(s.arg);
@@ -479,7 +484,7 @@ static int bind_aggregate(binder *b, const ast_expr *x, const fn_def *f, bx *n)
 /* Whether x's values are timestamps, as far as binding can tell. */
 static bool is_timestamp(const binder *b, const bx *x)
 {
-	if (x->kind == BX_ASOF || (x->kind == BX_EVCOL && (x->col == EV_TS || x->col == EV_NEXT_FOLLOWUP)))
+	if (x->kind == BX_ASOF || (x->kind == BX_EVCOL && column_is_timestamp(x->col)))
 		return true;
 	if (x->kind != BX_SLOT)
 		return false;
@@ -771,8 +776,7 @@ static int bind_keys(binder *b)
 			int rc = event_column(b, g->pos, g->str, &k->col, &k->tag);
 			if (rc)
 				return rc;
-			if (k->col == EV_TS || k->col == EV_AMOUNT || k->col == EV_COST ||
-			    k->col == EV_NEXT_FOLLOWUP)
+			if (column_is_timestamp(k->col) || k->col == EV_AMOUNT || k->col == EV_COST)
 				return fail_at(b, g->pos, "cannot GROUP BY %s; group by a period (day week month quarter year) instead",
 					       g->str);
 		}

@@ -253,6 +253,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **state,
 
 int serve_start(tide_db *db, const serve_opts *o, server **out, tide_err *e)
 {
+	int rc = mhd_load(e);
+	if (rc)
+		return rc;
 	const char *host = o->host ? o->host : "127.0.0.1";
 	char port[8];
 	snprintf(port, sizeof port, "%u", o->port);
@@ -263,11 +266,6 @@ int serve_start(tide_db *db, const serve_opts *o, server **out, tide_err *e)
 	if (gai)
 		return tide_errf(e, TIDE_EUSAGE, "cannot listen on %s port %u: %s", host, o->port,
 				 gai_strerror(gai));
-	int rc = mhd_load(e);
-	if (rc) {
-		freeaddrinfo(ai);
-		return rc;
-	}
 	server *sv = calloc(1, sizeof *sv);
 	if (!sv || (o->cache_entries && !(sv->cache = rcache_new(o->cache_entries, o->cache_bytes)))) {
 		free(sv);

@@ -972,8 +972,11 @@ static int put_rollup(void *arg, uint32_t tag, uint32_t value, uint32_t customer
 	if (t && !tag_rolled(w->b, tag))
 		return 0;
 	uint8_t kb[12];
-	roll_key(tag, value, customer, kb);
-	MDB_val k = t ? (MDB_val){sizeof kb, kb} : (MDB_val){sizeof customer, &customer}, v;
+	MDB_val k = {sizeof customer, &customer}, v;
+	if (t) {
+		roll_key(tag, value, customer, kb);
+		k = (MDB_val){sizeof kb, kb};
+	}
 	rollup r = *delta;
 	if (!w->b->rolls_empty[t]) {
 		/* a copy: the lookup points its key into the page, which the put

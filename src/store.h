@@ -147,10 +147,10 @@ typedef enum {
 MDB_dbi store_dbi_of(const store *s, store_dbi which);
 /* Gives back this process's mappings of the store's pages from address lo
  * up to hi (both within data a read of r returned): they stay in the
- * kernel's page cache, and a page read again is mapped again.  A long scan calls it now
- * and then, so that its resident memory is what it holds (groups), not
- * every page of the log it has read.  A hint: does nothing for a store
- * open for writing, whose map holds the batch. */
+ * kernel's page cache, and a page read again is mapped again.  A long scan
+ * calls it now and then, so that its resident memory is what it holds
+ * (groups), not every page of the log it has read.  A hint: does nothing
+ * for a store open for writing, whose batch releases the map itself. */
 void store_snap_unmap(store_snap *r, uintptr_t lo, uintptr_t hi);
 store *store_of_snap(const store_snap *r);
 

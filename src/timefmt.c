@@ -11,8 +11,6 @@
 
 #define DAY_SECS 86400
 
-/* The range of years 1..9999, which the text forms can express. */
-
 static const int64_t ten_pow[] = { 1, 10, 100, 1000, 10000 };
 
 int64_t tide_days_from_civil(int64_t y, unsigned m, unsigned d)

@@ -36,11 +36,7 @@ if ldd "$TIDE" | grep -q libmicrohttpd; then
 else
 	pass http_library_not_linked
 fi
-if grep -q libmicrohttpd "/proc/$server/maps"; then
-	pass http_library_loaded_by_serve
-else
-	fail http_library_loaded_by_serve "not in /proc/$server/maps"
-fi
+expect_contains http_library_loaded_by_serve "/proc/$server/maps" libmicrohttpd
 
 # get NAME [curl args...]: body to $TMP/NAME.body, headers to $TMP/NAME.head;
 # prints the status.
