@@ -14,6 +14,7 @@
 
 #include "custbuf.h"
 #include "idbuf.h"
+#include "idfilter.h"
 #include "rollup.h"
 #include "strmap.h"
 #include "timefmt.h"
@@ -91,6 +92,11 @@ struct store_batch {
 	 * was empty (then nothing there can match, and the entries append) */
 	idbuf *ids[2];
 	bool ids_empty[2];
+	size_t ids_flush_at;	/* pending entries that make a flush */
+	/* per kind, when its table held nothing before the batch: a filter of
+	 * every hash the batch has flushed there (NULL otherwise), and how many */
+	idfilter *flushed[2];
+	size_t nflushed[2];
 	/* (customer, ts, seq) entries per kind not yet in o_cust / c_cust */
 	custbuf *cust_index[2];
 	/* this batch's day spans, merged into o_days / c_days at commit */
@@ -855,28 +861,84 @@ static void count_put(store_batch *b)
 	}
 }
 
+/* Adds every hash in a kind's table to f.  Walking the table maps its
+ * pages in; they are let go every this many entries (~100 MB of pages). */
+enum { WALK_RELEASE_EVERY = 1u << 22 };
+
+static int fill_filter(store_batch *b, int kind, idfilter *f)
+{
+	MDB_cursor *cur;
+	int rc = mdb_cursor_open(b->txn, b->s->dbi[ids_table(kind)], &cur);
+	if (rc)
+		return rc;
+	MDB_val k, v;
+	uint64_t walked = 0;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		uint64_t h;
+		memcpy(&h, k.mv_data, sizeof h);
+		idfilter_add(f, h);
+		if (++walked % WALK_RELEASE_EVERY == 0)
+			release_map(b->s);
+	}
+	mdb_cursor_close(cur);
+	release_map(b->s);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* Before n more hashes go into a kind's table, makes sure its filter has
+ * room for them.  A filter is kept only for a table that was empty when the
+ * batch began, so that it holds every hash there; one that is full is
+ * rebuilt, twice as large, from the table (it cannot give its hashes back).
+ * Without memory for it, lookups simply go to the table. */
+static int fit_filter(store_batch *b, int kind, size_t n)
+{
+	idfilter *f = b->flushed[kind];
+	if (!f && !b->ids_empty[kind])
+		return 0;	/* the table held hashes before the batch, or no memory */
+	size_t total = b->nflushed[kind] + n;
+	if (f && total <= idfilter_capacity(f))
+		return 0;
+	idfilter *bigger = idfilter_new(2 * total);
+	int rc = bigger && f ? fill_filter(b, kind, bigger) : 0;
+	idfilter_free(f);
+	if (rc) {
+		idfilter_free(bigger);
+		bigger = NULL;
+	}
+	b->flushed[kind] = bigger;
+	return rc;
+}
+
 /* Writes a kind's pending dedupe entries, in hash order: appended when the
- * table was empty, else inserted (sorted, so neighbours share pages). */
-static int flush_ids(store_batch *b, int kind)
+ * table was empty, else inserted (sorted, so neighbours share pages).
+ * Mid-batch, the filter takes them too: the batch's later ids are checked
+ * against them. */
+static int flush_ids(store_batch *b, int kind, bool mid_batch)
 {
 	idbuf *ib = b->ids[kind];
 	size_t n;
 	if (idbuf_sort(ib, &n))
 		return TIDE_ENOMEM;
+	int rc = n && mid_batch ? fit_filter(b, kind, n) : 0;
 	MDB_cursor *cur = NULL;
-	int rc = n ? mdb_cursor_open(b->txn, b->s->dbi[ids_table(kind)], &cur) : 0;
+	if (rc == 0 && n)
+		rc = mdb_cursor_open(b->txn, b->s->dbi[ids_table(kind)], &cur);
+	idfilter *f = mid_batch ? b->flushed[kind] : NULL;
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		uint64_t h;
 		uint32_t seq;
 		idbuf_at(ib, i, &h, &seq);
 		MDB_val k = {sizeof h, &h}, v = {sizeof seq, &seq};
 		rc = mdb_cursor_put(cur, &k, &v, b->ids_empty[kind] ? MDB_APPEND : 0);
+		if (f)
+			idfilter_add(f, h);
 		count_put(b);
 	}
 	if (cur)
 		mdb_cursor_close(cur);
 	idbuf_clear(ib);
 	b->ids_empty[kind] = false;
+	b->nflushed[kind] += n;
 	return rc;
 }
 
@@ -1075,6 +1137,9 @@ int store_batch_begin(store *s, store_batch **out, tide_err *e)
 	b->day_index = strmap_new();
 	b->ids[0] = idbuf_new();
 	b->ids[1] = idbuf_new();
+	/* TIDE_IDS_FLUSH_AT (a count) lets tests flush small batches mid-way. */
+	const char *flush_at = getenv("TIDE_IDS_FLUSH_AT");
+	b->ids_flush_at = flush_at && *flush_at ? strtoull(flush_at, NULL, 10) : IDBUF_MAX;
 	b->cust_index[0] = custbuf_new();
 	b->cust_index[1] = custbuf_new();
 	b->rolls = rollup_buf_new();
@@ -1134,6 +1199,8 @@ void store_batch_abort(store_batch *b)
 	strmap_free(b->strings);
 	idbuf_free(b->ids[0]);
 	idbuf_free(b->ids[1]);
+	idfilter_free(b->flushed[0]);
+	idfilter_free(b->flushed[1]);
 	custbuf_free(b->cust_index[0]);
 	custbuf_free(b->cust_index[1]);
 	rollup_buf_free(b->rolls);
@@ -1176,7 +1243,7 @@ int store_batch_commit(store_batch *b, tide_err *e)
 	MDB_val k = {4, "info"}, v = {sizeof b->info, &b->info};
 	int rc = flush_spans(b);
 	for (int kind = 0; rc == 0 && kind < 2; kind++)
-		rc = flush_ids(b, kind);
+		rc = flush_ids(b, kind, false);
 	for (int kind = 0; rc == 0 && kind < 2; kind++)
 		rc = flush_index(b, kind);
 	if (rc == 0)
@@ -1292,7 +1359,8 @@ static int check_duplicate(store_batch *b, const tide_event *ev, uint64_t seq, b
 	h += h == 0;	/* 0 marks a free slot in idbuf */
 	uint32_t seq32 = (uint32_t)seq, other32;
 	int found = idbuf_get(b->ids[kind], h, &other32);
-	if (!found && !b->ids_empty[kind]) {
+	const idfilter *f = b->flushed[kind];
+	if (!found && !b->ids_empty[kind] && (!f || idfilter_may_hold(f, h))) {
 		MDB_val k = {sizeof h, &h}, v;
 		int rc = mdb_get(b->txn, b->s->dbi[ids_table(kind)], &k, &v);
 		if (rc == 0)
@@ -1305,7 +1373,7 @@ static int check_duplicate(store_batch *b, const tide_event *ev, uint64_t seq, b
 	if (!found) {
 		if (idbuf_put(b->ids[kind], h, seq32))
 			return TIDE_ENOMEM;
-		return idbuf_count(b->ids[kind]) >= IDBUF_MAX ? flush_ids(b, kind) : 0;
+		return idbuf_count(b->ids[kind]) >= b->ids_flush_at ? flush_ids(b, kind, true) : 0;
 	}
 
 	uint64_t other = other32;
