@@ -1,6 +1,7 @@
 #include "store.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -115,7 +116,10 @@ struct store_batch {
 	rollup_buf *rolls;
 	bool rolls_empty[2];
 	uint32_t tag_values[TIDE_TAGS_MAX * 8];
-	uint32_t since_release;	/* puts since release_map */
+	/* the batch's watch on its resident pages of the map (watch_map) */
+	uint32_t since_check;
+	int statm;		/* /proc/self/statm, or -1 */
+	uint64_t release_at;
 };
 
 static int lmdb_err(tide_err *e, int rc, const char *what)
@@ -818,12 +822,17 @@ static store_dbi ids_table(int kind)
 	return kind == TIDE_ORDERS ? DB_IDS : DB_C_IDS;
 }
 
-/* A batch hands the map's pages back to the page cache after this many
- * puts: at most 1 GiB of pages when each put lands on a page of its own (a
- * dedupe hash, a customer's roll-up), ~16 MiB of appended records.  Each
- * release costs the pages it unmaps and the faults that map the hot ones
- * back: every 2^16 puts slowed a 10m ingest by ~7%, every 2^18 by ~1%. */
-#define RELEASE_EVERY (1u << 18)
+/* A batch hands the map's pages back to the page cache when more than
+ * RELEASE_AT bytes of file pages are mapped into the process, as read from
+ * /proc/self/statm every RELEASE_CHECK puts (a few microseconds).  Each
+ * release costs the faults that map the hot pages back, so it waits until
+ * the pages are many rather than coming every so many puts: a count low
+ * enough for a small batch into a big store (each dedupe lookup maps a page
+ * of its own, and the kernel maps up to 15 neighbours with it) released a
+ * bulk load far more often than it needed.  Between checks a batch maps at
+ * most a few hundred MB more. */
+#define RELEASE_AT (UINT64_C(1) << 30)
+enum { RELEASE_CHECK = 1u << 12 };
 
 /* Drops this process's mappings of the map's pages.  A batch writes every
  * page through the shared map (MDB_WRITEMAP), and each page it wrote stayed
@@ -852,18 +861,33 @@ static void release_map(const store *s)
 	fclose(maps);
 }
 
-/* Counts one put of the batch, releasing the map every RELEASE_EVERY. */
-static void count_put(store_batch *b)
+/* Bytes of file pages mapped into the process (the store's, and a few MB
+ * of shared libraries); 0 when it cannot tell. */
+static uint64_t mapped_file_bytes(const store_batch *b)
 {
-	if (++b->since_release == RELEASE_EVERY) {
-		b->since_release = 0;
-		release_map(b->s);
-	}
+	char buf[256];
+	ssize_t n = b->statm < 0 ? -1 : pread(b->statm, buf, sizeof buf - 1, 0);
+	unsigned long long shared;
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	if (sscanf(buf, "%*u %*u %llu", &shared) != 1)
+		return 0;
+	return shared * (uint64_t)sysconf(_SC_PAGESIZE);
 }
 
-/* Adds every hash in a kind's table to f.  Walking the table maps its
- * pages in; they are let go every this many entries (~100 MB of pages). */
-enum { WALK_RELEASE_EVERY = 1u << 22 };
+/* Called once per put, or per entry a walk reads: now and then releases the
+ * map, when the batch holds more than release_at of it. */
+static void watch_map(store_batch *b)
+{
+	if (++b->since_check < RELEASE_CHECK)
+		return;
+	b->since_check = 0;
+	if (mapped_file_bytes(b) > b->release_at)
+		release_map(b->s);
+}
+
+/* Adds every hash in a kind's table to f. */
 
 static int fill_filter(store_batch *b, int kind, idfilter *f)
 {
@@ -872,16 +896,13 @@ static int fill_filter(store_batch *b, int kind, idfilter *f)
 	if (rc)
 		return rc;
 	MDB_val k, v;
-	uint64_t walked = 0;
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		uint64_t h;
 		memcpy(&h, k.mv_data, sizeof h);
 		idfilter_add(f, h);
-		if (++walked % WALK_RELEASE_EVERY == 0)
-			release_map(b->s);
+		watch_map(b);
 	}
 	mdb_cursor_close(cur);
-	release_map(b->s);
 	return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
@@ -932,7 +953,7 @@ static int flush_ids(store_batch *b, int kind, bool mid_batch)
 		rc = mdb_cursor_put(cur, &k, &v, b->ids_empty[kind] ? MDB_APPEND : 0);
 		if (f)
 			idfilter_add(f, h);
-		count_put(b);
+		watch_map(b);
 	}
 	if (cur)
 		mdb_cursor_close(cur);
@@ -990,7 +1011,7 @@ static int flush_index(store_batch *b, int kind)
 			v[1].mv_size = j - i - done;
 			rc = mdb_cursor_put(cur, &k, v, MDB_MULTIPLE);
 		}
-		count_put(b);
+		watch_map(b);
 	}
 	if (cur)
 		mdb_cursor_close(cur);
@@ -1055,7 +1076,7 @@ static int put_rollup(void *arg, uint32_t tag, uint32_t value, uint32_t customer
 	}
 	uint8_t buf[ROLLUP_BYTES];
 	v = (MDB_val){rollup_encode(&r, buf), buf};
-	count_put(w->b);
+	watch_map(w->b);
 	return mdb_cursor_put(w->cur[t], &k, &v, w->b->rolls_empty[t] ? MDB_APPEND : 0);
 }
 
@@ -1132,6 +1153,10 @@ int store_batch_begin(store *s, store_batch **out, tide_err *e)
 	if (!b)
 		return tide_errf(e, TIDE_ENOMEM, "out of memory");
 	b->s = s;
+	b->statm = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+	/* TIDE_RELEASE_AT (bytes) lets tests watch a small batch release. */
+	const char *release_at = getenv("TIDE_RELEASE_AT");
+	b->release_at = release_at && *release_at ? strtoull(release_at, NULL, 10) : RELEASE_AT;
 	b->customers = strmap_new();
 	b->strings = strmap_new();
 	b->day_index = strmap_new();
@@ -1201,6 +1226,8 @@ void store_batch_abort(store_batch *b)
 	idbuf_free(b->ids[1]);
 	idfilter_free(b->flushed[0]);
 	idfilter_free(b->flushed[1]);
+	if (b->statm >= 0)
+		close(b->statm);
 	custbuf_free(b->cust_index[0]);
 	custbuf_free(b->cust_index[1]);
 	rollup_buf_free(b->rolls);
@@ -1530,7 +1557,7 @@ int store_batch_add(store_batch *b, const tide_event *ev, bool *duplicate, tide_
 		b->info.last_ts[kind] = ev->ts;
 	b->info.events[kind]++;
 	b->info.next_seq++;
-	count_put(b);
+	watch_map(b);
 done:
 	return rc ? write_err(e, rc, "writing") : 0;
 }
