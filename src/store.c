@@ -888,7 +888,6 @@ static void watch_map(store_batch *b)
 }
 
 /* Adds every hash in a kind's table to f. */
-
 static int fill_filter(store_batch *b, int kind, idfilter *f)
 {
 	MDB_cursor *cur;
