@@ -465,20 +465,32 @@ int store_snap_info(store_snap *r, store_info *out, tide_err *e)
 	return 0;
 }
 
+/* Big-endian fields of n bytes: keys that sort under memcmp as their
+ * numbers do. */
+static void be_put(uint8_t *out, uint64_t v, int n)
+{
+	for (int i = 0; i < n; i++)
+		out[i] = (uint8_t)(v >> (8 * (n - 1 - i)));
+}
+
+static uint64_t be_get(const uint8_t *in, int n)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < n; i++)
+		v = v << 8 | in[i];
+	return v;
+}
+
 static void roll_key(uint32_t tag, uint32_t value, uint32_t customer, uint8_t out[12])
 {
-	uint32_t parts[3] = {tag, value, customer};
-	for (int i = 0; i < 3; i++)
-		for (int j = 0; j < 4; j++)
-			out[4 * i + j] = (uint8_t)(parts[i] >> (24 - 8 * j));
+	be_put(out, tag, 4);
+	be_put(out + 4, value, 4);
+	be_put(out + 8, customer, 4);
 }
 
 static uint32_t roll_key_customer(const uint8_t key[12])
 {
-	uint32_t customer = 0;
-	for (int j = 0; j < 4; j++)
-		customer = customer << 8 | key[8 + j];
-	return customer;
+	return (uint32_t)be_get(key + 8, 4);
 }
 
 bool store_tag_rolled(store_snap *r, uint32_t tag)
@@ -790,22 +802,14 @@ int store_decode_contact(uint64_t seq, const MDB_val *v, store_contact *c)
 
 void store_custkey_encode(int64_t ts, uint64_t seq, uint8_t out[STORE_CUSTKEY])
 {
-	uint64_t t = (uint64_t)(ts - TIDE_TS_MIN);	/* < 2^39 */
-	for (int i = 0; i < 5; i++)
-		out[i] = (uint8_t)(t >> (32 - 8 * i));
-	for (int i = 0; i < 4; i++)
-		out[5 + i] = (uint8_t)(seq >> (24 - 8 * i));
+	be_put(out, (uint64_t)(ts - TIDE_TS_MIN), 5);	/* < 2^39 */
+	be_put(out + 5, seq, 4);
 }
 
 void store_custkey_decode(const uint8_t in[STORE_CUSTKEY], int64_t *ts, uint64_t *seq)
 {
-	uint64_t t = 0, s = 0;
-	for (int i = 0; i < 5; i++)
-		t = t << 8 | in[i];
-	for (int i = 0; i < 4; i++)
-		s = s << 8 | in[5 + i];
-	*ts = (int64_t)t + TIDE_TS_MIN;
-	*seq = s;
+	*ts = (int64_t)be_get(in, 5) + TIDE_TS_MIN;
+	*seq = be_get(in + 5, 4);
 }
 
 /* ---- writing ---------------------------------------------------------- */
