@@ -856,9 +856,9 @@ static void release_map(const store *s)
 		return;	/* a memory hint: nothing to report */
 	char line[4096];
 	while (fgets(line, sizeof line, maps)) {
-		unsigned long lo, hi, offset, inode;
+		unsigned long lo, hi, inode;
 		unsigned major, minor;
-		if (sscanf(line, "%lx-%lx %*s %lx %x:%x %lu", &lo, &hi, &offset, &major, &minor, &inode) == 6 &&
+		if (sscanf(line, "%lx-%lx %*s %*x %x:%x %lu", &lo, &hi, &major, &minor, &inode) == 5 &&
 		    inode == st.st_ino && makedev(major, minor) == st.st_dev)
 			(void)madvise((void *)lo, hi - lo, MADV_DONTNEED);
 	}
