@@ -132,6 +132,7 @@ typedef struct run {
 	bool key_by_id;		/* the one key is an interned column */
 	bool key_by_period;	/* the one key is a period */
 	bool head_only;		/* nothing reads an order's id or tags */
+	bool lean_fold;		/* orders by customer into the hot line alone */
 	bool names_late;	/* customers are named after HAVING and the LIMIT's cut */
 	bool revenue_wrapped;	/* some customer in scope has OVF_REVENUE */
 	int nameless_terms;	/* > 0: how many ORDER BY terms make that cut */
@@ -294,8 +295,8 @@ static int table_add(run *r, table *t, size_t *out)
 	return 0;
 }
 
-/* The group of customer id in a customer-keyed table (key 0 = customer). */
-static int customer_group(run *r, table *t, uint32_t customer, size_t *out)
+/* customer_group for a customer with no group yet. */
+static int customer_group_new(run *r, table *t, uint32_t customer, size_t *out)
 {
 	if (customer >= t->ncust) {
 		size_t n = t->ncust ? t->ncust : 1024;
@@ -305,16 +306,22 @@ static int customer_group(run *r, table *t, uint32_t customer, size_t *out)
 		if (rc)
 			return rc;
 	}
-	if (t->by_cust[customer]) {
-		*out = t->by_cust[customer] - 1;
-		return 0;
-	}
 	int rc = table_add(r, t, out);
 	if (rc)
 		return rc;
 	t->g[*out].customer = customer;
 	t->by_cust[customer] = (uint32_t)t->n;
 	return 0;
+}
+
+/* The group of customer id in a customer-keyed table (key 0 = customer). */
+static inline int customer_group(run *r, table *t, uint32_t customer, size_t *out)
+{
+	if (customer < t->ncust && t->by_cust[customer]) {
+		*out = t->by_cust[customer] - 1;
+		return 0;
+	}
+	return customer_group_new(r, t, customer, out);
 }
 
 /* Names the customer groups in scope, or those of them listed in only[]
@@ -702,28 +709,35 @@ static void note_orders_span(group *g, int64_t first, int64_t last)
 	g->h_has_order = true;
 }
 
-static int fold_order(run *r, table *t, size_t gi, const store_order *o, bool in_win)
+/* What every order does to its group's hot line. */
+static inline void fold_order_hot(group *g, const store_order *o, bool in_win)
 {
-	plan *p = r->p;
-	group *g = &t->g[gi];
 	int64_t margin = o->amount - (o->has_cost ? o->cost : 0);
-	if (o->amount >= 0) {
+	if (o->amount >= 0)
 		note_orders_span(g, o->ts, o->ts);
-		if (p->need_days) {
-			int rc = push_day(r, t, &t->m[gi], o->ts, o->amount);
-			if (rc)
-				return rc;
-		}
-	}
 	money_add(&g->h_margin, margin, &g->overflow, OVF_LTV);
 	if (!in_win)
-		return 0;
+		return;
 	g->in_scope = true;
 	g->w_events++;
 	money_add(&g->w_revenue, o->amount, &g->overflow, OVF_REVENUE);
 	money_add(&g->w_margin, margin, &g->overflow, OVF_MARGIN);
 	if (o->amount >= 0)
 		g->w_orders++;
+}
+
+static int fold_order(run *r, table *t, size_t gi, const store_order *o, bool in_win)
+{
+	plan *p = r->p;
+	group *g = &t->g[gi];
+	if (o->amount >= 0 && p->need_days) {
+		int rc = push_day(r, t, &t->m[gi], o->ts, o->amount);
+		if (rc)
+			return rc;
+	}
+	fold_order_hot(g, o, in_win);
+	if (!in_win)
+		return 0;
 	for (int j = 0; j < p->nperiod_sets; j++) {
 		if (o->ts < r->bounds[j][0])
 			continue;
@@ -1057,6 +1071,23 @@ static int next_batch(run *r, eval_ctx *c, MDB_cursor *cur, MDB_cursor_op *op, u
 	return rc;
 }
 
+/* The batch's orders into their customers' groups, for a plan that keeps
+ * nothing but each group's hot line (lean_fold): none of fold_event's cases
+ * for other plans, and no call per event. */
+static int fold_batch_lean(run *r, const scan_batch *b)
+{
+	table *t = &r->groups;
+	for (size_t i = 0; i < b->nseen; i++) {
+		const store_order *o = &b->order[b->seen[i]];
+		size_t gi;
+		int rc = customer_group(r, t, o->customer, &gi);
+		if (rc)
+			return rc;
+		fold_order_hot(&t->g[gi], o, o->ts >= r->win_start);
+	}
+	return 0;
+}
+
 /* Every this many records (about 13 MB of log), and at its end, a scan lets
  * go of the pages it has mapped: its resident memory then grows with its
  * groups, not with the history it reads. */
@@ -1089,7 +1120,9 @@ static int scan_log(run *r, eval_ctx *c, MDB_cursor *cur, uint64_t first, uint64
 		ahead->n = ahead->nseen = 0;
 		if (now->n == SCAN_BATCH)
 			rc = next_batch(r, c, cur, &op, &first, last, ahead);
-		for (size_t i = 0; rc == 0 && i < now->nseen; i++) {
+		if (rc == 0 && r->lean_fold)
+			rc = fold_batch_lean(r, now);
+		for (size_t i = 0; rc == 0 && !r->lean_fold && i < now->nseen; i++) {
 			point_at(c, now, now->seen[i]);
 			rc = fold_seen(r, c, out);
 		}
@@ -2123,6 +2156,9 @@ int exec_point(plan *p, int64_t asof, tide_result *out, const exec_limits *lim, 
 		      (p->by_customer || p->nkeys == 0 || r.key_by_period);
 	r.use_custs = !p->by_customer && p->source != SRC_QUERY &&
 		      (p->need_model || p->need_customer_sets || churn_rate);
+	r.lean_fold = p->by_customer && p->source == SRC_ORDERS && !p->row_mode && !r.use_custs &&
+		      !churn_rate && !r.aggregates && !p->need_customer_sets && !p->need_days &&
+		      p->nperiod_sets == 0;
 	int rc = setup_periods(&r);
 	if (rc == 0 && churn_rate &&
 	    (!(r.cust_periods = strmap_new()) || !(r.cust_periods_win = strmap_new())))
