@@ -169,3 +169,22 @@ expect_eq coalesce_timestamp "$("$TIDE" query "$db" --format csv "SELECT custome
 alice,2025-02-01T09:00:00Z
 bob,2026-01-01T00:00:00Z"
 err_case coalesce_not_timestamp "SELECT coalesce(ts, 'soon') AS f FROM orders" "1:21: coalesce() of timestamps takes a timestamp such as '2025-03-01', found 'soon'"
+
+# The LIMIT's cut keys each group by the leading ORDER BY metric itself:
+# y has more events (two returns) but fewer orders than x, and the order by
+# margin (z, y, x) is not the order by revenue (x, z, y).
+cat >"$TMP/cut.csv" <<'CSV'
+id,ts,customer,amount,cost
+c1,2025-01-10,x,100,90
+c2,2025-01-11,x,100,90
+c3,2025-01-12,y,50,
+c4,2025-01-13,y,-10,
+c5,2025-01-14,y,-10,
+c6,2025-01-15,z,40,
+CSV
+"$TIDE" ingest "$TMP/cut.db" orders "$TMP/cut.csv" >/dev/null
+cutq() { "$TIDE" query "$TMP/cut.db" --format csv "SELECT customer, $1 AS v FROM orders GROUP BY customer ORDER BY v $2 LIMIT 1" | tail -1; }
+expect_eq cut_by_orders "$(cutq 'orders()' DESC)" "x,2"
+expect_eq cut_by_margin "$(cutq 'margin()' DESC)" "z,40.00"
+expect_eq cut_by_ltv "$(cutq 'lifetime_value()' DESC)" "z,40.00"
+expect_eq cut_by_revenue_asc "$(cutq 'revenue()' ASC)" "y,30.00"
