@@ -751,7 +751,8 @@ uint32_t store_tag_lookup(const uint8_t *tags, uint32_t tags_len, uint32_t name)
 	return 0;
 }
 
-static inline void get_order_head(varint_rd *r, uint64_t seq, store_order *o)
+/* The fields every metric reads; returns the flags. */
+static inline uint8_t get_order_head(varint_rd *r, uint64_t seq, store_order *o)
 {
 	uint8_t flags = varint_get_u8(r);
 	int64_t unit = flags & FLAG_CENTS ? CENT : 1;
@@ -761,17 +762,18 @@ static inline void get_order_head(varint_rd *r, uint64_t seq, store_order *o)
 	o->has_cost = flags & FLAG_COST;
 	o->cost = o->has_cost ? varint_get_zz(r) * unit : 0;
 	o->customer = varint_get_u32(r);
-	o->sku = flags & FLAG_SKU ? varint_get_u32(r) : 0;
-	int64_t qty = varint_get_zz(r);
-	o->qty = (int32_t)qty;
-	if (qty != o->qty)
-		r->bad = true;
+	return flags;
 }
 
 int store_decode_order(uint64_t seq, const MDB_val *v, store_order *o)
 {
 	varint_rd r = {v->mv_data, (const uint8_t *)v->mv_data + v->mv_size, false};
-	get_order_head(&r, seq, o);
+	uint8_t flags = get_order_head(&r, seq, o);
+	o->sku = flags & FLAG_SKU ? varint_get_u32(&r) : 0;
+	int64_t qty = varint_get_zz(&r);
+	o->qty = (int32_t)qty;
+	if (qty != o->qty)
+		return TIDE_ECORRUPT;
 	return get_tail(&r, &o->ntags, &o->id, &o->tags, &o->tags_len);
 }
 
@@ -779,6 +781,8 @@ int store_decode_order_head(uint64_t seq, const MDB_val *v, store_order *o)
 {
 	varint_rd r = {v->mv_data, (const uint8_t *)v->mv_data + v->mv_size, false};
 	get_order_head(&r, seq, o);
+	o->sku = 0;
+	o->qty = 0;
 	o->id = (tide_str){0};
 	o->ntags = o->tags_len = 0;
 	o->tags = NULL;

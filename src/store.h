@@ -129,10 +129,10 @@ typedef struct store_contact {
 /* Decode a log record; TIDE_ECORRUPT when it is not one. */
 int store_decode_order(uint64_t seq, const MDB_val *v, store_order *o);
 int store_decode_contact(uint64_t seq, const MDB_val *v, store_contact *c);
-/* Only an order's fields before its id and tags (ts, amount, cost,
- * customer, sku, qty): for scans that read nothing else, as the id and tags
- * cost as much to walk as the rest.  o's id and tags are left empty, and
- * only the part read is checked. */
+/* Only the order's fields that metrics read (ts, amount, cost, customer):
+ * for scans that read no event column, as the rest (sku, qty, id and tags)
+ * costs as much to walk.  o's other fields are left empty, and only the
+ * part read is checked. */
 int store_decode_order_head(uint64_t seq, const MDB_val *v, store_order *o);
 /* Tag value id of tag name `name` in a record's tags, 0 when it lacks it. */
 uint32_t store_tag_lookup(const uint8_t *tags, uint32_t tags_len, uint32_t name);
