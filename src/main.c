@@ -330,6 +330,30 @@ static char *read_all(FILE *f, size_t *out_len)
 	return buf;
 }
 
+static const char TOO_MANY_COMMENTED[] = "";
+
+/* A query that begins with a comment ("-- top customers ...") is not an
+ * option, though getopt would take it for one: no option holds whitespace
+ * before an '='.  Such an argument is taken out of argv before the options
+ * are read and returned (TOO_MANY_COMMENTED for more than one, NULL for
+ * none). */
+static const char *take_commented_query(int *argc, char **argv)
+{
+	const char *found = NULL;
+	int kept = 1;
+	for (int i = 1; i < *argc; i++) {
+		const char *a = argv[i];
+		size_t blank = strcspn(a, " \t\r\n");
+		if (strncmp(a, "--", 2) == 0 && a[blank] && strcspn(a, "=") > blank) {
+			found = found ? TOO_MANY_COMMENTED : a;
+			continue;
+		}
+		argv[kept++] = argv[i];
+	}
+	*argc = kept;
+	return found;
+}
+
 static int cmd_query(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -342,6 +366,7 @@ static int cmd_query(int argc, char **argv)
 	int format = isatty(STDOUT_FILENO) ? TIDE_OUT_TEXT : TIDE_OUT_CSV;
 	tide_query_opts qo = {0};
 	const char *file = NULL;
+	const char *commented = take_commented_query(&argc, argv);
 	int c;
 	while ((c = getopt_long(argc, argv, "f:", longopts, NULL)) != -1) {
 		switch (c) {
@@ -368,12 +393,14 @@ static int cmd_query(int argc, char **argv)
 	if (optind >= argc)
 		return usage_error(usage_query, "%s", "query needs <db>");
 	const char *dir = argv[optind++];
-	if (argc - optind > 1 || (file && optind < argc))
+	int queries = (argc - optind) + (file != NULL) + (commented != NULL);
+	if (queries > 1 || commented == TOO_MANY_COMMENTED)
 		return usage_error(usage_query, "%s", "give the query once: as one argument, -f FILE or on stdin");
+	const char *arg = commented ? commented : optind < argc ? argv[optind] : NULL;
 	char *text;
 	size_t len = 0;
-	if (optind < argc) {
-		text = strdup(argv[optind]);
+	if (arg) {
+		text = strdup(arg);
 		len = text ? strlen(text) : 0;
 	} else {
 		FILE *f = file ? fopen(file, "r") : stdin;

@@ -188,3 +188,13 @@ expect_eq cut_by_orders "$(cutq 'orders()' DESC)" "x,2"
 expect_eq cut_by_margin "$(cutq 'margin()' DESC)" "z,40.00"
 expect_eq cut_by_ltv "$(cutq 'lifetime_value()' DESC)" "z,40.00"
 expect_eq cut_by_revenue_asc "$(cutq 'revenue()' ASC)" "y,30.00"
+
+# A query that begins with a comment is the query, not an unknown option;
+# one given twice is a usage error.
+expect_eq comment_first "$("$TIDE" query "$db" --format csv $'-- revenue of all\nSELECT revenue() AS r FROM orders WHERE customer = \'alice\'')" "r
+150.01"
+expect_eq comment_first_after_dashes "$("$TIDE" query "$db" --format csv -- $'-- n\nSELECT count(*) AS n FROM orders')" "n
+5"
+expect_status comment_first_twice 2 "$TIDE" query "$db" '-- a
+SELECT 1 AS x FROM orders' 'SELECT 2 AS x FROM orders'
+expect_contains comment_first_twice_says "$TMP/err" "give the query once"
