@@ -2033,16 +2033,20 @@ static int leading_slot(const plan *p)
 	return x->kind == BX_SLOT && p->slots[x->idx].fn < A_COUNT_STAR ? (int)x->idx : -1;
 }
 
-/* The metrics that are one integer of the group's hot line, as that
- * integer: it orders the groups as the metric's value does. */
-static bool slot_int_key(metric_fn fn, const group *g, int64_t *out)
+/* The metrics that are one integer of the group's hot line: that integer
+ * (int_key) orders the groups as the metric's value does. */
+static bool int_keyed(metric_fn fn)
+{
+	return fn == M_REVENUE || fn == M_MARGIN || fn == M_LIFETIME_VALUE || fn == M_ORDERS;
+}
+
+static int64_t int_key(metric_fn fn, const group *g)
 {
 	switch (fn) {
-	case M_REVENUE: *out = g->w_revenue; return true;
-	case M_MARGIN: *out = g->w_margin; return true;
-	case M_LIFETIME_VALUE: *out = g->h_margin; return true;
-	case M_ORDERS: *out = (int64_t)g->w_orders; return true;
-	default: *out = 0; return false;
+	case M_REVENUE: return g->w_revenue;
+	case M_MARGIN: return g->w_margin;
+	case M_LIFETIME_VALUE: return g->h_margin;
+	default: return (int64_t)g->w_orders;	/* M_ORDERS */
 	}
 }
 
@@ -2078,11 +2082,11 @@ static int keep_by_int_slot(run *r, table *t, const size_t *order, size_t n, met
 	plan *p = r->p;
 	bool desc = p->order_desc[0];
 	size_t k = (size_t)p->limit, filled = 0;	/* k < n */
-	int64_t *heap = malloc((k ? k : 1) * sizeof *heap), v;
+	int64_t *heap = malloc((k ? k : 1) * sizeof *heap);
 	if (!heap)
 		return nomem(r);
 	for (size_t i = 0; i < n; i++) {
-		slot_int_key(fn, &t->g[order[i]], &v);
+		int64_t v = int_key(fn, &t->g[order[i]]);
 		if (filled < k) {
 			heap[filled++] = v;
 			if (filled == k)
@@ -2093,10 +2097,8 @@ static int keep_by_int_slot(run *r, table *t, const size_t *order, size_t n, met
 			int_sift(heap, k, 0, desc);
 		}
 	}
-	for (size_t i = 0; i < n; i++) {
-		slot_int_key(fn, &t->g[order[i]], &v);
-		keep[i] = k && !int_ahead(desc, heap[0], v);
-	}
+	for (size_t i = 0; i < n; i++)
+		keep[i] = k && !int_ahead(desc, heap[0], int_key(fn, &t->g[order[i]]));
 	free(heap);
 	return 0;
 }
@@ -2114,8 +2116,7 @@ static int cut_by_leading_slot(run *r, table *t, size_t *order, size_t *n)
 	int s = r->nameless_terms > 0 && !p->having && (size_t)p->limit < *n ? leading_slot(p) : -1;
 	if (s < 0)
 		return 0;
-	int64_t first;
-	bool by_int = slot_int_key(p->slots[s].fn, &t->g[order[0]], &first);
+	bool by_int = int_keyed(p->slots[s].fn);
 	size_t vals_bytes = by_int ? 0 : *n * sizeof(value);
 	value *vals = by_int ? NULL : bigmem_alloc(vals_bytes);
 	bool *keep = malloc(*n * sizeof *keep);
