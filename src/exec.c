@@ -1122,10 +1122,11 @@ static int scan_log(run *r, eval_ctx *c, MDB_cursor *cur, uint64_t first, uint64
 			rc = next_batch(r, c, cur, &op, &first, last, ahead);
 		if (rc == 0 && r->lean_fold)
 			rc = fold_batch_lean(r, now);
-		for (size_t i = 0; rc == 0 && !r->lean_fold && i < now->nseen; i++) {
-			point_at(c, now, now->seen[i]);
-			rc = fold_seen(r, c, out);
-		}
+		else
+			for (size_t i = 0; rc == 0 && i < now->nseen; i++) {
+				point_at(c, now, now->seen[i]);
+				rc = fold_seen(r, c, out);
+			}
 		scan_batch *done = now;
 		now = ahead;
 		ahead = done;
