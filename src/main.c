@@ -330,22 +330,19 @@ static char *read_all(FILE *f, size_t *out_len)
 	return buf;
 }
 
-static const char TOO_MANY_COMMENTED[] = "";
-
 /* A query that begins with a comment ("-- top customers ...") is not an
  * option, though getopt would take it for one: no option holds whitespace
- * before an '='.  Such an argument is taken out of argv before the options
- * are read and returned (TOO_MANY_COMMENTED for more than one, NULL for
- * none). */
-static const char *take_commented_query(int *argc, char **argv)
+ * before an '='.  Such arguments are taken out of argv before the options
+ * are read; returns how many there were, the last in *query. */
+static int take_commented_queries(int *argc, char **argv, const char **query)
 {
-	const char *found = NULL;
-	int kept = 1;
+	int found = 0, kept = 1;
 	for (int i = 1; i < *argc; i++) {
 		const char *a = argv[i];
 		size_t blank = strcspn(a, " \t\r\n");
 		if (strncmp(a, "--", 2) == 0 && a[blank] && strcspn(a, "=") > blank) {
-			found = found ? TOO_MANY_COMMENTED : a;
+			*query = a;
+			found++;
 			continue;
 		}
 		argv[kept++] = argv[i];
@@ -366,7 +363,8 @@ static int cmd_query(int argc, char **argv)
 	int format = isatty(STDOUT_FILENO) ? TIDE_OUT_TEXT : TIDE_OUT_CSV;
 	tide_query_opts qo = {0};
 	const char *file = NULL;
-	const char *commented = take_commented_query(&argc, argv);
+	const char *commented = NULL;
+	int ncommented = take_commented_queries(&argc, argv, &commented);
 	int c;
 	while ((c = getopt_long(argc, argv, "f:", longopts, NULL)) != -1) {
 		switch (c) {
@@ -393,8 +391,7 @@ static int cmd_query(int argc, char **argv)
 	if (optind >= argc)
 		return usage_error(usage_query, "%s", "query needs <db>");
 	const char *dir = argv[optind++];
-	int queries = (argc - optind) + (file != NULL) + (commented != NULL);
-	if (queries > 1 || commented == TOO_MANY_COMMENTED)
+	if ((argc - optind) + (file != NULL) + ncommented > 1)
 		return usage_error(usage_query, "%s", "give the query once: as one argument, -f FILE or on stdin");
 	const char *arg = commented ? commented : optind < argc ? argv[optind] : NULL;
 	char *text;
