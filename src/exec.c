@@ -1272,16 +1272,27 @@ static int keyed_group_of(run *r, const table *f, size_t fi, size_t *out)
 	return keyed_group(r, kv, out);
 }
 
+/* The merge reads this run's groups at random.  It takes the helper's groups
+ * a chunk at a time: first it finds (or makes) each one's group here and asks
+ * for its line, lookups the core overlaps as they do not depend on each
+ * other; then it merges the chunk, by which time the lines have arrived. */
+enum { MERGE_CHUNK = 256 };
+
 static int merge_helper(run *r, helper *h)
 {
 	table *f = &h->r.groups;
+	size_t gi[MERGE_CHUNK];
 	int rc = 0;
-	for (size_t i = 0; rc == 0 && i < f->n; i++) {
-		size_t gi;
-		rc = r->p->by_customer ? customer_group(r, &r->groups, f->g[i].customer, &gi)
-				       : keyed_group_of(r, f, i, &gi);
-		if (rc == 0)
-			rc = merge_group(r, &r->groups, gi, f, i);
+	for (size_t at = 0; rc == 0 && at < f->n; at += MERGE_CHUNK) {
+		size_t n = f->n - at < MERGE_CHUNK ? f->n - at : MERGE_CHUNK;
+		for (size_t i = 0; rc == 0 && i < n; i++) {
+			rc = r->p->by_customer ? customer_group(r, &r->groups, f->g[at + i].customer, &gi[i])
+					       : keyed_group_of(r, f, at + i, &gi[i]);
+			if (rc == 0)
+				__builtin_prefetch(&r->groups.g[gi[i]], 1);
+		}
+		for (size_t i = 0; rc == 0 && i < n; i++)
+			rc = merge_group(r, &r->groups, gi[i], f, at + i);
 	}
 	return rc;
 }
