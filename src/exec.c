@@ -977,7 +977,13 @@ typedef struct scan_batch {
 	store_contact contact[SCAN_BATCH];
 } scan_batch;
 
-static void prefetch_ids(const table *t, const scan_batch *b)
+/* prefetch_ids and prefetch_groups must be inlined: gcc 12's mod/ref
+ * analysis takes a function whose only effect is __builtin_prefetch for one
+ * without effects and deletes the calls, so the scan waited for every group
+ * line in turn (top_customers at 10m: fold 21 -> ~9 ms a thread). */
+#define PREFETCHER static inline __attribute__((always_inline)) void
+
+PREFETCHER prefetch_ids(const table *t, const scan_batch *b)
 {
 	if (!t->by_cust)
 		return;
@@ -991,7 +997,7 @@ static void prefetch_ids(const table *t, const scan_batch *b)
  * line: that line is asked for too, as a new line is cold (its page was
  * zeroed long before), and in the bench's 90-day scan one order in six
  * makes a group. */
-static void prefetch_groups(const run *r, const table *t, const scan_batch *b)
+PREFETCHER prefetch_groups(const run *r, const table *t, const scan_batch *b)
 {
 	if (!t->by_cust)
 		return;
