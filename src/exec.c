@@ -1288,8 +1288,8 @@ static int keyed_group_of(run *r, const table *f, size_t fi, size_t *out)
 
 /* The merge reads this run's groups at random.  It takes the helper's groups
  * a chunk at a time: first it finds (or makes) each one's group here and asks
- * for its line, lookups the core overlaps as they do not depend on each
- * other; then it merges the chunk, by which time the lines have arrived. */
+ * for its line (lookups that do not depend on each other, so the core
+ * overlaps them), then it merges the chunk, whose lines have arrived. */
 enum { MERGE_CHUNK = 256 };
 
 static int merge_helper(run *r, helper *h)
