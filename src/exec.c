@@ -981,9 +981,7 @@ typedef struct scan_batch {
  * analysis takes a function whose only effect is __builtin_prefetch for one
  * without effects and deletes the calls, so the scan waited for every group
  * line in turn (top_customers at 10m: fold 21 -> ~9 ms a thread). */
-#define PREFETCHER static inline __attribute__((always_inline)) void
-
-PREFETCHER prefetch_ids(const table *t, const scan_batch *b)
+static inline __attribute__((always_inline)) void prefetch_ids(const table *t, const scan_batch *b)
 {
 	if (!t->by_cust)
 		return;
@@ -997,7 +995,8 @@ PREFETCHER prefetch_ids(const table *t, const scan_batch *b)
  * line: that line is asked for too, as a new line is cold (its page was
  * zeroed long before), and in the bench's 90-day scan one order in six
  * makes a group. */
-PREFETCHER prefetch_groups(const run *r, const table *t, const scan_batch *b)
+static inline __attribute__((always_inline)) void prefetch_groups(const run *r, const table *t,
+								 const scan_batch *b)
 {
 	if (!t->by_cust)
 		return;

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The scan overlaps its cache misses by asking for each batch's id → group
-# entries and group lines ahead of the fold (exec.c, prefetch_groups).  gcc
-# 12 once deleted those requests without a word (see PREFETCHER), and only
-# the clock showed it, at a third of top_customers' time: the binary must
-# still hold them.
+# entries and group lines ahead of the fold (exec.c, prefetch_ids and
+# prefetch_groups).  gcc 12 once deleted those requests without a word (see
+# the comment above prefetch_ids), and only the clock showed it, at a third
+# of top_customers' time: the binary must still hold them.
 . "$(dirname "$0")/lib.sh"
 
 if [ "$(uname -m)" != x86_64 ] || ! command -v objdump >/dev/null; then
