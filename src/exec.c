@@ -131,7 +131,8 @@ typedef struct run {
 	bool aggregates;	/* the query has aggregates (count, sum, ...) */
 	bool key_by_id;		/* the one key is an interned column */
 	bool key_by_period;	/* the one key is a period */
-	bool head_only;		/* nothing reads an order's id or tags */
+	bool head_only;		/* nothing reads an order's sku, qty, id or tags */
+	store_heads *heads;	/* a scan's reader of o_cols, when head_only */
 	bool lean_fold;		/* orders by customer into the hot line alone */
 	bool names_late;	/* customers are named after HAVING and the LIMIT's cut */
 	bool revenue_wrapped;	/* some customer in scope has OVF_REVENUE */
@@ -236,6 +237,11 @@ static void note_read(run *r, const void *data, size_t n)
 		r->read_lo = at;
 	if (at + n > r->read_hi)
 		r->read_hi = at + n;
+}
+
+static void note_block(void *arg, const void *data, size_t n)
+{
+	note_read(arg, data, n);
 }
 
 /* Hands back the pages of the map read since the last call (see
@@ -1021,6 +1027,8 @@ static inline __attribute__((always_inline)) void prefetch_groups(const run *r, 
 static int read_batch(run *r, MDB_cursor *cur, MDB_cursor_op *op, uint64_t *first, uint64_t last,
 		      bool orders, scan_batch *b)
 {
+	if (r->heads)
+		return store_heads_read(r->heads, last, b->order, SCAN_BATCH, &b->n, r->e);
 	MDB_val k = {sizeof *first, first}, v;
 	for (b->n = 0; b->n < SCAN_BATCH; b->n++) {
 		int rc = mdb_cursor_get(cur, &k, &v, *op);
@@ -1034,7 +1042,7 @@ static int read_batch(run *r, MDB_cursor *cur, MDB_cursor_op *op, uint64_t *firs
 		if (seq > last)
 			break;
 		note_read(r, v.mv_data, v.mv_size);
-		if (orders ? (r->head_only ? store_decode_order_head : store_decode_order)(seq, &v, &b->order[b->n])
+		if (orders ? store_decode_order(seq, &v, &b->order[b->n])
 			   : store_decode_contact(seq, &v, &b->contact[b->n]))
 			return undecodable(r, seq);
 	}
@@ -1121,7 +1129,11 @@ static int scan_log(run *r, eval_ctx *c, MDB_cursor *cur, uint64_t first, uint64
 	MDB_cursor_op op = MDB_SET_RANGE;
 	store_snap *snap = c->snap ? c->snap : r->p->snap;
 	uint64_t mapped = 0;	/* records read since the map was last let go */
-	int rc = next_batch(r, c, cur, &op, &first, last, now);
+	int rc = 0;
+	if (c->order && r->head_only)
+		rc = store_heads_open(snap, first, note_block, r, &r->heads, r->e);
+	if (rc == 0)
+		rc = next_batch(r, c, cur, &op, &first, last, now);
 	while (rc == 0 && now->n > 0) {
 		if ((mapped += now->n) >= UNMAP_EVERY) {
 			let_go_read(r, snap);
@@ -1144,6 +1156,8 @@ static int scan_log(run *r, eval_ctx *c, MDB_cursor *cur, uint64_t first, uint64
 		now = ahead;
 		ahead = done;
 	}
+	store_heads_close(r->heads);
+	r->heads = NULL;
 	let_go_read(r, snap);
 	free(b);
 	return rc;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "colblock.h"
 #include "custbuf.h"
 #include "idbuf.h"
 #include "idfilter.h"
@@ -21,7 +22,7 @@
 #include "timefmt.h"
 #include "varint.h"
 
-#define STORE_VERSION 7
+#define STORE_VERSION 8
 #define MAP_INITIAL (UINT64_C(64) << 20)
 
 static const struct {
@@ -44,6 +45,7 @@ static const struct {
 	[DB_C_DAYS] = {"c_days", MDB_INTEGERKEY},
 	[DB_O_ROLL] = {"o_roll", MDB_INTEGERKEY},
 	[DB_O_ROLL_TAG] = {"o_roll_tag", 0},
+	[DB_O_COLS] = {"o_cols", MDB_INTEGERKEY},
 };
 
 /* The "info" record in meta.  Fixed layout, native endianness (LMDB files
@@ -116,6 +118,10 @@ struct store_batch {
 	rollup_buf *rolls;
 	bool rolls_empty[2];
 	uint32_t tag_values[TIDE_TAGS_MAX * 8];
+	/* the block of order heads being built, and whether o_cols already
+	 * holds it (the last block a batch left, which this one extends) */
+	colblock *cols;
+	bool cols_stored;
 	/* the batch's watch on its resident pages of the map (watch_map) */
 	uint32_t since_check;
 	int statm;		/* /proc/self/statm, or -1 */
@@ -281,6 +287,8 @@ int store_open(const char *dir, const store_opts *opts, store **out, tide_err *e
 	rc = txn_begin(s, opts->read_only ? MDB_RDONLY : 0, false, &txn);
 	if (rc)
 		goto fail_env;
+	/* meta first: a store of another version may lack tables of this one */
+	meta_info m;
 	for (int i = 0; i < DB_COUNT; i++) {
 		unsigned flags = db_defs[i].flags | (opts->read_only ? 0 : MDB_CREATE);
 		rc = mdb_dbi_open(txn, db_defs[i].name, flags, &s->dbi[i]);
@@ -293,18 +301,21 @@ int store_open(const char *dir, const store_opts *opts, store **out, tide_err *e
 				lmdb_err(e, rc, dir);
 			goto fail;
 		}
-	}
-	meta_info m;
-	rc = meta_read(txn, s, &m);
-	if (rc == TIDE_ECORRUPT) {
-		mdb_txn_abort(txn);
-		rc = tide_errf(e, TIDE_ECORRUPT, "%s: store format version %llu; this tide reads version %d",
-			       dir, (unsigned long long)m.version, STORE_VERSION);
-		goto fail;
-	}
-	if (rc) {
-		mdb_txn_abort(txn);
-		goto fail_env;
+		if (i != DB_META)
+			continue;
+		rc = meta_read(txn, s, &m);
+		if (rc == TIDE_ECORRUPT) {
+			mdb_txn_abort(txn);
+			rc = tide_errf(e, TIDE_ECORRUPT,
+				       "%s: store format version %llu; this tide reads version %d "
+				       "(export it with the tide that wrote it, and ingest that into a new store)",
+				       dir, (unsigned long long)m.version, STORE_VERSION);
+			goto fail;
+		}
+		if (rc) {
+			mdb_txn_abort(txn);
+			goto fail_env;
+		}
 	}
 	rc = mdb_txn_commit(txn);
 	if (rc)
@@ -751,7 +762,8 @@ uint32_t store_tag_lookup(const uint8_t *tags, uint32_t tags_len, uint32_t name)
 	return 0;
 }
 
-/* The fields every metric reads; returns the flags. */
+/* The fields every metric reads (o_cols holds them again); returns the
+ * flags. */
 static inline uint8_t get_order_head(varint_rd *r, uint64_t seq, store_order *o)
 {
 	uint8_t flags = varint_get_u8(r);
@@ -777,16 +789,109 @@ int store_decode_order(uint64_t seq, const MDB_val *v, store_order *o)
 	return get_tail(&r, &o->ntags, &o->id, &o->tags, &o->tags_len);
 }
 
-int store_decode_order_head(uint64_t seq, const MDB_val *v, store_order *o)
+struct store_heads {
+	MDB_cursor *cur;
+	store_heads_note_fn note;
+	void *arg;
+	bool done;
+	uint32_t at;		/* the next order of blk to give */
+	colblock blk;
+};
+
+/* Reads and decodes the block at the cursor's position op; *found false at
+ * the end. */
+static int load_heads(store_heads *h, MDB_cursor_op op, bool *found)
 {
-	varint_rd r = {v->mv_data, (const uint8_t *)v->mv_data + v->mv_size, false};
-	get_order_head(&r, seq, o);
-	o->sku = 0;
-	o->qty = 0;
-	o->id = (tide_str){0};
-	o->ntags = o->tags_len = 0;
-	o->tags = NULL;
-	return r.bad ? TIDE_ECORRUPT : 0;
+	MDB_val k, v;
+	int rc = mdb_cursor_get(h->cur, &k, &v, op);
+	*found = rc == 0;
+	if (rc)
+		return rc == MDB_NOTFOUND ? 0 : rc;
+	if (h->note)
+		h->note(h->arg, v.mv_data, v.mv_size);
+	h->at = 0;
+	return colblock_decode(v.mv_data, v.mv_size, &h->blk) ? 0 : TIDE_ECORRUPT;
+}
+
+int store_heads_open(store_snap *r, uint64_t first, store_heads_note_fn note, void *arg,
+		     store_heads **out, tide_err *e)
+{
+	store_heads *h = malloc(sizeof *h);
+	if (!h)
+		return tide_errf(e, TIDE_ENOMEM, "out of memory");
+	*h = (store_heads){.note = note, .arg = arg};
+	int rc = mdb_cursor_open(r->txn, r->s->dbi[DB_O_COLS], &h->cur);
+	if (rc) {
+		free(h);
+		return lmdb_err(e, rc, "reading o_cols");
+	}
+	/* the block holding first is the last one starting at or before it */
+	MDB_val k = {sizeof first, &first}, v;
+	uint64_t at;
+	rc = mdb_cursor_get(h->cur, &k, &v, MDB_SET_RANGE);
+	MDB_cursor_op op = MDB_GET_CURRENT;
+	if (rc == MDB_NOTFOUND) {
+		op = MDB_LAST;
+		rc = 0;
+	} else if (rc == 0 && (memcpy(&at, k.mv_data, sizeof at), at != first)) {
+		rc = mdb_cursor_get(h->cur, &k, &v, MDB_PREV);
+		if (rc == MDB_NOTFOUND)	/* every block starts after first */
+			rc = mdb_cursor_get(h->cur, &k, &v, MDB_FIRST);
+	}
+	bool found = false;
+	if (rc == 0)
+		rc = load_heads(h, op, &found);
+	h->done = !found;
+	while (rc == 0 && found && h->at < h->blk.n && (uint64_t)h->blk.col[CB_SEQ][h->at] < first)
+		h->at++;
+	if (rc) {
+		store_heads_close(h);
+		return rc == TIDE_ECORRUPT ? tide_errf(e, rc, "o_cols: a block is not one tide wrote")
+					   : lmdb_err(e, rc, "reading o_cols");
+	}
+	*out = h;
+	return 0;
+}
+
+int store_heads_read(store_heads *h, uint64_t last, store_order *out, size_t max, size_t *n, tide_err *e)
+{
+	size_t got = 0;
+	int rc = 0;
+	while (rc == 0 && !h->done && got < max) {
+		if (h->at == h->blk.n) {
+			bool found;
+			rc = load_heads(h, MDB_NEXT, &found);
+			h->done = !found;
+			continue;
+		}
+		const colblock *b = &h->blk;
+		uint32_t i = h->at;
+		if ((uint64_t)b->col[CB_SEQ][i] > last) {
+			h->done = true;
+			break;
+		}
+		out[got++] = (store_order){
+			.seq = (uint64_t)b->col[CB_SEQ][i],
+			.ts = b->col[CB_TS][i],
+			.amount = b->col[CB_AMOUNT][i],
+			.cost = b->col[CB_COST][i],
+			.has_cost = b->has_cost[i],
+			.customer = (uint32_t)b->col[CB_CUSTOMER][i],
+		};
+		h->at++;
+	}
+	*n = got;
+	if (rc == TIDE_ECORRUPT)
+		return tide_errf(e, rc, "o_cols: a block is not one tide wrote");
+	return rc ? lmdb_err(e, rc, "reading o_cols") : 0;
+}
+
+void store_heads_close(store_heads *h)
+{
+	if (!h)
+		return;
+	mdb_cursor_close(h->cur);
+	free(h);
 }
 
 int store_decode_contact(uint64_t seq, const MDB_val *v, store_contact *c)
@@ -1154,6 +1259,60 @@ static int add_rollups(store_batch *b, uint32_t customer, const uint32_t *pairs,
 	return rc;
 }
 
+/* Starts the batch's block of order heads: the store's last block, when it
+ * has room, so that blocks stay full however small the batches. */
+static int resume_cols(store_batch *b)
+{
+	colblock_reset(b->cols);
+	MDB_cursor *cur;
+	int rc = mdb_cursor_open(b->txn, b->s->dbi[DB_O_COLS], &cur);
+	if (rc)
+		return rc;
+	MDB_val k, v;
+	rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+	colblock *last = rc == 0 ? malloc(sizeof *last) : NULL;
+	if (rc == 0 && !last)
+		rc = TIDE_ENOMEM;
+	else if (rc == 0 && !colblock_decode(v.mv_data, v.mv_size, last))
+		rc = TIDE_ECORRUPT;
+	mdb_cursor_close(cur);
+	if (rc)
+		return rc == MDB_NOTFOUND ? 0 : rc;
+	for (uint32_t i = 0; rc == 0 && i < last->n; i++)
+		if (!colblock_add(b->cols, (uint64_t)last->col[CB_SEQ][i], last->col[CB_TS][i],
+				  (uint32_t)last->col[CB_CUSTOMER][i], last->col[CB_AMOUNT][i],
+				  last->has_cost[i], last->col[CB_COST][i]))
+			rc = TIDE_ECORRUPT;	/* it fitted when it was written */
+	b->cols_stored = true;
+	free(last);
+	return rc;
+}
+
+/* Writes the block being built to o_cols and starts the next. */
+static int flush_cols(store_batch *b)
+{
+	if (b->cols->n == 0)
+		return 0;
+	uint8_t bytes[COLBLOCK_BYTES];
+	uint64_t first = (uint64_t)b->cols->col[CB_SEQ][0];
+	MDB_val k = {sizeof first, &first}, v = {colblock_encode(b->cols, bytes), bytes};
+	int rc = mdb_put(b->txn, b->s->dbi[DB_O_COLS], &k, &v, b->cols_stored ? 0 : MDB_APPEND);
+	b->cols_stored = false;
+	colblock_reset(b->cols);
+	return rc;
+}
+
+static int add_head(store_batch *b, uint64_t seq, const tide_event *ev, uint32_t customer)
+{
+	if (colblock_add(b->cols, seq, ev->ts, customer, ev->amount, ev->has_cost, ev->cost))
+		return 0;
+	int rc = flush_cols(b);
+	/* one order always fits an empty block */
+	if (rc == 0 && !colblock_add(b->cols, seq, ev->ts, customer, ev->amount, ev->has_cost, ev->cost))
+		rc = TIDE_ECORRUPT;
+	return rc;
+}
+
 int store_batch_begin(store *s, store_batch **out, tide_err *e)
 {
 	store_batch *b = calloc(1, sizeof *b);
@@ -1175,9 +1334,10 @@ int store_batch_begin(store *s, store_batch **out, tide_err *e)
 	b->cust_index[0] = custbuf_new();
 	b->cust_index[1] = custbuf_new();
 	b->rolls = rollup_buf_new();
+	b->cols = malloc(sizeof *b->cols);
 	int rc = 0;
 	if (!b->customers || !b->strings || !b->day_index || !b->ids[0] || !b->ids[1] ||
-	    !b->cust_index[0] || !b->cust_index[1] || !b->rolls) {
+	    !b->cust_index[0] || !b->cust_index[1] || !b->rolls || !b->cols) {
 		rc = tide_errf(e, TIDE_ENOMEM, "out of memory");
 		goto fail;
 	}
@@ -1214,6 +1374,10 @@ int store_batch_begin(store *s, store_batch **out, tide_err *e)
 		lmdb_err(e, rc, "reading meta");
 		goto fail;
 	}
+	if ((rc = resume_cols(b))) {
+		lmdb_err(e, rc, "reading o_cols");
+		goto fail;
+	}
 	*out = b;
 	return 0;
 fail:
@@ -1238,6 +1402,7 @@ void store_batch_abort(store_batch *b)
 	custbuf_free(b->cust_index[0]);
 	custbuf_free(b->cust_index[1]);
 	rollup_buf_free(b->rolls);
+	free(b->cols);
 	strmap_free(b->day_index);
 	free(b->spans);
 	free(b->span_days);
@@ -1276,6 +1441,8 @@ int store_batch_commit(store_batch *b, tide_err *e)
 {
 	MDB_val k = {4, "info"}, v = {sizeof b->info, &b->info};
 	int rc = flush_spans(b);
+	if (rc == 0)
+		rc = flush_cols(b);
 	for (int kind = 0; rc == 0 && kind < 2; kind++)
 		rc = flush_ids(b, kind, false);
 	for (int kind = 0; rc == 0 && kind < 2; kind++)
@@ -1554,6 +1721,8 @@ int store_batch_add(store_batch *b, const tide_event *ev, bool *duplicate, tide_
 		rc = note_span(b, ev->kind, ev->ts, seq);
 	if (rc == 0 && order)
 		rc = add_rollups(b, customer, roll, npairs, (uint32_t)seq, ev);
+	if (rc == 0 && order)
+		rc = add_head(b, seq, ev, customer);
 	if (rc)
 		goto done;
 

@@ -15,6 +15,8 @@
  *   o_roll             u32 customer → rollup (rollup.h): all its orders
  *   o_roll_tag         (tag name, tag value, customer), big-endian u32s →
  *                      rollup of its orders with that tag value
+ *   o_cols             u64 seq of its first order → a block of orders' head
+ *                      fields, column by column (colblock.h)
  *   meta               counters (see store_info)
  *
  * Views: every pointer a read returns points into an LMDB page and is valid
@@ -129,11 +131,26 @@ typedef struct store_contact {
 /* Decode a log record; TIDE_ECORRUPT when it is not one. */
 int store_decode_order(uint64_t seq, const MDB_val *v, store_order *o);
 int store_decode_contact(uint64_t seq, const MDB_val *v, store_contact *c);
-/* Only the order's fields that metrics read (ts, amount, cost, customer):
- * for scans that read no event column, as the rest (sku, qty, id and tags)
- * costs as much to walk.  o's other fields are left empty, and only the
- * part read is checked. */
-int store_decode_order_head(uint64_t seq, const MDB_val *v, store_order *o);
+/* The orders' head fields (seq, ts, amount, cost, customer: all that
+ * metrics read) in sequence order, read from o_cols a block at a time: for
+ * scans that read no order's sku, qty, id or tags, to which a cursor step
+ * and a varint decode per order from the log cost more than the rest. */
+typedef struct store_heads store_heads;
+
+/* Called (when not NULL) with the bytes of each block read, which stay
+ * valid as long as the snapshot (a scan notes them to hand their pages
+ * back). */
+typedef void (*store_heads_note_fn)(void *arg, const void *data, size_t n);
+
+/* A reader of the orders from sequence number first on, through snapshot r
+ * (which must outlive it). */
+int store_heads_open(store_snap *r, uint64_t first, store_heads_note_fn note, void *arg,
+		     store_heads **out, tide_err *e);
+/* Up to max orders with sequence numbers up to last into out, their other
+ * fields left empty; *n == 0 at the end. */
+int store_heads_read(store_heads *h, uint64_t last, store_order *out, size_t max, size_t *n, tide_err *e);
+void store_heads_close(store_heads *h);
+
 /* Tag value id of tag name `name` in a record's tags, 0 when it lacks it. */
 uint32_t store_tag_lookup(const uint8_t *tags, uint32_t tags_len, uint32_t name);
 
@@ -141,7 +158,7 @@ uint32_t store_tag_lookup(const uint8_t *tags, uint32_t tags_len, uint32_t name)
 typedef enum {
 	DB_META, DB_ORDERS, DB_CONTACTS, DB_IDS, DB_C_IDS, DB_IDS_X, DB_CUST, DB_CUST_ID,
 	DB_STR, DB_STR_ID, DB_O_CUST, DB_C_CUST, DB_O_DAYS, DB_C_DAYS, DB_O_ROLL, DB_O_ROLL_TAG,
-	DB_COUNT
+	DB_O_COLS, DB_COUNT
 } store_dbi;
 
 MDB_dbi store_dbi_of(const store *s, store_dbi which);

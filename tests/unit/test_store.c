@@ -80,14 +80,8 @@ static void test_append_and_dedupe(void)
 	CHECK(store_string(r, store_tag_lookup(o.tags, o.tags_len, rid), &region) == 0);
 	CHECK(region.n == 5 && memcmp(region.p, "north", 5) == 0);
 	CHECK(store_tag_lookup(o.tags, o.tags_len, rid + 1000) == 0);
-	/* the head alone: the same fields metrics read, no sku, qty, id or tags */
-	store_order h;
-	CHECK(store_decode_order_head(seq, &v, &h) == 0);
-	CHECK(h.seq == o.seq && h.ts == o.ts && h.amount == o.amount && h.cost == o.cost &&
-	      h.has_cost == o.has_cost && h.customer == o.customer);
-	CHECK(h.sku == 0 && h.qty == 0 && h.id.n == 0 && h.ntags == 0 && h.tags_len == 0);
-	MDB_val cut = {3, v.mv_data};	/* a record that ends inside the head */
-	CHECK(store_decode_order_head(seq, &cut, &h) == TIDE_ECORRUPT);
+	MDB_val cut = {3, v.mv_data};	/* a record that ends inside its head */
+	CHECK(store_decode_order(seq, &cut, &o) == TIDE_ECORRUPT);
 	store_snap_end(r);
 	cleanup(s);
 }
@@ -255,6 +249,103 @@ static void test_time_middle_skips_other_kind(void)
 	cleanup(s);
 }
 
+/* Adds orders o<from>..o<to - 1> (every seventh with a contact after it, so
+ * that sequence numbers skip) in one batch. */
+static void add_orders(store *s, int from, int to, int64_t amount_scale)
+{
+	tide_err e;
+	store_batch *b;
+	bool dup;
+	char id[32];
+	CHECK(store_batch_begin(s, &b, &e) == 0);
+	for (int i = from; i < to; i++) {
+		snprintf(id, sizeof id, "o%d", i);
+		tide_event ev = order(id, i % 4 ? "c1" : "c2", 1700000000 + 37 * i, (i % 9 - 4) * amount_scale);
+		ev.has_cost = i % 2;
+		ev.cost = i * 3;
+		CHECK(store_batch_add(b, &ev, &dup, &e) == 0 && !dup);
+		if (i % 7)
+			continue;
+		snprintf(id, sizeof id, "k%d", i);
+		tide_event ct = {.kind = TIDE_CONTACTS, .id = S(id), .customer = S("c1"),
+				 .ts = 1700000000 + i, .channel = S("email"), .stage = TIDE_STAGE_NONE};
+		CHECK(store_batch_add(b, &ct, &dup, &e) == 0);
+	}
+	CHECK(store_batch_commit(b, &e) == 0);
+}
+
+/* The heads o_cols gives from first to last are the log's, field for field. */
+static bool heads_match_log(store_snap *r, uint64_t first, uint64_t last)
+{
+	tide_err e;
+	store_heads *h;
+	if (store_heads_open(r, first, NULL, NULL, &h, &e) != 0)
+		return false;
+	MDB_cursor *cur;
+	CHECK(mdb_cursor_open(store_snap_txn(r), store_dbi_of(store_of_snap(r), DB_ORDERS), &cur) == 0);
+	MDB_val k = {sizeof first, &first}, v;
+	int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	bool ok = true;
+	store_order got[5];
+	size_t n;
+	do {
+		CHECK(store_heads_read(h, last, got, 5, &n, &e) == 0);
+		for (size_t i = 0; ok && i < n; i++) {
+			uint64_t seq;
+			store_order want;
+			memcpy(&seq, k.mv_data, sizeof seq);
+			ok = rc == 0 && seq <= last && store_decode_order(seq, &v, &want) == 0 &&
+			     got[i].seq == seq && got[i].ts == want.ts && got[i].customer == want.customer &&
+			     got[i].amount == want.amount && got[i].has_cost == want.has_cost &&
+			     (!want.has_cost || got[i].cost == want.cost);
+			rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+		}
+	} while (ok && n > 0);
+	uint64_t seq = 0;
+	if (rc == 0)
+		memcpy(&seq, k.mv_data, sizeof seq);
+	ok = ok && (rc == MDB_NOTFOUND || seq > last);	/* none left out */
+	mdb_cursor_close(cur);
+	store_heads_close(h);
+	return ok;
+}
+
+static void test_heads_across_batches(void)
+{
+	store *s = open_fresh();
+	/* a batch that ends mid-block, one of three orders that extends it, and
+	 * one whose amounts need wider columns */
+	add_orders(s, 0, 700, 1);
+	add_orders(s, 700, 703, 1);
+	add_orders(s, 703, 1500, INT64_C(1) << 36);
+	tide_err e;
+	store_snap *r;
+	CHECK(store_snap_begin(s, &r, &e) == 0);
+	MDB_cursor *cur;
+	CHECK(mdb_cursor_open(store_snap_txn(r), store_dbi_of(s, DB_O_COLS), &cur) == 0);
+	MDB_val k, v;
+	size_t blocks = 0;
+	while (mdb_cursor_get(cur, &k, &v, blocks ? MDB_NEXT : MDB_FIRST) == 0)
+		blocks++;
+	mdb_cursor_close(cur);
+	CHECK(blocks >= 4 && blocks < 1500 / 100);	/* full blocks, not one per batch */
+	store_info info;
+	CHECK(store_snap_info(r, &info, &e) == 0);
+	uint64_t end = info.events[TIDE_ORDERS] + info.events[TIDE_CONTACTS];
+	for (uint64_t first = 1; first <= end + 1; first += 37)
+		CHECK(heads_match_log(r, first, first + 400));
+	CHECK(heads_match_log(r, 1, UINT64_MAX));
+	CHECK(heads_match_log(r, 0, 0));
+	store_heads *h;
+	store_order o;
+	size_t n = 1;
+	CHECK(store_heads_open(r, end + 5, NULL, NULL, &h, &e) == 0);
+	CHECK(store_heads_read(h, UINT64_MAX, &o, 1, &n, &e) == 0 && n == 0);
+	store_heads_close(h);
+	store_snap_end(r);
+	cleanup(s);
+}
+
 int main(void)
 {
 	RUN(test_append_and_dedupe);
@@ -263,5 +354,6 @@ int main(void)
 	RUN(test_customer_index_range);
 	RUN(test_customer_index_across_batches);
 	RUN(test_time_middle_skips_other_kind);
+	RUN(test_heads_across_batches);
 	return run_failed;
 }
