@@ -827,14 +827,16 @@ int store_heads_open(store_snap *r, uint64_t first, store_heads_note_fn note, vo
 	}
 	/* the block holding first is the last one starting at or before it */
 	MDB_val k = {sizeof first, &first}, v;
-	uint64_t at;
 	rc = mdb_cursor_get(h->cur, &k, &v, MDB_SET_RANGE);
 	MDB_cursor_op op = MDB_GET_CURRENT;
 	if (rc == MDB_NOTFOUND) {
 		op = MDB_LAST;
 		rc = 0;
-	} else if (rc == 0 && (memcpy(&at, k.mv_data, sizeof at), at != first)) {
-		rc = mdb_cursor_get(h->cur, &k, &v, MDB_PREV);
+	} else if (rc == 0) {
+		uint64_t start;
+		memcpy(&start, k.mv_data, sizeof start);
+		if (start != first)
+			rc = mdb_cursor_get(h->cur, &k, &v, MDB_PREV);
 		if (rc == MDB_NOTFOUND)	/* every block starts after first */
 			rc = mdb_cursor_get(h->cur, &k, &v, MDB_FIRST);
 	}
@@ -1259,8 +1261,9 @@ static int add_rollups(store_batch *b, uint32_t customer, const uint32_t *pairs,
 	return rc;
 }
 
-/* Starts the batch's block of order heads: the store's last block, when it
- * has room, so that blocks stay full however small the batches. */
+/* Starts the batch's block of order heads from the store's last block,
+ * which the batch extends (and rewrites) until it is full: blocks then stay
+ * full however small the batches. */
 static int resume_cols(store_batch *b)
 {
 	colblock_reset(b->cols);
