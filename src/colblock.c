@@ -70,7 +70,7 @@ size_t colblock_encode(const colblock *b, uint8_t out[COLBLOCK_BYTES])
 		p[i / 8] |= (uint8_t)(b->has_cost[i] << (i % 8));
 	p += (n + 7) / 8;
 	for (int c = 0; c < CB_NCOLS; c++) {
-		uint64_t least = (uint64_t)b->lo[c];
+		uint64_t least = n ? (uint64_t)b->lo[c] : 0;	/* lo and hi are set by the first add */
 		int w = n ? width_of((uint64_t)b->hi[c] - least) : 0;
 		put_le(p, least, 8);
 		p[8] = (uint8_t)w;
