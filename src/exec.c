@@ -131,8 +131,8 @@ typedef struct run {
 	bool aggregates;	/* the query has aggregates (count, sum, ...) */
 	bool key_by_id;		/* the one key is an interned column */
 	bool key_by_period;	/* the one key is a period */
-	bool head_only;		/* nothing reads an order's sku, qty, id or tags */
-	store_heads *heads;	/* a scan's reader of o_cols, when head_only */
+	bool read_heads;	/* scans read o_cols (exec_reads_heads) */
+	store_heads *heads;	/* a scan's reader of o_cols, when read_heads */
 	bool lean_fold;		/* orders by customer into the hot line alone */
 	bool names_late;	/* customers are named after HAVING and the LIMIT's cut */
 	bool revenue_wrapped;	/* some customer in scope has OVF_REVENUE */
@@ -1130,7 +1130,7 @@ static int scan_log(run *r, eval_ctx *c, MDB_cursor *cur, uint64_t first, uint64
 	store_snap *snap = c->snap ? c->snap : r->p->snap;
 	uint64_t mapped = 0;	/* records read since the map was last let go */
 	int rc = 0;
-	if (c->order && r->head_only)
+	if (r->read_heads)
 		rc = store_heads_open(snap, first, note_block, r, &r->heads, r->e);
 	if (rc == 0)
 		rc = next_batch(r, c, cur, &op, &first, last, now);
@@ -2253,6 +2253,26 @@ static int setup_periods(run *r)
 	return 0;
 }
 
+static bool has_aggregates(const plan *p)
+{
+	for (int i = 0; i < p->nslots; i++)
+		if (p->slots[i].fn >= A_COUNT_STAR)
+			return true;
+	return false;
+}
+
+static bool keyed_by_period(const plan *p)
+{
+	return p->nkeys == 1 && p->keys[0].kind == KEY_PERIOD;
+}
+
+bool exec_reads_heads(const plan *p)
+{
+	/* only WHERE, keys and aggregate arguments read an order's other fields */
+	return p->source == SRC_ORDERS && !p->where && !has_aggregates(p) && !p->row_mode &&
+	       (p->by_customer || p->nkeys == 0 || keyed_by_period(p));
+}
+
 int exec_point(plan *p, int64_t asof, tide_result *out, const exec_limits *lim, tide_err *e)
 {
 	run r = {.p = p, .T = asof, .lim = lim, .e = e};
@@ -2260,13 +2280,10 @@ int exec_point(plan *p, int64_t asof, tide_result *out, const exec_limits *lim, 
 	bool churn_rate = false;
 	for (int i = 0; i < p->nslots; i++)
 		churn_rate |= p->slots[i].fn == M_CHURN_RATE;
-	for (int i = 0; i < p->nslots; i++)
-		r.aggregates |= p->slots[i].fn >= A_COUNT_STAR;
+	r.aggregates = has_aggregates(p);
 	r.key_by_id = p->nkeys == 1 && p->keys[0].kind == KEY_EVCOL && eval_column_interned(p->keys[0].col);
-	r.key_by_period = p->nkeys == 1 && p->keys[0].kind == KEY_PERIOD;
-	/* only WHERE, keys and aggregate arguments read event columns */
-	r.head_only = !p->where && !r.aggregates && !p->row_mode &&
-		      (p->by_customer || p->nkeys == 0 || r.key_by_period);
+	r.key_by_period = keyed_by_period(p);
+	r.read_heads = exec_reads_heads(p);
 	r.use_custs = !p->by_customer && p->source != SRC_QUERY &&
 		      (p->need_model || p->need_customer_sets || churn_rate);
 	r.lean_fold = p->by_customer && p->source == SRC_ORDERS && !p->row_mode && !r.use_custs &&

@@ -33,6 +33,11 @@ bool exec_names_after_having(const plan *p);
 bool exec_rollup_source(const plan *p, int64_t T, const store_info *info, uint32_t *tag,
 			uint32_t *tag_value);
 
+/* Whether the plan's scans read the orders' head fields from o_cols instead
+ * of the log: orders, no WHERE, no aggregates, grouped by customer, a period
+ * or nothing (nothing else reads an order's sku, qty, id or tags). */
+bool exec_reads_heads(const plan *p);
+
 /* Seconds on CLOCK_MONOTONIC. */
 double exec_now(void);
 

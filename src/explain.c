@@ -81,6 +81,8 @@ static void explain_into(const plan *p, sbuf *b, int depth, tide_err *e)
 				  pad, (long long)p->step_count, ws);
 		}
 		const char *idx = kind == TIDE_ORDERS ? "o_days" : "c_days";
+		const char *scanned = exec_reads_heads(p) ? "the orders' head fields in 'o_cols'"
+				    : kind == TIDE_ORDERS ? "log 'orders'" : "log 'contacts'";
 		if (p->has_window) {
 			int64_t start = cal_add(T, p->window, -1, p->tz);
 			store_span span;
@@ -101,13 +103,13 @@ static void explain_into(const plan *p, sbuf *b, int depth, tide_err *e)
 			sb_printf(b, "%sread customer '%s' from the (customer, ts) index '%s', each event from log '%s' by sequence\n",
 				  pad, p->point_customer, kind == TIDE_ORDERS ? "o_cust" : "c_cust", name);
 		else if (p->has_window && !p->need_history)
-			sb_printf(b, "%sscan log '%s' over that sequence range only (no metric looks before the window)\n",
-				  pad, name);
+			sb_printf(b, "%sscan %s over that sequence range only (no metric looks before the window)\n",
+				  pad, scanned);
 		else {
 			store_span before;
 			store_time_range(p->snap, (tide_kind)kind, info.first_ts[kind], T, &before, e);
-			sb_printf(b, "%sscan log '%s' from the start to sequence %llu, about %llu events before T (of %llu)\n",
-				  pad, name, (unsigned long long)before.last_seq,
+			sb_printf(b, "%sscan %s from the start to sequence %llu, about %llu events before T (of %llu)\n",
+				  pad, scanned, (unsigned long long)before.last_seq,
 				  (unsigned long long)before.events, (unsigned long long)info.events[kind]);
 		}
 		if (p->where && !rolled)
