@@ -1378,7 +1378,7 @@ int store_batch_begin(store *s, store_batch **out, tide_err *e)
 		goto fail;
 	}
 	if ((rc = resume_cols(b))) {
-		lmdb_err(e, rc, "reading o_cols");
+		write_err(e, rc, "reading o_cols");
 		goto fail;
 	}
 	*out = b;
