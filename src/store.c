@@ -798,6 +798,13 @@ struct store_heads {
 	colblock blk;
 };
 
+/* The message for a failure rc of the heads reader. */
+static int heads_err(tide_err *e, int rc)
+{
+	return rc == TIDE_ECORRUPT ? tide_errf(e, rc, "o_cols: a block is not one tide wrote")
+				   : lmdb_err(e, rc, "reading o_cols");
+}
+
 /* Reads and decodes the block at the cursor's position op; *found false at
  * the end. */
 static int load_heads(store_heads *h, MDB_cursor_op op, bool *found)
@@ -823,7 +830,7 @@ int store_heads_open(store_snap *r, uint64_t first, store_heads_note_fn note, vo
 	int rc = mdb_cursor_open(r->txn, r->s->dbi[DB_O_COLS], &h->cur);
 	if (rc) {
 		free(h);
-		return lmdb_err(e, rc, "reading o_cols");
+		return heads_err(e, rc);
 	}
 	/* the block holding first is the last one starting at or before it */
 	MDB_val k = {sizeof first, &first}, v;
@@ -848,8 +855,7 @@ int store_heads_open(store_snap *r, uint64_t first, store_heads_note_fn note, vo
 		h->at++;
 	if (rc) {
 		store_heads_close(h);
-		return rc == TIDE_ECORRUPT ? tide_errf(e, rc, "o_cols: a block is not one tide wrote")
-					   : lmdb_err(e, rc, "reading o_cols");
+		return heads_err(e, rc);
 	}
 	*out = h;
 	return 0;
@@ -883,9 +889,7 @@ int store_heads_read(store_heads *h, uint64_t last, store_order *out, size_t max
 		h->at++;
 	}
 	*n = got;
-	if (rc == TIDE_ECORRUPT)
-		return tide_errf(e, rc, "o_cols: a block is not one tide wrote");
-	return rc ? lmdb_err(e, rc, "reading o_cols") : 0;
+	return rc ? heads_err(e, rc) : 0;
 }
 
 void store_heads_close(store_heads *h)
