@@ -111,7 +111,7 @@ static void get_column(const uint8_t *p, int w, uint64_t least, uint32_t n, int6
 
 bool colblock_decode(const uint8_t *in, size_t len, colblock *b)
 {
-	if (len < 2)
+	if (len < 2 || len > COLBLOCK_BYTES)
 		return false;
 	uint32_t n = (uint32_t)get_le(in, 2);
 	const uint8_t *p = in + 2, *end = in + len;
@@ -133,4 +133,14 @@ bool colblock_decode(const uint8_t *in, size_t len, colblock *b)
 	}
 	b->n = n;
 	return p == end;
+}
+
+void colblock_resume(colblock *b)
+{
+	for (int c = 0; c < CB_NCOLS; c++)
+		for (uint32_t i = 0; i < b->n; i++) {
+			int64_t v = b->col[c][i];
+			b->lo[c] = i == 0 || v < b->lo[c] ? v : b->lo[c];
+			b->hi[c] = i == 0 || v > b->hi[c] ? v : b->hi[c];
+		}
 }

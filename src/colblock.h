@@ -55,9 +55,12 @@ bool colblock_add(colblock *b, uint64_t seq, int64_t ts, uint32_t customer, int6
  * COLBLOCK_BYTES. */
 size_t colblock_encode(const colblock *b, uint8_t out[COLBLOCK_BYTES]);
 
-/* Decodes len bytes into b (its lo/hi are not set: colblock_add after a
- * decode needs the orders added again to a reset block).  Returns false when
- * the bytes are not a block. */
+/* Decodes len bytes into b, for reading (its lo/hi are left as they were).
+ * Returns false when the bytes are not a block of at most COLBLOCK_BYTES. */
 bool colblock_decode(const uint8_t *in, size_t len, colblock *b);
+
+/* Makes a decoded block ready for colblock_add to extend: sets its lo/hi,
+ * which a scan's decode has no use for. */
+void colblock_resume(colblock *b);
 
 #endif

@@ -1277,22 +1277,14 @@ static int resume_cols(store_batch *b)
 		return rc;
 	MDB_val k, v;
 	rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
-	colblock *last = rc == 0 ? malloc(sizeof *last) : NULL;
-	if (rc == 0 && !last)
-		rc = TIDE_ENOMEM;
-	else if (rc == 0 && !colblock_decode(v.mv_data, v.mv_size, last))
+	if (rc == 0 && !colblock_decode(v.mv_data, v.mv_size, b->cols))
 		rc = TIDE_ECORRUPT;
 	mdb_cursor_close(cur);
 	if (rc)
 		return rc == MDB_NOTFOUND ? 0 : rc;
-	for (uint32_t i = 0; rc == 0 && i < last->n; i++)
-		if (!colblock_add(b->cols, (uint64_t)last->col[CB_SEQ][i], last->col[CB_TS][i],
-				  (uint32_t)last->col[CB_CUSTOMER][i], last->col[CB_AMOUNT][i],
-				  last->has_cost[i], last->col[CB_COST][i]))
-			rc = TIDE_ECORRUPT;	/* it fitted when it was written */
+	colblock_resume(b->cols);
 	b->cols_stored = true;
-	free(last);
-	return rc;
+	return 0;
 }
 
 /* Writes the block being built to o_cols and starts the next. */

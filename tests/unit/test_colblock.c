@@ -79,6 +79,29 @@ static void test_fills_by_bytes_and_count(void)
 	round_trip(&built);
 }
 
+static void test_resumed_block_extends_as_built(void)
+{
+	static uint8_t want[COLBLOCK_BYTES], have[COLBLOCK_BYTES];
+	add_all(&built, 40, 90, -7);
+	size_t n = colblock_encode(&built, want);
+	CHECK(colblock_decode(want, n, &got));
+	colblock_resume(&got);
+	/* one order inside every column's range, one past it (wider widths) */
+	CHECK(colblock_add(&built, 1100, INT64_C(1700000100), 8, -60, true, 5));
+	CHECK(colblock_add(&got, 1100, INT64_C(1700000100), 8, -60, true, 5));
+	CHECK(colblock_add(&built, 90000, INT64_C(1800000000), 70000, 1 << 20, false, 0));
+	CHECK(colblock_add(&got, 90000, INT64_C(1800000000), 70000, 1 << 20, false, 0));
+	n = colblock_encode(&built, want);
+	CHECK(colblock_encode(&got, have) == n && memcmp(want, have, n) == 0);
+	/* and refuses, as the built one does, what would make it too long */
+	uint32_t more = 0;
+	while (colblock_add(&built, 90001 + more, 0, 0, INT64_MIN + more, true, INT64_MAX))
+		more++;
+	for (uint32_t i = 0; i < more; i++)
+		CHECK(colblock_add(&got, 90001 + i, 0, 0, INT64_MIN + i, true, INT64_MAX));
+	CHECK(!colblock_add(&got, 90001 + more, 0, 0, INT64_MIN + more, true, INT64_MAX));
+}
+
 static void test_refuses_what_is_not_a_block(void)
 {
 	static uint8_t bytes[COLBLOCK_BYTES];
@@ -99,10 +122,26 @@ static void test_refuses_what_is_not_a_block(void)
 	CHECK(!colblock_decode(bytes, n, &got));
 }
 
+/* Well-formed, but longer than one page: no block tide writes, and one that
+ * colblock_add could not keep within COLBLOCK_BYTES once resumed. */
+static void test_refuses_an_overlong_block(void)
+{
+	enum { N = 600, WIDTH = 2 };
+	static uint8_t bytes[2 + (N + 7) / 8 + CB_NCOLS * (9 + N * WIDTH)];
+	bytes[0] = N & 0xff;
+	bytes[1] = N >> 8;
+	for (int c = 0; c < CB_NCOLS; c++)
+		bytes[2 + (N + 7) / 8 + c * (9 + N * WIDTH) + 8] = WIDTH;
+	CHECK(sizeof bytes > COLBLOCK_BYTES);
+	CHECK(!colblock_decode(bytes, sizeof bytes, &got));
+}
+
 int main(void)
 {
 	RUN(test_widths_round_trip);
 	RUN(test_fills_by_bytes_and_count);
+	RUN(test_resumed_block_extends_as_built);
 	RUN(test_refuses_what_is_not_a_block);
+	RUN(test_refuses_an_overlong_block);
 	return run_failed;
 }
