@@ -5,10 +5,13 @@
 
 #include "bigmem.h"
 
-typedef struct entry {
-	uint64_t hash;		/* 0 = empty slot */
-	uint32_t seq;
-} entry;
+/* Hashes and sequences in two arrays: a probe reads only hashes, eight to a
+ * cache line, and a slot costs 12 bytes of memory that must be zeroed on
+ * first touch rather than a padded struct's 16. */
+typedef struct slots {
+	uint64_t *hash;		/* 0 = empty slot */
+	uint32_t *seq;
+} slots;
 
 /* The table is indexed by the hash's top bits, so its slots are already in
  * hash order but for the short runs a collision displaces, and the cluster
@@ -18,10 +21,16 @@ typedef struct entry {
 enum { FIRST_BITS = 16 };
 
 struct idbuf {
-	entry *slots;		/* on huge pages */
+	slots s;		/* on huge pages */
 	size_t cap, count;	/* cap is a power of two */
 	unsigned shift;		/* 64 - log2(cap): hash >> shift is the home slot */
 };
+
+static void slots_free(slots s, size_t cap)
+{
+	bigmem_free(s.hash, cap * sizeof *s.hash);
+	bigmem_free(s.seq, cap * sizeof *s.seq);
+}
 
 idbuf *idbuf_new(void)
 {
@@ -30,8 +39,8 @@ idbuf *idbuf_new(void)
 
 void idbuf_free(idbuf *b)
 {
-	if (b && b->slots)
-		bigmem_free(b->slots, b->cap * sizeof *b->slots);
+	if (b && b->cap)
+		slots_free(b->s, b->cap);
 	free(b);
 }
 
@@ -46,38 +55,44 @@ static size_t home(const idbuf *b, uint64_t hash)
 }
 
 /* The slot holding hash, or the empty slot where it would go. */
-static entry *find(const idbuf *b, uint64_t hash)
+static size_t find(const idbuf *b, uint64_t hash)
 {
 	size_t mask = b->cap - 1;
 	for (size_t i = home(b, hash);; i = (i + 1) & mask)
-		if (b->slots[i].hash == hash || b->slots[i].hash == 0)
-			return &b->slots[i];
+		if (b->s.hash[i] == hash || b->s.hash[i] == 0)
+			return i;
 }
 
 int idbuf_get(const idbuf *b, uint64_t hash, uint32_t *seq)
 {
 	if (b->count == 0)
 		return 0;
-	const entry *e = find(b, hash);
-	if (e->hash == 0)
+	size_t i = find(b, hash);
+	if (b->s.hash[i] == 0)
 		return 0;
-	*seq = e->seq;
+	*seq = b->s.seq[i];
 	return 1;
 }
 
 static int grow(idbuf *b)
 {
 	size_t ncap = b->cap ? b->cap * 2 : (size_t)1 << FIRST_BITS;
-	idbuf nb = {bigmem_alloc(ncap * sizeof(entry)), ncap, b->count, 64};
-	if (!nb.slots)
+	idbuf nb = {{bigmem_alloc(ncap * sizeof(uint64_t)), bigmem_alloc(ncap * sizeof(uint32_t))},
+		    ncap, b->count, 64};
+	if (!nb.s.hash || !nb.s.seq) {
+		slots_free(nb.s, ncap);
 		return -1;
+	}
 	for (size_t c = ncap; c > 1; c >>= 1)
 		nb.shift--;
 	for (size_t i = 0; i < b->cap; i++)
-		if (b->slots[i].hash)
-			*find(&nb, b->slots[i].hash) = b->slots[i];
-	if (b->slots)
-		bigmem_free(b->slots, b->cap * sizeof(entry));
+		if (b->s.hash[i]) {
+			size_t j = find(&nb, b->s.hash[i]);
+			nb.s.hash[j] = b->s.hash[i];
+			nb.s.seq[j] = b->s.seq[i];
+		}
+	if (b->cap)
+		slots_free(b->s, b->cap);
 	*b = nb;
 	return 0;
 }
@@ -86,43 +101,58 @@ int idbuf_put(idbuf *b, uint64_t hash, uint32_t seq)
 {
 	if ((b->count + 1) * 4 > b->cap * 3 && grow(b))
 		return -1;
-	entry *e = find(b, hash);
-	e->hash = hash;
-	e->seq = seq;
+	size_t i = find(b, hash);
+	b->s.hash[i] = hash;
+	b->s.seq[i] = seq;
 	b->count++;
 	return 0;
 }
 
 int idbuf_sort(idbuf *b, size_t *n)
 {
+	uint64_t *hash = b->s.hash;
+	uint32_t *seq = b->s.seq;
 	/* The cluster at slot 0 may hold entries whose home is near the end. */
 	size_t lead = 0, wrapped = 0;
-	while (lead < b->cap && b->slots[lead].hash) {
-		wrapped += home(b, b->slots[lead].hash) > lead;
+	while (lead < b->cap && hash[lead]) {
+		wrapped += home(b, hash[lead]) > lead;
 		lead++;
 	}
-	entry *tail = wrapped ? malloc(wrapped * sizeof *tail) : NULL;
-	if (wrapped && !tail)
+	uint64_t *tail_hash = wrapped ? malloc(wrapped * sizeof *tail_hash) : NULL;
+	uint32_t *tail_seq = wrapped ? malloc(wrapped * sizeof *tail_seq) : NULL;
+	if (wrapped && (!tail_hash || !tail_seq)) {
+		free(tail_hash);
+		free(tail_seq);
 		return -1;
+	}
 	size_t m = 0, w = 0;
 	for (size_t i = 0; i < b->cap; i++) {
-		entry e = b->slots[i];
-		if (e.hash == 0)
+		if (hash[i] == 0)
 			continue;
-		if (i < lead && home(b, e.hash) > i)
-			tail[w++] = e;
-		else
-			b->slots[m++] = e;
+		if (i < lead && home(b, hash[i]) > i) {
+			tail_hash[w] = hash[i];
+			tail_seq[w++] = seq[i];
+		} else {
+			hash[m] = hash[i];
+			seq[m++] = seq[i];
+		}
 	}
-	for (size_t i = 0; i < w; i++)
-		b->slots[m++] = tail[i];
-	free(tail);
+	for (size_t i = 0; i < w; i++) {
+		hash[m] = tail_hash[i];
+		seq[m++] = tail_seq[i];
+	}
+	free(tail_hash);
+	free(tail_seq);
 	for (size_t i = 1; i < m; i++) {
-		entry e = b->slots[i];
+		uint64_t h = hash[i];
+		uint32_t q = seq[i];
 		size_t j = i;
-		for (; j > 0 && b->slots[j - 1].hash > e.hash; j--)
-			b->slots[j] = b->slots[j - 1];
-		b->slots[j] = e;
+		for (; j > 0 && hash[j - 1] > h; j--) {
+			hash[j] = hash[j - 1];
+			seq[j] = seq[j - 1];
+		}
+		hash[j] = h;
+		seq[j] = q;
 	}
 	*n = m;
 	return 0;
@@ -130,13 +160,13 @@ int idbuf_sort(idbuf *b, size_t *n)
 
 void idbuf_at(const idbuf *b, size_t i, uint64_t *hash, uint32_t *seq)
 {
-	*hash = b->slots[i].hash;
-	*seq = b->slots[i].seq;
+	*hash = b->s.hash[i];
+	*seq = b->s.seq[i];
 }
 
 void idbuf_clear(idbuf *b)
 {
-	if (b->slots)
-		memset(b->slots, 0, b->cap * sizeof *b->slots);
+	if (b->cap)	/* a slot's seq is read only when its hash is set */
+		memset(b->s.hash, 0, b->cap * sizeof *b->s.hash);
 	b->count = 0;
 }
