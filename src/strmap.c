@@ -4,10 +4,19 @@
 #include <string.h>
 #include <xxhash.h>
 
+/* Keys this short are kept in the slot itself: customer ids, skus and tag
+ * values mostly are, and a lookup then touches one cache line instead of
+ * going on to the arena for the comparison (a second miss per lookup, and
+ * 7 % of a 10M ingest). */
+enum { INLINE_MAX = 16 };
+
 typedef struct slot {
 	uint64_t hash;		/* 0 marks an empty slot */
-	uint32_t off, len;	/* key bytes in the arena */
-	uint32_t val;
+	uint32_t len, val;
+	union {
+		char bytes[INLINE_MAX];	/* len <= INLINE_MAX */
+		uint32_t off;		/* else: the key's bytes in the arena */
+	} key;
 } slot;
 
 struct strmap {
@@ -51,15 +60,23 @@ size_t strmap_count(const strmap *m)
 	return m->count;
 }
 
+/* An inline key is compared as all INLINE_MAX bytes of its slot, zero
+ * padded (slots start zeroed and are never reused), against the sought key
+ * padded the same way: a comparison of two words, not a call to memcmp. */
 static slot *find(const strmap *m, const void *key, size_t len, uint64_t h)
 {
+	char padded[INLINE_MAX] = {0};
+	if (len <= INLINE_MAX && len)	/* an empty key may come with a NULL pointer */
+		memcpy(padded, key, len);
 	size_t mask = m->cap - 1;
 	for (size_t i = h & mask;; i = (i + 1) & mask) {
 		slot *s = &m->slots[i];
 		if (s->hash == 0)
 			return s;
-		if (s->hash == h && s->len == len &&
-		    (len == 0 || memcmp(m->arena + s->off, key, len) == 0))
+		if (s->hash != h || s->len != len)
+			continue;
+		if (len <= INLINE_MAX ? memcmp(s->key.bytes, padded, INLINE_MAX) == 0
+				      : memcmp(m->arena + s->key.off, key, len) == 0)
 			return s;
 	}
 }
@@ -94,6 +111,25 @@ static int grow(strmap *m)
 	return 0;
 }
 
+static int arena_add(strmap *m, const void *key, size_t len)
+{
+	if (m->arena_len + len > m->arena_cap) {
+		size_t ncap = m->arena_cap ? m->arena_cap * 2 : 65536;
+		while (ncap < m->arena_len + len)
+			ncap *= 2;
+		if (ncap > UINT32_MAX)
+			return -1;
+		char *na = realloc(m->arena, ncap);
+		if (!na)
+			return -1;
+		m->arena = na;
+		m->arena_cap = ncap;
+	}
+	memcpy(m->arena + m->arena_len, key, len);
+	m->arena_len += len;
+	return 0;
+}
+
 int strmap_put(strmap *m, const void *key, size_t len, uint32_t val)
 {
 	uint64_t h = key_hash(key, len);
@@ -107,25 +143,16 @@ int strmap_put(strmap *m, const void *key, size_t len, uint32_t val)
 			return -1;
 		s = find(m, key, len, h);
 	}
-	if (m->arena_len + len > m->arena_cap) {
-		size_t ncap = m->arena_cap ? m->arena_cap * 2 : 65536;
-		while (ncap < m->arena_len + len)
-			ncap *= 2;
-		if (ncap > UINT32_MAX)
+	if (len > INLINE_MAX) {
+		if (arena_add(m, key, len) < 0)
 			return -1;
-		char *na = realloc(m->arena, ncap);
-		if (!na)
-			return -1;
-		m->arena = na;
-		m->arena_cap = ncap;
+		s->key.off = (uint32_t)(m->arena_len - len);
+	} else if (len) {	/* an empty key may come with a NULL pointer */
+		memcpy(s->key.bytes, key, len);
 	}
-	if (len)	/* an empty key has no bytes, and maybe no arena yet */
-		memcpy(m->arena + m->arena_len, key, len);
 	s->hash = h;
-	s->off = (uint32_t)m->arena_len;
 	s->len = (uint32_t)len;
 	s->val = val;
-	m->arena_len += len;
 	m->count++;
 	return 0;
 }
