@@ -1662,6 +1662,8 @@ int store_batch_add(store_batch *b, const tide_event *ev, bool *duplicate, tide_
 	if (ev->ts < TIDE_TS_MIN || ev->ts > TIDE_TS_MAX ||
 	    (ev->has_next_followup && (ev->next_followup < TIDE_TS_MIN || ev->next_followup > TIDE_TS_MAX)))
 		return tide_errf(e, TIDE_EINPUT, "timestamp outside years 1..9999");
+	/* The customer's slot loads while the dedupe probe waits for its own. */
+	strmap_prefetch(b->customers, ev->customer.p, ev->customer.n);
 	int rc = check_duplicate(b, ev, seq, duplicate);
 	if (rc || *duplicate)
 		goto done;

@@ -90,6 +90,11 @@ int strmap_get(const strmap *m, const void *key, size_t len, uint32_t *val)
 	return 1;
 }
 
+void strmap_prefetch(const strmap *m, const void *key, size_t len)
+{
+	__builtin_prefetch(&m->slots[key_hash(key, len) & (m->cap - 1)]);
+}
+
 static int grow(strmap *m)
 {
 	size_t ncap = m->cap * 2;

@@ -19,6 +19,10 @@ int strmap_get(const strmap *m, const void *key, size_t len, uint32_t *val);
 /* Inserts or overwrites.  Returns 0, or -1 when out of memory. */
 int strmap_put(strmap *m, const void *key, size_t len, uint32_t val);
 
+/* Starts loading the slot a lookup of key will probe first: issued early,
+ * its cache miss overlaps whatever the caller does before the lookup. */
+void strmap_prefetch(const strmap *m, const void *key, size_t len);
+
 size_t strmap_count(const strmap *m);
 
 #endif
