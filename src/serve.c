@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <xxhash.h>
 
 #include "mhd.h"
 #include "rcache.h"
@@ -33,8 +34,10 @@ static const char usage_text[] =
 	"  POST /query[?format=...&asof=...]   with the TQL as the body\n"
 	"\n"
 	"The default format is json.  A repeated query on an unchanged store is\n"
-	"answered from a cache (header X-Tide-Cache: hit).  The language is\n"
-	"described in docs/language.md.\n";
+	"answered from a cache (header X-Tide-Cache: hit).  Each answer has an\n"
+	"ETag; sent back in If-None-Match while the store is unchanged, it gets\n"
+	"304 Not Modified and no body.  The language is described in\n"
+	"docs/language.md.\n";
 
 /* The body of a POST, as it arrives. */
 typedef struct request {
@@ -43,8 +46,17 @@ typedef struct request {
 	bool too_big;
 } request;
 
+/* What a query's answer was computed from: the store's version and the
+ * cache key (format, asof, text).  Equal tags, equal bodies, as the result
+ * cache already assumes. */
+typedef struct answer_tag {
+	const char *cache;	/* "hit" or "miss"; NULL for no answer */
+	uint64_t version;
+	char etag[48];
+} answer_tag;
+
 static enum MHD_Result respond(struct MHD_Connection *conn, unsigned status, const char *type,
-			       char *body, size_t len, const char *cache, uint64_t version)
+			       char *body, size_t len, const answer_tag *tag)
 {
 	struct MHD_Response *r = mhd.create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
 	if (!r) {
@@ -55,11 +67,12 @@ static enum MHD_Result respond(struct MHD_Connection *conn, unsigned status, con
 	mhd.add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
 	/* dashboards are pages served from elsewhere */
 	mhd.add_response_header(r, MHD_HTTP_HEADER_ACCESS_CONTROL_ALLOW_ORIGIN, "*");
-	if (cache) {
+	if (tag) {
 		char v[24];
-		snprintf(v, sizeof v, "%llu", (unsigned long long)version);
-		mhd.add_response_header(r, "X-Tide-Cache", cache);
+		snprintf(v, sizeof v, "%llu", (unsigned long long)tag->version);
+		mhd.add_response_header(r, "X-Tide-Cache", tag->cache);
 		mhd.add_response_header(r, "X-Tide-Version", v);
+		mhd.add_response_header(r, MHD_HTTP_HEADER_ETAG, tag->etag);
 	}
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
 		mhd.add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, POST");
@@ -79,7 +92,7 @@ static enum MHD_Result respond_text(struct MHD_Connection *conn, unsigned status
 	memcpy(body, text, len);
 	if (!newline)
 		body[len++] = '\n';
-	return respond(conn, status, content_types[TIDE_OUT_TEXT], body, len, NULL, 0);
+	return respond(conn, status, content_types[TIDE_OUT_TEXT], body, len, NULL);
 }
 
 static unsigned status_of(int code)
@@ -127,19 +140,45 @@ static char *cache_key(tide_out_format format, const char *asof, const char *tex
 	return k;
 }
 
+/* Whether an If-None-Match list ("a", W/"b", ...) names etag; the weak
+ * comparison RFC 9110 asks of it, so a W/ prefix is ignored. */
+static bool etag_listed(const char *list, const char *etag)
+{
+	size_t n = strlen(etag);
+	for (const char *p = list; *p;) {
+		p += strspn(p, " \t,");
+		if (strncmp(p, "W/", 2) == 0)
+			p += 2;
+		if (*p == '*' || (strncmp(p, etag, n) == 0 && (p[n] == '\0' || strchr(" \t,", p[n]))))
+			return true;
+		p += strcspn(p, ",");
+	}
+	return false;
+}
+
 static enum MHD_Result answer_query(server *sv, struct MHD_Connection *conn, const char *text,
 				    size_t tlen, tide_out_format format, const char *asof)
 {
 	size_t klen = 0;
-	char *key = sv->cache ? cache_key(format, asof, text, tlen, &klen) : NULL;
+	char *key = cache_key(format, asof, text, tlen, &klen);
+	if (!key)
+		return respond_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory");
 	/* Read before the query's snapshot, which is then as new or newer: a
-	 * result is never kept under a version later than its data. */
-	uint64_t version = tide_version(sv->db);
+	 * result is never kept, nor tagged, under a version later than its
+	 * data. */
+	answer_tag tag = {"hit", tide_version(sv->db), ""};
+	snprintf(tag.etag, sizeof tag.etag, "\"%llu-%016llx\"", (unsigned long long)tag.version,
+		 (unsigned long long)XXH3_64bits(key, klen));
+	const char *known = mhd.lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
+	if (known && etag_listed(known, tag.etag)) {
+		free(key);
+		return respond(conn, MHD_HTTP_NOT_MODIFIED, content_types[format], NULL, 0, &tag);
+	}
 	char *body;
 	size_t len;
-	if (key && rcache_get(sv->cache, key, klen, version, &body, &len)) {
+	if (sv->cache && rcache_get(sv->cache, key, klen, tag.version, &body, &len)) {
 		free(key);
-		return respond(conn, MHD_HTTP_OK, content_types[format], body, len, "hit", version);
+		return respond(conn, MHD_HTTP_OK, content_types[format], body, len, &tag);
 	}
 	tide_err e;
 	tide_err_clear(&e);
@@ -154,10 +193,11 @@ static enum MHD_Result answer_query(server *sv, struct MHD_Connection *conn, con
 		free(key);
 		return respond_text(conn, status_of(rc), e.msg[0] ? e.msg : tide_strerror(rc));
 	}
-	if (key)
-		rcache_put(sv->cache, key, klen, version, body, len);
+	if (sv->cache)
+		rcache_put(sv->cache, key, klen, tag.version, body, len);
 	free(key);
-	return respond(conn, MHD_HTTP_OK, content_types[format], body, len, "miss", version);
+	tag.cache = "miss";
+	return respond(conn, MHD_HTTP_OK, content_types[format], body, len, &tag);
 }
 
 static enum MHD_Result route(server *sv, struct MHD_Connection *conn, const char *url,

@@ -57,6 +57,17 @@ expect_eq first_is_miss "$(header g1 X-Tide-Cache)" miss
 get g2 --get --data-urlencode "q=$q" "$url/query?format=csv" >/dev/null
 expect_eq repeat_is_hit "$(header g2 X-Tide-Cache)" hit
 expect_eq hit_same_body "$(cat "$TMP/g2.body")" "$(cat "$TMP/cli.csv")"
+# A poller that sends back the answer's ETag is told "not modified", with no
+# body, while the store is unchanged; any other query or format is answered.
+etag=$(header g2 ETag)
+expect_eq etag_same_for_hit "$etag" "$(header g1 ETag)"
+expect_eq etag_304 "$(get t1 --get --data-urlencode "q=$q" -H "If-None-Match: $etag" "$url/query?format=csv")" 304
+expect_eq etag_304_no_body "$(cat "$TMP/t1.body" 2>/dev/null | wc -c)" 0
+expect_eq etag_304_keeps_tag "$(header t1 ETag)" "$etag"
+expect_eq etag_in_list_weak "$(get t2 --get --data-urlencode "q=$q" -H "If-None-Match: \"x\", W/$etag" "$url/query?format=csv")" 304
+expect_eq etag_other_format "$(get t3 --get --data-urlencode "q=$q" -H "If-None-Match: $etag" "$url/query?format=text")" 200
+expect_eq etag_other_query "$(get t4 --get --data-urlencode "q=${q/LIMIT 10/LIMIT 3}" -H "If-None-Match: $etag" "$url/query?format=csv")" 200
+expect_eq etag_post_304 "$(get t5 --data-binary "$q" -H "If-None-Match: $etag" "$url/query?format=csv")" 304
 get g3 --get --data-urlencode "q=$q" "$url/query" >/dev/null
 expect_eq default_json_equals_cli "$(cat "$TMP/g3.body")" "$(cat "$TMP/cli.json")"
 expect_eq format_is_part_of_key "$(header g3 X-Tide-Cache)" miss
@@ -111,6 +122,8 @@ if cmp -s "$TMP/cli.csv" "$TMP/cli2.csv"; then
 else
 	pass after_ingest_changed
 fi
+expect_eq etag_stale_after_ingest "$(get n2 --get --data-urlencode "q=$q" -H "If-None-Match: $etag" "$url/query?format=csv")" 200
+expect_eq etag_stale_body_fresh "$(cat "$TMP/n2.body")" "$(cat "$TMP/cli2.csv")"
 expect_eq version_moved "$([ "$(header n1 X-Tide-Version)" -gt "$(header g1 X-Tide-Version)" ] && echo yes)" yes
 
 kill -TERM "$server"
