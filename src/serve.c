@@ -50,7 +50,7 @@ typedef struct request {
  * cache key (format, asof, text).  Equal tags, equal bodies, as the result
  * cache already assumes. */
 typedef struct answer_tag {
-	const char *cache;	/* "hit" or "miss"; NULL for no answer */
+	const char *cache;	/* "hit" or "miss": whether the query ran */
 	uint64_t version;
 	char etag[48];
 } answer_tag;
@@ -141,7 +141,8 @@ static char *cache_key(tide_out_format format, const char *asof, const char *tex
 }
 
 /* Whether an If-None-Match list ("a", W/"b", ...) names etag; the weak
- * comparison RFC 9110 asks of it, so a W/ prefix is ignored. */
+ * comparison RFC 9110 asks of it, so a W/ prefix is ignored.  "*" is not
+ * honoured: it would answer 304 for a query that may not even parse. */
 static bool etag_listed(const char *list, const char *etag)
 {
 	size_t n = strlen(etag);
@@ -149,7 +150,7 @@ static bool etag_listed(const char *list, const char *etag)
 		p += strspn(p, " \t,");
 		if (strncmp(p, "W/", 2) == 0)
 			p += 2;
-		if (*p == '*' || (strncmp(p, etag, n) == 0 && (p[n] == '\0' || strchr(" \t,", p[n]))))
+		if (strncmp(p, etag, n) == 0 && (p[n] == '\0' || strchr(" \t,", p[n])))
 			return true;
 		p += strcspn(p, ",");
 	}

@@ -67,6 +67,7 @@ expect_eq etag_304_keeps_tag "$(header t1 ETag)" "$etag"
 expect_eq etag_in_list_weak "$(get t2 --get --data-urlencode "q=$q" -H "If-None-Match: \"x\", W/$etag" "$url/query?format=csv")" 304
 expect_eq etag_other_format "$(get t3 --get --data-urlencode "q=$q" -H "If-None-Match: $etag" "$url/query?format=text")" 200
 expect_eq etag_other_query "$(get t4 --get --data-urlencode "q=${q/LIMIT 10/LIMIT 3}" -H "If-None-Match: $etag" "$url/query?format=csv")" 200
+expect_eq etag_star_not_honoured "$(get t6 --get --data-urlencode "q=$q" -H "If-None-Match: *" "$url/query?format=csv")" 200
 expect_eq etag_post_304 "$(get t5 --data-binary "$q" -H "If-None-Match: $etag" "$url/query?format=csv")" 304
 get g3 --get --data-urlencode "q=$q" "$url/query" >/dev/null
 expect_eq default_json_equals_cli "$(cat "$TMP/g3.body")" "$(cat "$TMP/cli.json")"
