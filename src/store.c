@@ -17,6 +17,7 @@
 #include "custbuf.h"
 #include "idbuf.h"
 #include "idfilter.h"
+#include "mapwarm.h"
 #include "rollup.h"
 #include "strmap.h"
 #include "timefmt.h"
@@ -122,6 +123,10 @@ struct store_batch {
 	 * holds it (the last block a batch left, which this one extends) */
 	colblock *cols;
 	bool cols_stored;
+	/* the helper reading the file's next pages ahead of this batch, or
+	 * NULL, and where the map starts, to tell it where the log is */
+	mapwarm *warm;
+	uintptr_t map_base;
 	/* the batch's watch on its resident pages of the map (watch_map) */
 	uint32_t since_check;
 	int statm;		/* /proc/self/statm, or -1 */
@@ -956,6 +961,38 @@ static store_dbi ids_table(int kind)
 #define RELEASE_AT (UINT64_C(1) << 30)
 enum { RELEASE_CHECK = 1u << 12 };
 
+typedef void mapping_fn(uintptr_t lo, uintptr_t hi, uint64_t offset, void *ctx);
+
+/* Calls fn on each of this process's mappings of the data file, with the
+ * file offset at lo.  LMDB does not tell where its map is (me_mapaddr is
+ * only set for MDB_FIXEDMAP): the mappings are found by the file's device
+ * and inode. */
+static void each_mapping(const store *s, mapping_fn *fn, void *ctx)
+{
+	int fd;
+	struct stat st;
+	FILE *maps;
+	if (mdb_env_get_fd(s->env, &fd) || fstat(fd, &st) || !(maps = fopen("/proc/self/maps", "r")))
+		return;	/* the callers' uses are hints: nothing to report */
+	char line[4096];
+	while (fgets(line, sizeof line, maps)) {
+		unsigned long lo, hi, inode;
+		unsigned long long offset;
+		unsigned major, minor;
+		if (sscanf(line, "%lx-%lx %*s %llx %x:%x %lu", &lo, &hi, &offset, &major, &minor, &inode) == 6 &&
+		    inode == st.st_ino && makedev(major, minor) == st.st_dev)
+			fn(lo, hi, offset, ctx);
+	}
+	fclose(maps);
+}
+
+static void drop_mapping(uintptr_t lo, uintptr_t hi, uint64_t offset, void *ctx)
+{
+	(void)offset;
+	(void)ctx;
+	(void)madvise((void *)lo, hi - lo, MADV_DONTNEED);
+}
+
 /* Drops this process's mappings of the map's pages.  A batch writes every
  * page through the shared map (MDB_WRITEMAP), and each page it wrote stayed
  * in its resident set: 12 GB at 100M orders, most of it log pages the batch
@@ -964,23 +1001,13 @@ enum { RELEASE_CHECK = 1u << 12 };
  * before, and a page touched again maps in from there (a minor fault). */
 static void release_map(const store *s)
 {
-	/* LMDB does not tell where its map is (me_mapaddr is only set for
-	 * MDB_FIXEDMAP): the process's mappings of the data file are found by
-	 * its device and inode. */
-	int fd;
-	struct stat st;
-	FILE *maps;
-	if (mdb_env_get_fd(s->env, &fd) || fstat(fd, &st) || !(maps = fopen("/proc/self/maps", "r")))
-		return;	/* a memory hint: nothing to report */
-	char line[4096];
-	while (fgets(line, sizeof line, maps)) {
-		unsigned long lo, hi, inode;
-		unsigned major, minor;
-		if (sscanf(line, "%lx-%lx %*s %*x %x:%x %lu", &lo, &hi, &major, &minor, &inode) == 5 &&
-		    inode == st.st_ino && makedev(major, minor) == st.st_dev)
-			(void)madvise((void *)lo, hi - lo, MADV_DONTNEED);
-	}
-	fclose(maps);
+	each_mapping(s, drop_mapping, NULL);
+}
+
+static void note_map_base(uintptr_t lo, uintptr_t hi, uint64_t offset, void *ctx)
+{
+	(void)hi;
+	*(uintptr_t *)ctx = lo - (uintptr_t)offset;
 }
 
 /* Bytes of file pages mapped into the process (the store's, and a few MB
@@ -1315,6 +1342,21 @@ static int add_head(store_batch *b, uint64_t seq, const tide_event *ev, uint32_t
 	return rc;
 }
 
+/* A batch writes its new pages from the end of the used part of the file
+ * on; the helper reads them first (mapwarm.h).  Without the map's address,
+ * the batch could not say where it is, and runs without one. */
+static void start_warm(store_batch *b)
+{
+	MDB_envinfo info;
+	MDB_stat st;
+	int fd;
+	each_mapping(b->s, note_map_base, &b->map_base);
+	if (!b->map_base || mdb_env_get_fd(b->s->env, &fd) || mdb_env_info(b->s->env, &info) ||
+	    mdb_env_stat(b->s->env, &st))
+		return;
+	b->warm = mapwarm_start(fd, ((uint64_t)info.me_last_pgno + 1) * st.ms_psize, info.me_mapsize);
+}
+
 int store_batch_begin(store *s, store_batch **out, tide_err *e)
 {
 	store_batch *b = calloc(1, sizeof *b);
@@ -1380,6 +1422,7 @@ int store_batch_begin(store *s, store_batch **out, tide_err *e)
 		write_err(e, rc, "reading o_cols");
 		goto fail;
 	}
+	start_warm(b);
 	*out = b;
 	return 0;
 fail:
@@ -1391,6 +1434,7 @@ void store_batch_abort(store_batch *b)
 {
 	if (!b)
 		return;
+	mapwarm_stop(b->warm);
 	if (b->txn)
 		mdb_txn_abort(b->txn);
 	strmap_free(b->customers);
@@ -1442,6 +1486,11 @@ static int flush_spans(store_batch *b)
 int store_batch_commit(store_batch *b, tide_err *e)
 {
 	MDB_val k = {4, "info"}, v = {sizeof b->info, &b->info};
+	/* A bulk load's flushes write about half as much again as its log took
+	 * (the ids, the index entries and the roll-ups; 0.49 at 10M orders),
+	 * and say nothing of where they are. */
+	if (b->warm)
+		mapwarm_expect(b->warm, mapwarm_written(b->warm) / 2);
 	int rc = flush_spans(b);
 	if (rc == 0)
 		rc = flush_cols(b);
@@ -1717,10 +1766,15 @@ int store_batch_add(store_batch *b, const tide_event *ev, bool *duplicate, tide_
 		rollup_buf_prefetch(b->rolls, customer, roll, npairs);
 
 	bool order = ev->kind == TIDE_ORDERS;
-	MDB_val k = {sizeof seq, &seq}, v = {len, rec};
-	rc = mdb_put(b->txn, b->s->dbi[order ? DB_ORDERS : DB_CONTACTS], &k, &v, MDB_APPEND);
-	if (rc == 0)
+	MDB_val k = {sizeof seq, &seq}, v = {len, NULL};
+	rc = mdb_put(b->txn, b->s->dbi[order ? DB_ORDERS : DB_CONTACTS], &k, &v, MDB_APPEND | MDB_RESERVE);
+	if (rc == 0) {
+		memcpy(v.mv_data, rec, len);
+		/* The log's page is the newest the batch took. */
+		if (b->warm)
+			mapwarm_at(b->warm, (uint64_t)((uintptr_t)v.mv_data - b->map_base));
 		rc = add_index(b, ev->kind, customer, ev->ts, seq);
+	}
 	if (rc == 0)
 		rc = note_span(b, ev->kind, ev->ts, seq);
 	if (rc == 0 && order)
