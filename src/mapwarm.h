@@ -13,8 +13,9 @@
  * writer says it is, so that the pages it reads are used soon.
  *
  * Ownership: mapwarm_start returns a helper the caller stops with
- * mapwarm_stop; the file descriptor stays the caller's.  mapwarm_at and
- * mapwarm_expect are for the one writing thread. */
+ * mapwarm_stop; the file descriptor stays the caller's, open until then.
+ * mapwarm_at, mapwarm_written and mapwarm_expect are for the one writing
+ * thread. */
 #ifndef TIDE_MAPWARM_H
 #define TIDE_MAPWARM_H
 
