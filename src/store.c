@@ -1770,7 +1770,8 @@ int store_batch_add(store_batch *b, const tide_event *ev, bool *duplicate, tide_
 	rc = mdb_put(b->txn, b->s->dbi[order ? DB_ORDERS : DB_CONTACTS], &k, &v, MDB_APPEND | MDB_RESERVE);
 	if (rc == 0) {
 		memcpy(v.mv_data, rec, len);
-		/* The log's page is the newest the batch took. */
+		/* The log's newest page is where the batch is writing (one reused
+		 * from the free list lies behind, and only makes the helper wait). */
 		if (b->warm)
 			mapwarm_at(b->warm, (uint64_t)((uintptr_t)v.mv_data - b->map_base));
 		rc = add_index(b, ev->kind, customer, ev->ts, seq);
