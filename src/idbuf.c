@@ -74,9 +74,8 @@ int idbuf_get(const idbuf *b, uint64_t hash, uint32_t *seq)
 	return 1;
 }
 
-static int grow(idbuf *b)
+static int grow_to(idbuf *b, size_t ncap)
 {
-	size_t ncap = b->cap ? b->cap * 2 : (size_t)1 << FIRST_BITS;
 	idbuf nb = {{bigmem_alloc(ncap * sizeof(uint64_t)), bigmem_alloc(ncap * sizeof(uint32_t))},
 		    ncap, b->count, 64};
 	if (!nb.s.hash || !nb.s.seq) {
@@ -97,9 +96,24 @@ static int grow(idbuf *b)
 	return 0;
 }
 
+static bool holds(size_t cap, size_t n)
+{
+	return n * 4 <= cap * 3;
+}
+
+int idbuf_reserve(idbuf *b, size_t n)
+{
+	if (holds(b->cap, n))
+		return 0;
+	size_t cap = b->cap ? b->cap : (size_t)1 << FIRST_BITS;
+	while (!holds(cap, n))
+		cap *= 2;
+	return grow_to(b, cap);
+}
+
 int idbuf_put(idbuf *b, uint64_t hash, uint32_t seq)
 {
-	if ((b->count + 1) * 4 > b->cap * 3 && grow(b))
+	if (!holds(b->cap, b->count + 1) && grow_to(b, b->cap ? b->cap * 2 : (size_t)1 << FIRST_BITS))
 		return -1;
 	size_t i = find(b, hash);
 	b->s.hash[i] = hash;

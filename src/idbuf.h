@@ -23,6 +23,11 @@ int idbuf_put(idbuf *b, uint64_t hash, uint32_t seq);
 
 size_t idbuf_count(const idbuf *b);
 
+/* Makes room for n entries in all, so that they go in without the table
+ * doubling on the way: each smaller table would be zeroed and filled, then
+ * thrown away.  0, or -1 when out of memory (the table is as it was). */
+int idbuf_reserve(idbuf *b, size_t n);
+
 /* Sorts the entries by hash in place and sets *n to how many there are;
  * then idbuf_at(b, i) reads them in order, until idbuf_clear.  0, or -1
  * when out of memory. */

@@ -10,6 +10,11 @@
 #include <time.h>
 #include <unistd.h>
 
+/* Fewer bytes than a typical event's row (an order's CSV row with its tags
+ * is ~75 bytes, in NDJSON ~200): a batch's input over this is an estimate
+ * of its events that is seldom too high, and then by a little. */
+enum { ROW_BYTES_MIN = 64 };
+
 static double now_seconds(void)
 {
 	struct timespec ts;
@@ -155,6 +160,7 @@ int ingest_run(store *s, const char *dir, tide_kind kind, const char *const *pat
 		store_batch *b;
 		rc = store_batch_begin(s, &b, e);
 		if (rc == 0) {
+			store_batch_expect(b, kind, input / ROW_BYTES_MIN);
 			rc = load_all(b, kind, paths, npaths, spooled, opts, bad_out, res, e);
 			if (rc == 0)
 				rc = store_batch_commit(b, e);

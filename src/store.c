@@ -1430,6 +1430,13 @@ fail:
 	return rc;
 }
 
+void store_batch_expect(store_batch *b, tide_kind kind, uint64_t events)
+{
+	/* The pending ids never outgrow the flush limit.  Without memory for
+	 * them now, the table grows as it fills. */
+	(void)idbuf_reserve(b->ids[kind], events < b->ids_flush_at ? (size_t)events : b->ids_flush_at);
+}
+
 void store_batch_abort(store_batch *b)
 {
 	if (!b)

@@ -66,6 +66,10 @@ typedef struct store_batch store_batch;
  * writes). */
 int store_batch_begin(store *s, store_batch **out, tide_err *e);
 
+/* A hint before the first add: the batch will bring about events of kind,
+ * so its in-memory tables are made that large at once instead of growing. */
+void store_batch_expect(store_batch *b, tide_kind kind, uint64_t events);
+
 /* Appends ev unless an event of its kind with its id exists (then
  * *duplicate = true and nothing is written).  MDB_MAP_FULL means the batch
  * is dead: abort it, store_grow(), and replay the batch. */

@@ -70,10 +70,35 @@ static void test_sort_with_wrapped_cluster(void)
 	idbuf_free(b);
 }
 
+/* Room made before and after entries are in: every entry is still found
+ * with its sequence, nothing new is, and the entries still sort. */
+static void test_reserve(void)
+{
+	idbuf *b = idbuf_new();
+	CHECK(idbuf_reserve(b, 0) == 0);
+	uint32_t seq;
+	CHECK(idbuf_get(b, 7, &seq) == 0);
+	CHECK(idbuf_reserve(b, 1000) == 0);
+	for (uint32_t i = 1; i <= 1000; i++)
+		CHECK(idbuf_put(b, (uint64_t)i * UINT64_C(0x9E3779B97F4A7C15), i) == 0);
+	CHECK(idbuf_reserve(b, 10) == 0);		/* smaller: nothing to do */
+	CHECK(idbuf_reserve(b, 300000) == 0);	/* moves every entry */
+	int all = 1;
+	for (uint32_t i = 1; i <= 1000; i++)
+		all &= idbuf_get(b, (uint64_t)i * UINT64_C(0x9E3779B97F4A7C15), &seq) == 1 && seq == i;
+	CHECK(all);
+	CHECK(idbuf_get(b, 1001 * UINT64_C(0x9E3779B97F4A7C15), &seq) == 0);
+	CHECK(idbuf_count(b) == 1000);
+	size_t n;
+	CHECK(idbuf_sort(b, &n) == 0 && n == 1000);
+	idbuf_free(b);
+}
+
 int main(void)
 {
 	RUN(test_put_get_grow);
 	RUN(test_sort_and_clear);
 	RUN(test_sort_with_wrapped_cluster);
+	RUN(test_reserve);
 	return run_failed;
 }
