@@ -113,7 +113,7 @@ int idbuf_reserve(idbuf *b, size_t n)
 
 int idbuf_put(idbuf *b, uint64_t hash, uint32_t seq)
 {
-	if (!holds(b->cap, b->count + 1) && grow_to(b, b->cap ? b->cap * 2 : (size_t)1 << FIRST_BITS))
+	if (idbuf_reserve(b, b->count + 1))
 		return -1;
 	size_t i = find(b, hash);
 	b->s.hash[i] = hash;
