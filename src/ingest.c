@@ -10,6 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "rowpipe.h"
+
 /* Fewer bytes than a typical event's row (an order's CSV row with its tags
  * is ~75 bytes, in NDJSON ~200): a batch's input over this is an estimate
  * of its events that is seldom too high, and then by a little. */
@@ -29,7 +31,7 @@ typedef struct progress {
 
 static void progress_tick(progress *p, uint64_t rows)
 {
-	if (!p->on || (rows & 0xffff))
+	if (!p->on)
 		return;
 	double t = now_seconds();
 	if (t - p->last < 0.5)
@@ -73,6 +75,30 @@ static bool is_stdin(const char *path)
 	return path == NULL || strcmp(path, "-") == 0;
 }
 
+/* Stores one row, or writes it to bad_out when it is a bad row and the
+ * caller keeps those.  1 to go on, or an error. */
+static int add_row(store_batch *b, const rowpipe_row *row, FILE *bad_out, ingest_result *res,
+		   tide_err *e)
+{
+	res->rows++;
+	if (row->rc) {
+		if (!bad_out)
+			return tide_errf(e, row->rc, "%s", row->msg);
+		fprintf(bad_out, "%s\t%.*s\n", row->msg, (int)row->text_len, row->text);
+		res->bad++;
+		return 1;
+	}
+	bool dup;
+	int rc = store_batch_add(b, &row->ev, &dup, e);
+	if (rc)
+		return rc;
+	if (dup)
+		res->duplicates++;
+	else
+		res->stored++;
+	return 1;
+}
+
 /* One pass over all inputs into batch b.  Returns 0, an error, or
  * MDB_MAP_FULL in e->code when the batch must be replayed after growing. */
 static int load_all(store_batch *b, tide_kind kind, const char *const *paths, int npaths,
@@ -89,35 +115,19 @@ static int load_all(store_batch *b, tide_kind kind, const char *const *paths, in
 		} else {
 			rc = tide_reader_open(&r, kind, paths[i], opts->format, e);
 		}
-		if (rc)
+		rowpipe *pipe;
+		if (rc || (rc = rowpipe_open(&pipe, r, e)))
 			break;
-		for (;;) {
-			tide_event ev;
-			rc = tide_reader_next(r, &ev, e);
-			if (rc == 0)
+		const rowpipe_row *rows;
+		size_t n;
+		while ((rc = rowpipe_next(pipe, &rows, &n, e)) == 1) {
+			for (size_t j = 0; j < n && rc == 1; j++)
+				rc = add_row(b, &rows[j], bad_out, res, e);
+			if (rc != 1)
 				break;
-			res->rows++;
-			if (rc == TIDE_EINPUT && bad_out) {
-				size_t len;
-				const char *row = tide_reader_row(r, &len);
-				fprintf(bad_out, "%s\t%.*s\n", e->msg, (int)len, row);
-				res->bad++;
-				rc = 0;
-				continue;
-			}
-			if (rc < 0)
-				break;
-			bool dup;
-			rc = store_batch_add(b, &ev, &dup, e);
-			if (rc)
-				break;
-			if (dup)
-				res->duplicates++;
-			else
-				res->stored++;
 			progress_tick(&prog, res->rows);
 		}
-		tide_reader_close(r);
+		rowpipe_close(pipe);
 	}
 	if (prog.on && res->rows >= 0x10000)
 		fputc('\n', stderr);
