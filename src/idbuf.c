@@ -74,6 +74,12 @@ int idbuf_get(const idbuf *b, uint64_t hash, uint32_t *seq)
 	return 1;
 }
 
+void idbuf_prefetch(const idbuf *b, uint64_t hash)
+{
+	if (b->cap)
+		__builtin_prefetch(&b->s.hash[home(b, hash)]);
+}
+
 static int grow_to(idbuf *b, size_t ncap)
 {
 	idbuf nb = {{bigmem_alloc(ncap * sizeof(uint64_t)), bigmem_alloc(ncap * sizeof(uint32_t))},

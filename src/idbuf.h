@@ -18,6 +18,9 @@ void idbuf_free(idbuf *b);
 /* 1 and *seq when hash is pending, else 0. */
 int idbuf_get(const idbuf *b, uint64_t hash, uint32_t *seq);
 
+/* Starts loading the memory idbuf_get(b, hash) reads first. */
+void idbuf_prefetch(const idbuf *b, uint64_t hash);
+
 /* Adds a hash not pending yet.  0, or -1 when out of memory. */
 int idbuf_put(idbuf *b, uint64_t hash, uint32_t seq);
 

@@ -17,6 +17,10 @@
  * of its events that is seldom too high, and then by a little. */
 enum { ROW_BYTES_MIN = 64 };
 
+/* How many rows before its add an event's memory is asked for: an add takes
+ * about a microsecond, a miss to memory a tenth of that. */
+enum { PREFETCH_AHEAD = 4 };
+
 static double now_seconds(void)
 {
 	struct timespec ts;
@@ -121,8 +125,11 @@ static int load_all(store_batch *b, tide_kind kind, const char *const *paths, in
 		const rowpipe_row *rows;
 		size_t n;
 		while ((rc = rowpipe_next(pipe, &rows, &n, e)) == 1) {
-			for (size_t j = 0; j < n && rc == 1; j++)
+			for (size_t j = 0; j < n && rc == 1; j++) {
+				if (j + PREFETCH_AHEAD < n && rows[j + PREFETCH_AHEAD].rc == 0)
+					store_batch_prefetch(b, &rows[j + PREFETCH_AHEAD].ev);
 				rc = add_row(b, &rows[j], bad_out, res, e);
+			}
 			if (rc != 1)
 				break;
 			progress_tick(&prog, res->rows);

@@ -1608,14 +1608,25 @@ static int encode_tags(store_batch *b, const tide_event *ev, uint8_t *p, size_t 
 	return 0;
 }
 
+static uint64_t id_hash(const tide_event *ev)
+{
+	uint64_t h = XXH3_64bits_withSeed(ev->id.p, ev->id.n, (uint64_t)ev->kind + 1);
+	return h + (h == 0);	/* 0 marks a free slot in idbuf */
+}
+
+void store_batch_prefetch(const store_batch *b, const tide_event *ev)
+{
+	idbuf_prefetch(b->ids[ev->kind], id_hash(ev));
+	strmap_prefetch(b->customers, ev->customer.p, ev->customer.n);
+}
+
 /* The event's id seen before in this kind?  Looks in the batch's pending
  * entries and the hash table, then in the exact-id table that holds the
  * rare ids whose hash another id already took. */
 static int check_duplicate(store_batch *b, const tide_event *ev, uint64_t seq, bool *dup)
 {
 	int kind = ev->kind;
-	uint64_t h = XXH3_64bits_withSeed(ev->id.p, ev->id.n, (uint64_t)kind + 1);
-	h += h == 0;	/* 0 marks a free slot in idbuf */
+	uint64_t h = id_hash(ev);
 	uint32_t seq32 = (uint32_t)seq, other32;
 	int found = idbuf_get(b->ids[kind], h, &other32);
 	const idfilter *f = b->flushed[kind];
@@ -1718,8 +1729,6 @@ int store_batch_add(store_batch *b, const tide_event *ev, bool *duplicate, tide_
 	if (ev->ts < TIDE_TS_MIN || ev->ts > TIDE_TS_MAX ||
 	    (ev->has_next_followup && (ev->next_followup < TIDE_TS_MIN || ev->next_followup > TIDE_TS_MAX)))
 		return tide_errf(e, TIDE_EINPUT, "timestamp outside years 1..9999");
-	/* The customer's slot loads while the dedupe probe waits for its own. */
-	strmap_prefetch(b->customers, ev->customer.p, ev->customer.n);
 	int rc = check_duplicate(b, ev, seq, duplicate);
 	if (rc || *duplicate)
 		goto done;

@@ -19,6 +19,19 @@ typedef struct slot {
 	} key;
 } slot;
 
+/* Slots are aligned to a cache line, two to a line: calloc's blocks start
+ * 16 bytes into a page, and there every other slot straddled two lines, so
+ * a lookup prefetched or not would wait for the second one. */
+enum { SLOT_ALIGN = 64 };
+
+static slot *slots_new(size_t cap)
+{
+	slot *s = aligned_alloc(SLOT_ALIGN, cap * sizeof *s);
+	if (s)
+		memset(s, 0, cap * sizeof *s);
+	return s;
+}
+
 struct strmap {
 	slot *slots;
 	size_t cap, count;	/* cap is a power of two */
@@ -38,7 +51,7 @@ strmap *strmap_new(void)
 	if (!m)
 		return NULL;
 	m->cap = 1024;
-	m->slots = calloc(m->cap, sizeof *m->slots);
+	m->slots = slots_new(m->cap);
 	if (!m->slots) {
 		free(m);
 		return NULL;
@@ -98,7 +111,7 @@ void strmap_prefetch(const strmap *m, const void *key, size_t len)
 static int grow(strmap *m)
 {
 	size_t ncap = m->cap * 2;
-	slot *ns = calloc(ncap, sizeof *ns);
+	slot *ns = slots_new(ncap);
 	if (!ns)
 		return -1;
 	for (size_t i = 0; i < m->cap; i++) {
