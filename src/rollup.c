@@ -91,9 +91,11 @@ typedef struct tag_slot {
 } tag_slot;
 
 /* Tag roll-ups past this many are written out mid-batch: 2^22 slots of 64
- * bytes (256 MiB) at most three quarters full. */
+ * bytes (256 MiB), which double past three quarters full (3,145,728).  The
+ * limit stays 524,288 below that, room for what a batch folds between the
+ * buffer filling and the writer learning so (rollfeed.h: 131,072 at most). */
 #define TAG_SLOTS_MAX (UINT64_C(1) << 22)
-#define TAGS_MAX (TAG_SLOTS_MAX / 4 * 3)
+#define TAGS_MAX (TAG_SLOTS_MAX / 4 * 3 - (UINT64_C(1) << 19))
 
 /* The last pairs found, direct-mapped: tags mostly have few values, and
  * this spares the pair map's hashing and key compare on nearly every tag of

@@ -18,6 +18,7 @@
 #include "idbuf.h"
 #include "idfilter.h"
 #include "mapwarm.h"
+#include "rollfeed.h"
 #include "rollup.h"
 #include "strmap.h"
 #include "timefmt.h"
@@ -116,7 +117,8 @@ struct store_batch {
 	/* order roll-ups not yet in o_roll / o_roll_tag, and whether each table
 	 * was empty (then they append); per name in tags[TIDE_ORDERS], how many
 	 * values have roll-ups (see roll_list_key) */
-	rollup_buf *rolls;
+	rollup_buf *rolls;	/* the feed's until drained */
+	rollfeed *feed;
 	bool rolls_empty[2];
 	uint32_t tag_values[TIDE_TAGS_MAX * 8];
 	/* the block of order heads being built, and whether o_cols already
@@ -1286,10 +1288,12 @@ static int add_rollups(store_batch *b, uint32_t customer, const uint32_t *pairs,
 		       const tide_event *ev)
 {
 	int64_t margin = ev->amount - (ev->has_cost ? ev->cost : 0);
-	if (rollup_buf_add(b->rolls, customer, pairs, npairs, seq, ev->ts, ev->amount, margin))
+	if (rollfeed_add(b->feed, customer, pairs, npairs, seq, ev->ts, ev->amount, margin))
 		return TIDE_ENOMEM;
-	if (!rollup_buf_full(b->rolls))
+	if (!rollfeed_full(b->feed))
 		return 0;
+	if (rollfeed_drain(b->feed))
+		return TIDE_ENOMEM;
 	int rc = flush_rollups(b);
 	rollup_buf_clear(b->rolls);
 	return rc;
@@ -1378,10 +1382,11 @@ int store_batch_begin(store *s, store_batch **out, tide_err *e)
 	b->cust_index[0] = custbuf_new();
 	b->cust_index[1] = custbuf_new();
 	b->rolls = rollup_buf_new();
+	b->feed = b->rolls ? rollfeed_start(b->rolls) : NULL;
 	b->cols = malloc(sizeof *b->cols);
 	int rc = 0;
 	if (!b->customers || !b->strings || !b->day_index || !b->ids[0] || !b->ids[1] ||
-	    !b->cust_index[0] || !b->cust_index[1] || !b->rolls || !b->cols) {
+	    !b->cust_index[0] || !b->cust_index[1] || !b->feed || !b->cols) {
 		rc = tide_errf(e, TIDE_ENOMEM, "out of memory");
 		goto fail;
 	}
@@ -1454,6 +1459,7 @@ void store_batch_abort(store_batch *b)
 		close(b->statm);
 	custbuf_free(b->cust_index[0]);
 	custbuf_free(b->cust_index[1]);
+	rollfeed_stop(b->feed);
 	rollup_buf_free(b->rolls);
 	free(b->cols);
 	strmap_free(b->day_index);
@@ -1505,6 +1511,8 @@ int store_batch_commit(store_batch *b, tide_err *e)
 		rc = flush_ids(b, kind, false);
 	for (int kind = 0; rc == 0 && kind < 2; kind++)
 		rc = flush_index(b, kind);
+	if (rc == 0 && rollfeed_drain(b->feed))
+		rc = TIDE_ENOMEM;
 	if (rc == 0)
 		rc = flush_rollups(b);
 	if (rc == 0)
@@ -1778,8 +1786,6 @@ int store_batch_add(store_batch *b, const tide_event *ev, bool *duplicate, tide_
 	int npairs;
 	if ((rc = encode_tags(b, ev, rec + len, &len, roll, &npairs)))
 		goto done;
-	if (ev->kind == TIDE_ORDERS)
-		rollup_buf_prefetch(b->rolls, customer, roll, npairs);
 
 	bool order = ev->kind == TIDE_ORDERS;
 	MDB_val k = {sizeof seq, &seq}, v = {len, NULL};

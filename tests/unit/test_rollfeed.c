@@ -1,0 +1,128 @@
+/* test_rollfeed.c — orders folded on the feed's thread leave the buffer
+ * exactly as folding them in place does, however far the queue wraps; a
+ * drained buffer is the caller's, and the feed goes on after it. */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "check.h"
+#include "rollfeed.h"
+
+enum { ORDERS = 5 * ROLLFEED_QUEUE + 123, MAX_ROLLUPS = ORDERS * 4 };
+
+typedef struct walk {
+	uint32_t (*key)[3];
+	rollup *r;
+	size_t n;
+} walk;
+
+static int note(void *arg, uint32_t tag, uint32_t value, uint32_t customer, const rollup *delta)
+{
+	walk *w = arg;
+	if (w->n == MAX_ROLLUPS)
+		return 1;
+	w->key[w->n][0] = tag;
+	w->key[w->n][1] = value;
+	w->key[w->n][2] = customer;
+	w->r[w->n++] = *delta;
+	return 0;
+}
+
+static walk walk_of(rollup_buf *b)
+{
+	walk w = {malloc(MAX_ROLLUPS * sizeof *w.key), malloc(MAX_ROLLUPS * sizeof *w.r), 0};
+	CHECK(w.key && w.r && rollup_buf_each(b, note, &w) == 0);
+	return w;
+}
+
+static bool same_walks(walk a, walk b)
+{
+	return a.n == b.n && memcmp(a.key, b.key, a.n * sizeof *a.key) == 0 &&
+	       memcmp(a.r, b.r, a.n * sizeof *a.r) == 0;
+}
+
+static void free_walk(walk w)
+{
+	free(w.key);
+	free(w.r);
+}
+
+/* Order i: a customer of 3000, up to three tags with a few values each
+ * (value 0, an empty value, now and then), amounts of both signs. */
+static int order_pairs(uint32_t i, uint32_t *pairs)
+{
+	int n = (int)(i % 4);
+	for (int t = 0; t < n; t++) {
+		pairs[2 * t] = (uint32_t)t + 1;
+		pairs[2 * t + 1] = (i * 7 + (uint32_t)t) % 5;
+	}
+	return n;
+}
+
+static int add_order(rollup_buf *direct, rollfeed *f, uint32_t i)
+{
+	uint32_t pairs[6];
+	int n = order_pairs(i, pairs);
+	uint32_t customer = (i * 2654435761u) % 3000 + 1;
+	int64_t amount = (int64_t)(i % 13) * 100 - 300;
+	if (direct)
+		return rollup_buf_add(direct, customer, pairs, n, i + 1, 1700000000 + i, amount, amount / 2);
+	return rollfeed_add(f, customer, pairs, n, i + 1, 1700000000 + i, amount, amount / 2);
+}
+
+static void test_folds_as_in_place(void)
+{
+	rollup_buf *direct = rollup_buf_new(), *fed = rollup_buf_new();
+	rollfeed *f = fed ? rollfeed_start(fed) : NULL;
+	CHECK(direct && f);
+	if (!direct || !f)
+		return;
+	for (uint32_t i = 0; i < ORDERS; i++) {
+		CHECK(add_order(direct, NULL, i) == 0);
+		CHECK(add_order(NULL, f, i) == 0);
+		if (i == ORDERS / 2) {
+			/* drained mid-way, the buffer is the caller's to read */
+			CHECK(rollfeed_drain(f) == 0);
+			walk a = walk_of(direct), b = walk_of(fed);
+			CHECK(a.n > 0 && same_walks(a, b));
+			free_walk(a);
+			free_walk(b);
+		}
+	}
+	CHECK(rollfeed_drain(f) == 0 && !rollfeed_full(f));
+	walk a = walk_of(direct), b = walk_of(fed);
+	CHECK(a.n > 3000 && same_walks(a, b));
+	free_walk(a);
+	free_walk(b);
+	rollfeed_stop(f);
+	rollup_buf_free(direct);
+	rollup_buf_free(fed);
+}
+
+/* Stopped without a drain, the feed still folds what was queued. */
+static void test_stop_folds_the_rest(void)
+{
+	rollup_buf *direct = rollup_buf_new(), *fed = rollup_buf_new();
+	rollfeed *f = fed ? rollfeed_start(fed) : NULL;
+	CHECK(direct && f);
+	if (!direct || !f)
+		return;
+	for (uint32_t i = 0; i < ROLLFEED_QUEUE; i++) {
+		CHECK(add_order(direct, NULL, i) == 0);
+		CHECK(add_order(NULL, f, i) == 0);
+	}
+	rollfeed_stop(f);
+	walk a = walk_of(direct), b = walk_of(fed);
+	CHECK(same_walks(a, b));
+	free_walk(a);
+	free_walk(b);
+	rollup_buf_free(direct);
+	rollup_buf_free(fed);
+}
+
+int main(void)
+{
+	RUN(test_folds_as_in_place);
+	RUN(test_stop_folds_the_rest);
+	return run_failed;
+}
