@@ -73,14 +73,43 @@ size_t strmap_count(const strmap *m)
 	return m->count;
 }
 
+/* A key of at most INLINE_MAX bytes as the two words its zero-padded copy
+ * in a slot reads as, built in registers: copied into a padded buffer on the
+ * stack first, the narrow stores of the copy stalled the wide loads of the
+ * comparison (store forwarding fails), 5% of a bulk load. */
+static void inline_words(const unsigned char *p, size_t len, uint64_t w[2])
+{
+	w[0] = w[1] = 0;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* overlapping loads cover every byte; byte i of a word is its bits 8i */
+	uint64_t a, b;
+	uint32_t c, d;
+	if (len >= 8) {
+		memcpy(&a, p, 8);
+		memcpy(&b, p + len - 8, 8);
+		w[0] = a;
+		if (len > 8)
+			w[1] = b >> (8 * (16 - len));
+	} else if (len >= 4) {
+		memcpy(&c, p, 4);
+		memcpy(&d, p + len - 4, 4);
+		w[0] = c | (uint64_t)d << (8 * (len - 4));
+	} else if (len > 0) {
+		w[0] = p[0] | (uint64_t)p[len / 2] << (8 * (len / 2)) | (uint64_t)p[len - 1] << (8 * (len - 1));
+	}
+#else
+	memcpy(w, p, len);
+#endif
+}
+
 /* An inline key is compared as all INLINE_MAX bytes of its slot, zero
  * padded (slots start zeroed and are never reused), against the sought key
  * padded the same way: a comparison of two words, not a call to memcmp. */
 static slot *find(const strmap *m, const void *key, size_t len, uint64_t h)
 {
-	char padded[INLINE_MAX] = {0};
-	if (len <= INLINE_MAX && len)	/* an empty key may come with a NULL pointer */
-		memcpy(padded, key, len);
+	uint64_t want[2] = {0, 0};
+	if (len <= INLINE_MAX)
+		inline_words(key, len, want);
 	size_t mask = m->cap - 1;
 	for (size_t i = h & mask;; i = (i + 1) & mask) {
 		slot *s = &m->slots[i];
@@ -88,9 +117,14 @@ static slot *find(const strmap *m, const void *key, size_t len, uint64_t h)
 			return s;
 		if (s->hash != h || s->len != len)
 			continue;
-		if (len <= INLINE_MAX ? memcmp(s->key.bytes, padded, INLINE_MAX) == 0
-				      : memcmp(m->arena + s->key.off, key, len) == 0)
+		uint64_t have[2];
+		if (len <= INLINE_MAX) {
+			memcpy(have, s->key.bytes, sizeof have);
+			if (have[0] == want[0] && have[1] == want[1])
+				return s;
+		} else if (memcmp(m->arena + s->key.off, key, len) == 0) {
 			return s;
+		}
 	}
 }
 

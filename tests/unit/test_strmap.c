@@ -1,5 +1,6 @@
 /* Unit tests of strmap.c: keys kept in the slot, keys kept in the arena. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
@@ -46,6 +47,34 @@ static void test_lengths_around_inline(void)
 	strmap_free(m);
 }
 
+/* Every byte of a key kept in its slot counts, at every length: keys of
+ * 'a's with one 'b' are all different, and each is found from a buffer of
+ * exactly its length (so a read past the key would show under ASan). */
+static void test_every_inline_byte_counts(void)
+{
+	strmap *m = strmap_new();
+	CHECK(m != NULL);
+	uint32_t v = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		v = 0;
+		for (size_t len = 1; len <= 16; len++)
+			for (size_t b = 0; b <= len; b++, v++) {
+				char *k = malloc(len);	/* b == len: all 'a's */
+				memset(k, 'a', len);
+				if (b < len)
+					k[b] = 'b';
+				uint32_t got;
+				if (pass == 0)
+					CHECK(strmap_put(m, k, len, v) == 0);
+				else
+					CHECK(strmap_get(m, k, len, &got) == 1 && got == v);
+				free(k);
+			}
+	}
+	CHECK(strmap_count(m) == v);
+	strmap_free(m);
+}
+
 static void test_overwrite_and_empty_key(void)
 {
 	strmap *m = strmap_new();
@@ -65,6 +94,7 @@ static void test_overwrite_and_empty_key(void)
 int main(void)
 {
 	RUN(test_lengths_around_inline);
+	RUN(test_every_inline_byte_counts);
 	RUN(test_overwrite_and_empty_key);
 	return run_failed;
 }
