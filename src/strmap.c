@@ -98,7 +98,8 @@ static void inline_words(const unsigned char *p, size_t len, uint64_t w[2])
 		w[0] = p[0] | (uint64_t)p[len / 2] << (8 * (len / 2)) | (uint64_t)p[len - 1] << (8 * (len - 1));
 	}
 #else
-	memcpy(w, p, len);
+	if (len)	/* an empty key may come with a NULL pointer */
+		memcpy(w, p, len);
 #endif
 }
 
