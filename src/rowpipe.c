@@ -61,6 +61,8 @@ static bool make_room(block *b, size_t need)
 
 static void keep(block *b, tide_str *s)
 {
+	if (s->n == 0)
+		return;	/* absent: its pointer may be NULL */
 	char *p = b->arena + b->used;
 	memcpy(p, s->p, s->n);
 	b->used += s->n;

@@ -100,7 +100,7 @@ static void test_every_row_in_order(void)
 	}
 	tide_err e;
 	rowpipe *p = open_pipe(f, &e);
-	int seen = 0, blocks = 0, rc;
+	int seen = 0, blocks = 0, rc = -1;
 	const rowpipe_row *rows;
 	size_t n;
 	while (p && (rc = rowpipe_next(p, &rows, &n, &e)) == 1) {
@@ -154,7 +154,7 @@ static void test_final_error_after_rows(void)
 	rowpipe *p = open_pipe(f, &e);
 	const rowpipe_row *rows;
 	size_t n, got = 0;
-	int rc;
+	int rc = -1;
 	while (p && (rc = rowpipe_next(p, &rows, &n, &e)) == 1)
 		got += n;
 	CHECK(got > 0 && got < ROWS);
