@@ -57,8 +57,8 @@ int rollup_buf_add(rollup_buf *b, uint32_t customer, const uint32_t *pairs, int 
 		   int64_t ts, int64_t amount, int64_t margin);
 
 /* Starts loading the memory rollup_buf_add(b, customer, pairs, ...) will
- * fold into: called as soon as they are known, the cache misses overlap the
- * rest of the order's writing instead of following it. */
+ * fold into: called a few orders before that add, its cache misses overlap
+ * the folds in between instead of stalling its own. */
 void rollup_buf_prefetch(const rollup_buf *b, uint32_t customer, const uint32_t *pairs, int npairs);
 
 /* Whether the buffer holds as much as it should before it is written out
