@@ -41,6 +41,19 @@ static char *make_csv(size_t *len)
 	return s;
 }
 
+/* make_csv's text as a stream over *csv, which the caller frees after
+ * closing it; NULL (nothing to free) when out of memory. */
+static FILE *open_csv(char **csv)
+{
+	size_t len;
+	*csv = make_csv(&len);
+	FILE *f = *csv ? fmemopen(*csv, len, "r") : NULL;
+	CHECK(f != NULL);
+	if (!f)
+		free(*csv);
+	return f;
+}
+
 static rowpipe *open_pipe(FILE *f, tide_err *e)
 {
 	tide_reader *r;
@@ -90,14 +103,10 @@ static void check_row(const rowpipe_row *row, int i)
 
 static void test_every_row_in_order(void)
 {
-	size_t len;
-	char *csv = make_csv(&len);
-	FILE *f = csv ? fmemopen(csv, len, "r") : NULL;
-	CHECK(f != NULL);
-	if (!f) {
-		free(csv);
+	char *csv;
+	FILE *f = open_csv(&csv);
+	if (!f)
 		return;
-	}
 	tide_err e;
 	rowpipe *p = open_pipe(f, &e);
 	int seen = 0, blocks = 0, rc = -1;
@@ -167,14 +176,10 @@ static void test_final_error_after_rows(void)
 /* Closing after one block stops a reader that is waiting for room. */
 static void test_close_mid_input(void)
 {
-	size_t len;
-	char *csv = make_csv(&len);
-	FILE *f = csv ? fmemopen(csv, len, "r") : NULL;
-	CHECK(f != NULL);
-	if (!f) {
-		free(csv);
+	char *csv;
+	FILE *f = open_csv(&csv);
+	if (!f)
 		return;
-	}
 	tide_err e;
 	rowpipe *p = open_pipe(f, &e);
 	const rowpipe_row *rows;
