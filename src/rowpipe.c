@@ -145,6 +145,24 @@ static void publish(rowpipe *p)
 	pthread_mutex_unlock(&p->mu);
 }
 
+/* Copies the row the reader returned with rc into b; false when it does
+ * not fit (or, in an empty block, when memory ran out). */
+static bool put_row(block *b, int rc, const tide_event *ev, const tide_err *e, const char *text,
+		    size_t text_len)
+{
+	return rc == 1 ? put_event(b, ev) : put_bad(b, e->msg, text, text_len);
+}
+
+/* Hands over b as the last block: the input ends after its rows with rc,
+ * 0 or the final error in e. */
+static void end_input(rowpipe *p, block *b, int rc, const tide_err *e)
+{
+	b->last = true;
+	b->end_rc = rc;
+	b->end_err = *e;
+	publish(p);
+}
+
 static void *read_main(void *arg)
 {
 	rowpipe *p = arg;
@@ -156,33 +174,27 @@ static void *read_main(void *arg)
 		tide_err_clear(&e);
 		int rc = tide_reader_next(p->r, &ev, &e);
 		if (rc == 0 || (rc != 1 && rc != TIDE_EINPUT)) {
-			b->last = true;
-			b->end_rc = rc;
-			b->end_err = e;
-			publish(p);
+			end_input(p, b, rc, &e);
 			break;
 		}
 		size_t len = 0;
 		const char *text = rc == TIDE_EINPUT ? tide_reader_row(p->r, &len) : NULL;
-		bool placed = rc == 1 ? put_event(b, &ev) : put_bad(b, e.msg, text, len);
-		if (!placed && b->n == 0) {
-			b->last = true;
-			b->end_rc = tide_errf(&b->end_err, TIDE_ENOMEM, "out of memory reading the input");
-			publish(p);
-			break;
-		}
-		if (!placed || b->n == BLOCK_ROWS) {
+		bool placed = put_row(b, rc, &ev, &e, text, len);
+		if (!placed && b->n > 0) {
+			/* The row that did not fit is still the reader's: its views
+			 * hold until the next tide_reader_next. */
 			publish(p);
 			if (!(b = next_free(p, ++k)))
 				break;
-			/* The row that did not fit is still the reader's: its views
-			 * hold until the next tide_reader_next. */
-			if (!placed && !(rc == 1 ? put_event(b, &ev) : put_bad(b, e.msg, text, len))) {
-				b->last = true;
-				b->end_rc = tide_errf(&b->end_err, TIDE_ENOMEM, "out of memory reading the input");
-				publish(p);
-				break;
-			}
+			placed = put_row(b, rc, &ev, &e, text, len);
+		}
+		if (!placed) {
+			end_input(p, b, tide_errf(&e, TIDE_ENOMEM, "out of memory reading the input"), &e);
+			break;
+		}
+		if (b->n == BLOCK_ROWS) {
+			publish(p);
+			b = next_free(p, ++k);
 		}
 	}
 	return NULL;
