@@ -65,6 +65,9 @@ static void *feed_main(void *arg)
 				rollup_buf_prefetch(f->buf, next->customer, next->pairs, next->npairs);
 			}
 			fold_one(f, &f->ring[done % RING]);
+			/* A long run hands its slots back as it goes, so a writer
+			 * waiting for room waits for 64 folds, not the whole run;
+			 * more often would move the shared line for every order. */
 			if (done % 64 == 63)
 				atomic_store_explicit(&f->done, done + 1, memory_order_release);
 		}
