@@ -88,6 +88,17 @@ struct store_snap {
 	MDB_txn *txn;
 };
 
+/* A tag name with its string number and its index in the batch's tags[kind].
+ * Every row of an input names its tags alike, so comparing a few bytes here
+ * replaces two lookups per tag and row.  Longer names are not kept (n = 0). */
+#define TAG_MEMO_LEN 24
+typedef struct {
+	uint8_t n;
+	char text[TAG_MEMO_LEN];
+	uint32_t name;
+	int index;
+} tag_memo;
+
 struct store_batch {
 	store *s;
 	MDB_txn *txn;
@@ -109,11 +120,13 @@ struct store_batch {
 	store_span *spans;
 	uint32_t *span_days;
 	uint8_t *span_kinds;
-	size_t nspans, capspans;
+	size_t nspans, capspans, last_span;
 	/* tag names per kind, to persist the first-seen order */
 	uint32_t tags[2][TIDE_TAGS_MAX * 8];
 	int ntags[2];
 	bool tags_dirty;
+	/* per kind and tag position, the name last seen there (tag_name) */
+	tag_memo names_seen[2][TIDE_TAGS_MAX];
 	/* order roll-ups not yet in o_roll / o_roll_tag, and whether each table
 	 * was empty (then they append); per name in tags[TIDE_ORDERS], how many
 	 * values have roll-ups (see roll_list_key) */
@@ -1587,6 +1600,28 @@ static int note_tag_name(store_batch *b, tide_kind kind, uint32_t name, int *ind
 	return 0;
 }
 
+/* The string number of the tag named text at position pos of an event of
+ * kind, and its index in tags[kind]. */
+static int tag_name(store_batch *b, tide_kind kind, uint32_t pos, tide_str text, uint32_t *name, int *index)
+{
+	tag_memo *m = &b->names_seen[kind][pos];
+	if (m->n && m->n == text.n && memcmp(m->text, text.p, text.n) == 0) {
+		*name = m->name;
+		*index = m->index;
+		return 0;
+	}
+	int rc = intern_str(b, text, name);
+	if (rc == 0)
+		rc = note_tag_name(b, kind, *name, index);
+	if (rc)
+		return rc;
+	m->n = text.n <= TAG_MEMO_LEN ? (uint8_t)text.n : 0;
+	memcpy(m->text, text.p, m->n);
+	m->name = *name;
+	m->index = *index;
+	return 0;
+}
+
 /* Appends the tag pairs at p, adding their length to *len; the pairs an
  * order's roll-ups are kept for go to roll (npairs of them). */
 static int encode_tags(store_batch *b, const tide_event *ev, uint8_t *p, size_t *len, uint32_t *roll,
@@ -1597,11 +1632,9 @@ static int encode_tags(store_batch *b, const tide_event *ev, uint8_t *p, size_t 
 	for (uint32_t i = 0; i < ev->ntags; i++) {
 		uint32_t name, value;
 		int index;
-		int rc = intern_str(b, ev->tags[i].name, &name);
+		int rc = tag_name(b, ev->kind, i, ev->tags[i].name, &name, &index);
 		if (rc == 0)
 			rc = intern_str(b, ev->tags[i].value, &value);
-		if (rc == 0)
-			rc = note_tag_name(b, ev->kind, name, &index);
 		if (rc)
 			return rc;
 		n += varint_put(p + n, name);
@@ -1693,8 +1726,11 @@ static int note_span(store_batch *b, tide_kind kind, int64_t ts, uint64_t seq)
 	uint8_t key[5];
 	memcpy(key, &day, 4);
 	key[4] = (uint8_t)kind;
-	uint32_t i;
-	if (strmap_get(b->day_index, key, sizeof key, &i)) {
+	/* events mostly arrive in time order: most are in the last day noted */
+	uint32_t i = (uint32_t)b->last_span;
+	if ((i < b->nspans && b->span_days[i] == day && b->span_kinds[i] == kind) ||
+	    strmap_get(b->day_index, key, sizeof key, &i)) {
+		b->last_span = i;
 		store_span *sp = &b->spans[i];
 		if (seq < sp->first_seq)
 			sp->first_seq = seq;
@@ -1724,7 +1760,7 @@ static int note_span(store_batch *b, tide_kind kind, int64_t ts, uint64_t seq)
 	b->span_kinds[b->nspans] = (uint8_t)kind;
 	if (strmap_put(b->day_index, key, sizeof key, (uint32_t)b->nspans))
 		return TIDE_ENOMEM;
-	b->nspans++;
+	b->last_span = b->nspans++;
 	return 0;
 }
 

@@ -53,6 +53,22 @@ expect_contains stdin_csv "$TMP/out" "4 rows, 4 stored"
 "$TIDE" export "$db" orders --format ndjson | head -3 | "$TIDE" ingest "$TMP/db5" orders --format ndjson >"$TMP/out"
 expect_contains stdin_ndjson "$TMP/out" "3 rows, 3 stored"
 
+# Rows that name different tags at the same place keep each its own:
+# the batch remembers the name last seen at each place, and must compare it,
+# also for names too long to remember.
+cat >"$TMP/tags.ndjson" <<'EOF'
+{"id":"o1","ts":"2025-03-01","customer":"c1","amount":1,"region":"north"}
+{"id":"o2","ts":"2025-03-01","customer":"c1","amount":2,"rep":"r1"}
+{"id":"o3","ts":"2025-03-02","customer":"c2","amount":3,"a_tag_name_longer_than_the_memo":"x"}
+{"id":"o4","ts":"2025-03-02","customer":"c2","amount":4,"a_tag_name_longer_than_the_memo_too":"y"}
+{"id":"o5","ts":"2025-03-03","customer":"c3","amount":5,"rep":"r2","region":"south"}
+EOF
+"$TIDE" ingest "$TMP/dbtags" orders --format ndjson "$TMP/tags.ndjson" >/dev/null
+"$TIDE" export "$TMP/dbtags" orders --format ndjson | sed -E 's/.*"qty":"1",?//; s/}$//' >"$TMP/got"
+printf '%s\n' '"region":"north"' '"rep":"r1"' '"a_tag_name_longer_than_the_memo":"x"' \
+	'"a_tag_name_longer_than_the_memo_too":"y"' '"region":"south","rep":"r2"' >"$TMP/want"
+if cmp -s "$TMP/want" "$TMP/got"; then pass tag_names_by_row; else fail tag_names_by_row "$(diff "$TMP/want" "$TMP/got" | head -4)"; fi
+
 # A bad row anywhere writes nothing, names file:line:field, exits 3.
 hdr='id,ts,customer,amount'
 bad_case() { # name, body line, expected message part
