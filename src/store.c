@@ -102,6 +102,9 @@ typedef struct {
 struct store_batch {
 	store *s;
 	MDB_txn *txn;
+	/* per kind, a cursor kept at the log's last record: an append through
+	 * it needs neither a new cursor nor a walk down from the root */
+	MDB_cursor *log[2];
 	meta_info info;
 	strmap *customers, *strings;
 	/* dedupe entries per kind not yet in their table, and whether the table
@@ -1410,6 +1413,8 @@ int store_batch_begin(store *s, store_batch **out, tide_err *e)
 		goto fail;
 	}
 	rc = meta_read(b->txn, s, &b->info);
+	for (int k = 0; rc == 0 && k < 2; k++)
+		rc = mdb_cursor_open(b->txn, s->dbi[k == TIDE_ORDERS ? DB_ORDERS : DB_CONTACTS], &b->log[k]);
 	for (int k = 0; rc == 0 && k < 2; k++) {
 		MDB_stat st;
 		rc = mdb_stat(b->txn, s->dbi[ids_table(k)], &st);
@@ -1455,13 +1460,28 @@ void store_batch_expect(store_batch *b, tide_kind kind, uint64_t events)
 	(void)idbuf_reserve(b->ids[kind], events < b->ids_flush_at ? (size_t)events : b->ids_flush_at);
 }
 
+/* Ends the batch's transaction, committing it when asked to. */
+static int end_txn(store_batch *b, bool commit)
+{
+	for (int k = 0; k < 2; k++)
+		mdb_cursor_close(b->log[k]);
+	memset(b->log, 0, sizeof b->log);
+	int rc = 0;
+	if (commit)
+		rc = mdb_txn_commit(b->txn);
+	else
+		mdb_txn_abort(b->txn);
+	b->txn = NULL;
+	return rc;
+}
+
 void store_batch_abort(store_batch *b)
 {
 	if (!b)
 		return;
 	mapwarm_stop(b->warm);
 	if (b->txn)
-		mdb_txn_abort(b->txn);
+		end_txn(b, false);
 	strmap_free(b->customers);
 	strmap_free(b->strings);
 	idbuf_free(b->ids[0]);
@@ -1540,12 +1560,9 @@ int store_batch_commit(store_batch *b, tide_err *e)
 		MDB_val rv = {(size_t)b->ntags[TIDE_ORDERS] * sizeof(uint32_t), b->tag_values};
 		rc = mdb_put(b->txn, b->s->dbi[DB_META], &rk, &rv, 0);
 	}
-	if (rc == 0)
-		rc = mdb_txn_commit(b->txn);
-	else
-		mdb_txn_abort(b->txn);
-	b->txn = NULL;
+	int end = end_txn(b, rc == 0);
 	store_batch_abort(b);
+	rc = rc ? rc : end;
 	return rc ? write_err(e, rc, "committing") : 0;
 }
 
@@ -1825,7 +1842,7 @@ int store_batch_add(store_batch *b, const tide_event *ev, bool *duplicate, tide_
 
 	bool order = ev->kind == TIDE_ORDERS;
 	MDB_val k = {sizeof seq, &seq}, v = {len, NULL};
-	rc = mdb_put(b->txn, b->s->dbi[order ? DB_ORDERS : DB_CONTACTS], &k, &v, MDB_APPEND | MDB_RESERVE);
+	rc = mdb_cursor_put(b->log[ev->kind], &k, &v, MDB_APPEND | MDB_RESERVE);
 	if (rc == 0) {
 		memcpy(v.mv_data, rec, len);
 		/* The log's newest page is where the batch is writing (one reused
