@@ -1560,9 +1560,9 @@ int store_batch_commit(store_batch *b, tide_err *e)
 		MDB_val rv = {(size_t)b->ntags[TIDE_ORDERS] * sizeof(uint32_t), b->tag_values};
 		rc = mdb_put(b->txn, b->s->dbi[DB_META], &rk, &rv, 0);
 	}
-	int end = end_txn(b, rc == 0);
-	store_batch_abort(b);
-	rc = rc ? rc : end;
+	if (rc == 0)
+		rc = end_txn(b, true);
+	store_batch_abort(b);	/* and the transaction, when it failed before its commit */
 	return rc ? write_err(e, rc, "committing") : 0;
 }
 
