@@ -41,19 +41,6 @@ static char *make_csv(size_t *len)
 	return s;
 }
 
-/* make_csv's text as a stream over *csv, which the caller frees after
- * closing it; NULL (nothing to free) when out of memory. */
-static FILE *open_csv(char **csv)
-{
-	size_t len;
-	*csv = make_csv(&len);
-	FILE *f = *csv ? fmemopen(*csv, len, "r") : NULL;
-	CHECK(f != NULL);
-	if (!f)
-		free(*csv);
-	return f;
-}
-
 static rowpipe *open_pipe(FILE *f, tide_err *e)
 {
 	tide_reader *r;
@@ -62,6 +49,25 @@ static rowpipe *open_pipe(FILE *f, tide_err *e)
 		CHECK(rowpipe_open(&p, r, e) == 0);
 	CHECK(p != NULL);
 	return p;
+}
+
+/* A pipe reading make_csv's text from a stream *f over *csv; NULL when out
+ * of memory.  finish() closes what it opened, in either case. */
+static rowpipe *open_csv_pipe(char **csv, FILE **f, tide_err *e)
+{
+	size_t len;
+	*csv = make_csv(&len);
+	*f = *csv ? fmemopen(*csv, len, "r") : NULL;
+	CHECK(*f != NULL);
+	return *f ? open_pipe(*f, e) : NULL;
+}
+
+static void finish(rowpipe *p, FILE *f, char *csv)
+{
+	rowpipe_close(p);
+	if (f)
+		fclose(f);
+	free(csv);
 }
 
 /* Checks row i as the reader would have given it. */
@@ -104,11 +110,9 @@ static void check_row(const rowpipe_row *row, int i)
 static void test_every_row_in_order(void)
 {
 	char *csv;
-	FILE *f = open_csv(&csv);
-	if (!f)
-		return;
+	FILE *f;
 	tide_err e;
-	rowpipe *p = open_pipe(f, &e);
+	rowpipe *p = open_csv_pipe(&csv, &f, &e);
 	int seen = 0, blocks = 0, rc = -1;
 	const rowpipe_row *rows;
 	size_t n;
@@ -122,9 +126,7 @@ static void test_every_row_in_order(void)
 	CHECK(seen == ROWS);
 	CHECK(blocks > 4);	/* more blocks than the pipe holds at once */
 	CHECK(p && rowpipe_next(p, &rows, &n, &e) == 0);	/* the end stays the end */
-	rowpipe_close(p);
-	fclose(f);
-	free(csv);
+	finish(p, f, csv);
 }
 
 /* A stream that gives its text, then fails. */
@@ -168,26 +170,20 @@ static void test_final_error_after_rows(void)
 		got += n;
 	CHECK(got > 0 && got < ROWS);
 	CHECK(p && rc == TIDE_EIO && e.code == TIDE_EIO && strstr(e.msg, "read error") != NULL);
-	rowpipe_close(p);
-	fclose(f);
-	free(csv);
+	finish(p, f, csv);
 }
 
 /* Closing after one block stops a reader that is waiting for room. */
 static void test_close_mid_input(void)
 {
 	char *csv;
-	FILE *f = open_csv(&csv);
-	if (!f)
-		return;
+	FILE *f;
 	tide_err e;
-	rowpipe *p = open_pipe(f, &e);
+	rowpipe *p = open_csv_pipe(&csv, &f, &e);
 	const rowpipe_row *rows;
 	size_t n;
 	CHECK(p && rowpipe_next(p, &rows, &n, &e) == 1);
-	rowpipe_close(p);
-	fclose(f);
-	free(csv);
+	finish(p, f, csv);
 }
 
 int main(void)
