@@ -42,8 +42,8 @@ int rollfeed_add(rollfeed *f, uint32_t customer, const uint32_t *pairs, int npai
  * last order the thread folded: then drain, write the buffer out and clear
  * it.  The thread runs behind the writer, so the buffer may take up to
  * ROLLFEED_QUEUE more orders before the writer sees this (at most
- * ROLLFEED_QUEUE * TIDE_TAGS_MAX tag roll-ups); rollup_buf_full leaves room
- * for them. */
+ * ROLLFEED_QUEUE * (TIDE_TAGS_MAX + ROLLUP_TRACKED) = 147,456 tag roll-ups);
+ * rollup_buf_full leaves room for them. */
 bool rollfeed_full(const rollfeed *f);
 
 /* Waits until every queued order is folded, and forgets that the buffer was

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "bigmem.h"
+#include "event.h"
 #include "money.h"
 #include "strmap.h"
 #include "varint.h"
@@ -65,8 +66,8 @@ int rollup_decode(const void *p, size_t n, rollup *out)
 {
 	varint_rd rd = {p, (const uint8_t *)p + n, false};
 	memset(out, 0, sizeof *out);
-	out->events = varint_get(&rd);
-	out->orders = varint_get(&rd);
+	out->events = varint_get_u32(&rd);
+	out->orders = varint_get_u32(&rd);
 	out->revenue = varint_get_zz(&rd);
 	out->margin = varint_get_zz(&rd);
 	if (out->orders) {
@@ -93,7 +94,7 @@ typedef struct tag_slot {
 /* Tag roll-ups past this many are written out mid-batch: 2^22 slots of 64
  * bytes (256 MiB), which double past three quarters full (3,145,728).  The
  * limit stays 524,288 below that, room for what a batch folds between the
- * buffer filling and the writer learning so (rollfeed.h: 131,072 at most). */
+ * buffer filling and the writer learning so (rollfeed.h: 147,456 at most). */
 #define TAG_SLOTS_MAX (UINT64_C(1) << 22)
 #define TAGS_MAX (TAG_SLOTS_MAX / 4 * 3 - (UINT64_C(1) << 19))
 
@@ -106,10 +107,26 @@ typedef struct pair_hit {
 	uint32_t tag, value, pair1;	/* pair1: pairs index + 1; 0 = empty */
 } pair_hit;
 
+/* Most tags keep one value per customer (a region, a rep).  While every
+ * order a customer made in the batch carried the same value of a tracked
+ * tag, that (tag, value, customer) roll-up is the customer's own, and no
+ * slot is made for it: slots are memory the kernel must zero as they are
+ * first touched, at random.  `uniform` says, per tracked tag: ABSENT (no
+ * order so far carried it), the pair index + 1 that every order so far
+ * carried, or MIXED (the customer's roll-ups of that tag are in slots). */
+enum { TRACKED = ROLLUP_TRACKED, ABSENT = 0 };
+#define MIXED UINT32_MAX
+
+typedef struct cust_slot {
+	rollup r;
+	uint32_t uniform[TRACKED];
+} cust_slot;
+
 struct rollup_buf {
-	rollup *cust;		/* by customer id, bigmem */
+	cust_slot *cust;	/* by customer id, bigmem */
 	size_t ncust;		/* ids below ncust have room */
 	uint32_t lo, hi;	/* touched ids lie in [lo, hi]; lo > hi: none */
+	uint32_t tracked[TRACKED];	/* tag name ids, the first met; 0 = free */
 	tag_slot *slots;	/* open addressing, linear probing; bigmem */
 	size_t cap, count;	/* cap: a power of two */
 	uint32_t (*pairs)[2];	/* distinct (tag, value) */
@@ -141,13 +158,13 @@ void rollup_buf_free(rollup_buf *b)
 	free(b);
 }
 
-static rollup *customer_rollup(rollup_buf *b, uint32_t customer)
+static cust_slot *customer_slot(rollup_buf *b, uint32_t customer)
 {
 	if (customer >= b->ncust) {
 		size_t n = b->ncust ? b->ncust * 2 : 4096;
 		if (n <= customer)
 			n = (size_t)customer + 1;
-		rollup *nc = bigmem_grow(b->cust, b->ncust * sizeof *nc, n * sizeof *nc);
+		cust_slot *nc = bigmem_grow(b->cust, b->ncust * sizeof *nc, n * sizeof *nc);
 		if (!nc)
 			return NULL;
 		b->cust = nc;
@@ -197,6 +214,22 @@ static int pair_of(rollup_buf *b, uint32_t tag, uint32_t value, uint32_t *out)
 	b->pairs[b->npairs][1] = value;
 	b->npairs++;
 	return strmap_put(b->pair_index, key, sizeof key, *out);
+}
+
+/* The tag's place among the tracked, -1 when it is not tracked.  A tag met
+ * while a place is free takes it: every order before lacked the tag, and
+ * ABSENT, the zero of a fresh uniform word, says so. */
+static int tracked_place(rollup_buf *b, uint32_t tag)
+{
+	for (int k = 0; k < TRACKED; k++) {
+		if (b->tracked[k] == tag)
+			return k;
+		if (b->tracked[k] == 0) {
+			b->tracked[k] = tag;
+			return k;
+		}
+	}
+	return -1;
 }
 
 static size_t slot_hash(uint32_t pair, uint32_t customer, size_t cap)
@@ -257,15 +290,43 @@ void rollup_buf_prefetch(const rollup_buf *b, uint32_t customer, const uint32_t 
 int rollup_buf_add(rollup_buf *b, uint32_t customer, const uint32_t *pairs, int npairs, uint32_t seq,
 		   int64_t ts, int64_t amount, int64_t margin)
 {
-	rollup *r = customer_rollup(b, customer);
-	if (!r)
+	cust_slot *c = customer_slot(b, customer);
+	if (!c)
 		return -1;
-	rollup_fold(r, seq, ts, amount, margin);
+	uint32_t pair[TIDE_TAGS_MAX];
+	int place[TIDE_TAGS_MAX];
+	uint32_t carried[TRACKED] = {ABSENT};
 	for (int i = 0; i < npairs; i++) {
-		uint32_t pair;
+		place[i] = -1;
 		if (pairs[2 * i + 1] == 0)
 			continue;
-		if (pair_of(b, pairs[2 * i], pairs[2 * i + 1], &pair) || !(r = tag_rollup(b, pair, customer)))
+		if (pair_of(b, pairs[2 * i], pairs[2 * i + 1], &pair[i]))
+			return -1;
+		if ((place[i] = tracked_place(b, pairs[2 * i])) >= 0)
+			carried[place[i]] = pair[i] + 1;
+	}
+	/* A tracked tag whose value changes gets its slots: the earlier
+	 * orders' roll-up, all of one value, is the customer's so far. */
+	for (int k = 0; k < TRACKED; k++) {
+		uint32_t *u = &c->uniform[k];
+		if (c->r.events == 0)
+			*u = carried[k];
+		else if (*u != carried[k] && *u != MIXED) {
+			if (*u != ABSENT) {
+				rollup *r = tag_rollup(b, *u - 1, customer);
+				if (!r)
+					return -1;
+				*r = c->r;
+			}
+			*u = MIXED;
+		}
+	}
+	rollup_fold(&c->r, seq, ts, amount, margin);
+	for (int i = 0; i < npairs; i++) {
+		if (pairs[2 * i + 1] == 0 || (place[i] >= 0 && c->uniform[place[i]] != MIXED))
+			continue;
+		rollup *r = tag_rollup(b, pair[i], customer);
+		if (!r)
 			return -1;
 		rollup_fold(r, seq, ts, amount, margin);
 	}
@@ -314,15 +375,43 @@ static uint32_t *pair_ranks(const rollup_buf *b)
 	return rank;
 }
 
-/* The occupied slots in (tag, value, customer) order: a counting sort by
- * customer, then a stable one by the pair's rank. */
-static uint32_t *tag_order(const rollup_buf *b)
+/* A pending tag roll-up: a slot, or a customer's own for a tracked tag
+ * (UNIFORM_REF | place). */
+typedef struct tag_ref {
+	uint32_t customer, ref;
+} tag_ref;
+#define UNIFORM_REF UINT32_C(0x80000000)
+
+static uint32_t ref_pair1(const rollup_buf *b, tag_ref t)
 {
-	size_t n = b->count, ncust = (size_t)b->hi + 1;
-	uint32_t *by_cust = malloc(n * sizeof *by_cust), *out = malloc(n * sizeof *out);
+	return t.ref & UNIFORM_REF ? b->cust[t.customer].uniform[t.ref & ~UNIFORM_REF] : b->slots[t.ref].pair;
+}
+
+static const rollup *ref_rollup(const rollup_buf *b, tag_ref t)
+{
+	return t.ref & UNIFORM_REF ? &b->cust[t.customer].r : &b->slots[t.ref].r;
+}
+
+static bool is_uniform(uint32_t u)
+{
+	return u != ABSENT && u != MIXED;
+}
+
+/* The pending tag roll-ups in (tag, value, customer) order, *n of them: the
+ * slots by a counting sort on customer, merged with the customers' own in
+ * customer order, then a stable counting sort by the pair's rank. */
+static tag_ref *tag_order(const rollup_buf *b, size_t *n)
+{
+	size_t ncust = (size_t)b->hi + 1, nuniform = 0;
+	for (size_t c = b->lo; c <= b->hi; c++)
+		for (int k = 0; b->cust[c].r.events && k < TRACKED; k++)
+			nuniform += is_uniform(b->cust[c].uniform[k]);
+	*n = b->count + nuniform;
+	uint32_t *slot_by_cust = malloc((b->count ? b->count : 1) * sizeof *slot_by_cust);
+	tag_ref *by_cust = malloc((*n ? *n : 1) * sizeof *by_cust), *out = malloc((*n ? *n : 1) * sizeof *out);
 	uint32_t *rank = pair_ranks(b);
 	size_t *start = calloc((ncust > b->npairs ? ncust : b->npairs) + 1, sizeof *start);
-	if (!by_cust || !out || !rank || !start) {
+	if (!slot_by_cust || !by_cust || !out || !rank || !start) {
 		free(out);
 		out = NULL;
 		goto done;
@@ -334,15 +423,25 @@ static uint32_t *tag_order(const rollup_buf *b)
 		start[c] += start[c - 1];
 	for (size_t i = 0; i < b->cap; i++)
 		if (b->slots[i].pair)
-			by_cust[start[b->slots[i].customer]++] = (uint32_t)i;
+			slot_by_cust[start[b->slots[i].customer]++] = (uint32_t)i;
+	/* start[c] is now where customer c + 1's slots begin */
+	size_t m = 0, s = 0;
+	for (size_t c = b->lo; c <= b->hi; c++) {
+		for (int k = 0; b->cust[c].r.events && k < TRACKED; k++)
+			if (is_uniform(b->cust[c].uniform[k]))
+				by_cust[m++] = (tag_ref){(uint32_t)c, UNIFORM_REF | (uint32_t)k};
+		for (; s < start[c]; s++)
+			by_cust[m++] = (tag_ref){(uint32_t)c, slot_by_cust[s]};
+	}
 	memset(start, 0, (b->npairs + 1) * sizeof *start);
-	for (size_t i = 0; i < n; i++)
-		start[rank[b->slots[by_cust[i]].pair - 1] + 1]++;
+	for (size_t i = 0; i < m; i++)
+		start[rank[ref_pair1(b, by_cust[i]) - 1] + 1]++;
 	for (size_t r = 1; r <= b->npairs; r++)
 		start[r] += start[r - 1];
-	for (size_t i = 0; i < n; i++)
-		out[start[rank[b->slots[by_cust[i]].pair - 1]]++] = by_cust[i];
+	for (size_t i = 0; i < m; i++)
+		out[start[rank[ref_pair1(b, by_cust[i]) - 1]]++] = by_cust[i];
 done:
+	free(slot_by_cust);
 	free(by_cust);
 	free(rank);
 	free(start);
@@ -352,20 +451,21 @@ done:
 int rollup_buf_each(rollup_buf *b, rollup_each_fn fn, void *arg)
 {
 	for (size_t c = b->lo; c <= b->hi; c++)
-		if (b->cust[c].events) {
-			int rc = fn(arg, 0, 0, (uint32_t)c, &b->cust[c]);
+		if (b->cust[c].r.events) {
+			int rc = fn(arg, 0, 0, (uint32_t)c, &b->cust[c].r);
 			if (rc)
 				return rc;
 		}
-	if (b->count == 0)
+	if (b->lo > b->hi)
 		return 0;
-	uint32_t *order = tag_order(b);
+	size_t n;
+	tag_ref *order = tag_order(b, &n);
 	if (!order)
 		return -1;
 	int rc = 0;
-	for (size_t i = 0; rc == 0 && i < b->count; i++) {
-		const tag_slot *s = &b->slots[order[i]];
-		rc = fn(arg, b->pairs[s->pair - 1][0], b->pairs[s->pair - 1][1], s->customer, &s->r);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		uint32_t pair = ref_pair1(b, order[i]) - 1;
+		rc = fn(arg, b->pairs[pair][0], b->pairs[pair][1], order[i].customer, ref_rollup(b, order[i]));
 	}
 	free(order);
 	return rc;

@@ -21,7 +21,9 @@
 typedef struct rollup {
 	int64_t revenue, margin;	/* every order's amount, amount − cost */
 	int64_t first_order, last_order;	/* of the orders with amount >= 0 */
-	uint64_t orders, events;	/* orders with amount >= 0; every order */
+	/* orders with amount >= 0; every order: 32 bits, as a store holds
+	 * at most STORE_SEQ_MAX events */
+	uint32_t orders, events;
 	uint32_t first_seq;		/* the earliest order's sequence number */
 	uint8_t wrapped;		/* ROLLUP_*_WRAPPED */
 } rollup;
@@ -52,7 +54,10 @@ void rollup_buf_free(rollup_buf *b);
 
 /* Folds an order into its customer's roll-up and into one per tag pair
  * (name id, value id; pairs with value 0, an empty value, are skipped).
+ * An order names each tag at most once; npairs <= TIDE_TAGS_MAX.  It makes
+ * at most npairs + ROLLUP_TRACKED pending tag roll-ups (rollup.c says why).
  * 0, or -1 when out of memory. */
+enum { ROLLUP_TRACKED = 4 };
 int rollup_buf_add(rollup_buf *b, uint32_t customer, const uint32_t *pairs, int npairs, uint32_t seq,
 		   int64_t ts, int64_t amount, int64_t margin);
 

@@ -1,6 +1,8 @@
 /* Unit tests of rollup.c: folding orders, merging batches, the stored form
  * and a batch's pending roll-ups in key order. */
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "check.h"
 #include "rollup.h"
@@ -136,6 +138,145 @@ static void test_many_roll_ups_grow_and_sort(void)
 	rollup_buf_free(b);
 }
 
+/* ---- the pending roll-ups against folding each key's orders by hand ---- */
+
+enum { ORDERS = 3000, CUSTOMERS = 60, NAMES = 6, VALUES = 4 };
+
+typedef struct order_in {
+	uint32_t customer, pairs[2 * NAMES];
+	int npairs;
+	int64_t ts, amount;
+} order_in;
+
+typedef struct walked {
+	uint32_t (*key)[3];
+	rollup *r;
+	size_t n, cap;
+} walked;
+
+static int collect(void *arg, uint32_t tag, uint32_t value, uint32_t customer, const rollup *delta)
+{
+	walked *w = arg;
+	if (w->n == w->cap) {
+		w->cap = w->cap ? 2 * w->cap : 256;
+		w->key = realloc(w->key, w->cap * sizeof *w->key);
+		w->r = realloc(w->r, w->cap * sizeof *w->r);
+		if (!w->key || !w->r)
+			return 1;
+	}
+	w->key[w->n][0] = tag;
+	w->key[w->n][1] = value;
+	w->key[w->n][2] = customer;
+	w->r[w->n++] = *delta;
+	return 0;
+}
+
+static uint64_t rng = 88172645463325252u;
+
+static uint32_t draw(uint32_t n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (uint32_t)(rng % n);
+}
+
+static bool same_rollup(const rollup *a, const rollup *b)
+{
+	return a->revenue == b->revenue && a->margin == b->margin && a->orders == b->orders &&
+	       a->events == b->events && a->first_seq == b->first_seq && a->wrapped == b->wrapped &&
+	       (a->orders == 0 || (a->first_order == b->first_order && a->last_order == b->last_order));
+}
+
+/* Folds by hand the orders [from, to) that carry key (tag, value; tag 0:
+ * every order of the customer). */
+static rollup by_hand(const order_in *o, int from, int to, uint32_t tag, uint32_t value, uint32_t customer)
+{
+	rollup r = {0};
+	for (int i = from; i < to; i++) {
+		bool carries = tag == 0;
+		for (int p = 0; !carries && p < o[i].npairs; p++)
+			carries = o[i].pairs[2 * p] == tag && o[i].pairs[2 * p + 1] == value;
+		if (o[i].customer == customer && carries)
+			rollup_fold(&r, (uint32_t)i + 1, o[i].ts, o[i].amount, o[i].amount / 2);
+	}
+	return r;
+}
+
+static bool key_before(const uint32_t a[3], const uint32_t b[3])
+{
+	for (int i = 0; i < 3; i++)
+		if (a[i] != b[i])
+			return a[i] < b[i];
+	return false;
+}
+
+/* Every key the walk gives, in strictly rising key order, holds exactly the
+ * fold of that key's orders, and every key some order carries is given. */
+static void check_walk(rollup_buf *b, const order_in *o, int from, int to)
+{
+	walked w = {0};
+	CHECK(rollup_buf_each(b, collect, &w) == 0);
+	size_t expected = 0;
+	for (uint32_t c = 1; c <= CUSTOMERS; c++)
+		for (uint32_t tag = 0; tag <= NAMES * 10; tag += 10)
+			for (uint32_t v = tag ? 1 : 0; v <= (tag ? VALUES : 0); v++)
+				expected += by_hand(o, from, to, tag, v, c).events > 0;
+	CHECK(w.n == expected);
+	int bad = 0;
+	for (size_t i = 0; i < w.n; i++) {
+		if (i && !key_before(w.key[i - 1], w.key[i]))
+			bad++;
+		rollup want = by_hand(o, from, to, w.key[i][0], w.key[i][1], w.key[i][2]);
+		bad += !same_rollup(&w.r[i], &want);
+	}
+	CHECK(bad == 0);
+	free(w.key);
+	free(w.r);
+}
+
+/* Customers mostly keep one value of each tag and sometimes change it,
+ * drop it or take it up; six tag names, more than are tracked; the order
+ * of the names changes from order to order.  Twice, with a clear between,
+ * as a mid-batch write-out does. */
+static void test_pending_equal_folding_by_hand(void)
+{
+	static order_in o[ORDERS];
+	uint32_t home[CUSTOMERS + 1][NAMES];
+	for (int c = 1; c <= CUSTOMERS; c++)
+		for (int t = 0; t < NAMES; t++)
+			home[c][t] = 1 + draw(VALUES);
+	for (int i = 0; i < ORDERS; i++) {
+		order_in *x = &o[i];
+		x->customer = 1 + draw(CUSTOMERS);
+		x->ts = 1000 + i - (int64_t)draw(50);
+		x->amount = (int64_t)draw(1000) - 100;
+		x->npairs = 0;
+		int first = (int)draw(NAMES);
+		for (int j = 0; j < NAMES; j++) {
+			int t = (first + j) % NAMES;
+			uint32_t roll = draw(100);
+			if (roll < 10)
+				continue;	/* the tag is missing */
+			uint32_t value = roll < 15 ? 0 : roll < 22 ? 1 + draw(VALUES) : home[x->customer][t];
+			x->pairs[2 * x->npairs] = 10 * (uint32_t)(t + 1);
+			x->pairs[2 * x->npairs + 1] = value;
+			x->npairs++;
+		}
+	}
+	rollup_buf *b = rollup_buf_new();
+	CHECK(b != NULL);
+	for (int half = 0; half < 2; half++) {
+		int from = half * ORDERS / 2, to = from + ORDERS / 2;
+		for (int i = from; i < to; i++)
+			CHECK(rollup_buf_add(b, o[i].customer, o[i].pairs, o[i].npairs, (uint32_t)i + 1, o[i].ts,
+					     o[i].amount, o[i].amount / 2) == 0);
+		check_walk(b, o, from, to);
+		rollup_buf_clear(b);
+	}
+	rollup_buf_free(b);
+}
+
 int main(void)
 {
 	RUN(test_fold_counts_returns_apart);
@@ -144,5 +285,6 @@ int main(void)
 	RUN(test_encoding_round_trips);
 	RUN(test_buffer_walks_in_key_order);
 	RUN(test_many_roll_ups_grow_and_sort);
+	RUN(test_pending_equal_folding_by_hand);
 	return run_failed;
 }
