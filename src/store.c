@@ -99,6 +99,22 @@ typedef struct {
 	int index;
 } tag_memo;
 
+/* Customer ids, and the other strings, are numbered in a pair of tables
+ * (name → number, number → name).  A batch numbers a new name at once and
+ * appends number → name, but puts name → number only at commit, sorted:
+ * one by one, each was an insert at a random place in the tree (and, into
+ * an empty table, a lookup that could only miss).  Until then the cache,
+ * which holds every name the batch met, is the only place that knows the
+ * batch's own names; nothing else looks them up before the commit. */
+enum { NAMES_CUSTOMERS, NAMES_STRINGS };
+
+typedef struct name_table {
+	strmap *cache;		/* every name the batch met → its number */
+	store_dbi by_name, by_id;
+	uint64_t first_new;	/* numbers above it are the batch's own */
+	bool was_empty;		/* by_name held nothing before the batch */
+} name_table;
+
 struct store_batch {
 	store *s;
 	MDB_txn *txn;
@@ -106,7 +122,7 @@ struct store_batch {
 	 * it needs neither a new cursor nor a walk down from the root */
 	MDB_cursor *log[2];
 	meta_info info;
-	strmap *customers, *strings;
+	name_table names[2];	/* NAMES_CUSTOMERS, NAMES_STRINGS */
 	/* dedupe entries per kind not yet in their table, and whether the table
 	 * was empty (then nothing there can match, and the entries append) */
 	idbuf *ids[2];
@@ -1387,8 +1403,8 @@ int store_batch_begin(store *s, store_batch **out, tide_err *e)
 	/* TIDE_RELEASE_AT (bytes) lets tests watch a small batch release. */
 	const char *release_at = getenv("TIDE_RELEASE_AT");
 	b->release_at = release_at && *release_at ? strtoull(release_at, NULL, 10) : RELEASE_AT;
-	b->customers = strmap_new();
-	b->strings = strmap_new();
+	b->names[NAMES_CUSTOMERS] = (name_table){strmap_new(), DB_CUST, DB_CUST_ID, 0, false};
+	b->names[NAMES_STRINGS] = (name_table){strmap_new(), DB_STR, DB_STR_ID, 0, false};
 	b->day_index = strmap_new();
 	b->ids[0] = idbuf_new();
 	b->ids[1] = idbuf_new();
@@ -1401,7 +1417,7 @@ int store_batch_begin(store *s, store_batch **out, tide_err *e)
 	b->feed = b->rolls ? rollfeed_start(b->rolls) : NULL;
 	b->cols = malloc(sizeof *b->cols);
 	int rc = 0;
-	if (!b->customers || !b->strings || !b->day_index || !b->ids[0] || !b->ids[1] ||
+	if (!b->names[0].cache || !b->names[1].cache || !b->day_index || !b->ids[0] || !b->ids[1] ||
 	    !b->cust_index[0] || !b->cust_index[1] || !b->feed || !b->cols) {
 		rc = tide_errf(e, TIDE_ENOMEM, "out of memory");
 		goto fail;
@@ -1413,6 +1429,13 @@ int store_batch_begin(store *s, store_batch **out, tide_err *e)
 		goto fail;
 	}
 	rc = meta_read(b->txn, s, &b->info);
+	b->names[NAMES_CUSTOMERS].first_new = b->info.customers;
+	b->names[NAMES_STRINGS].first_new = b->info.strings;
+	for (int t = 0; rc == 0 && t < 2; t++) {
+		MDB_stat st;
+		rc = mdb_stat(b->txn, s->dbi[b->names[t].by_name], &st);
+		b->names[t].was_empty = st.ms_entries == 0;
+	}
 	for (int k = 0; rc == 0 && k < 2; k++)
 		rc = mdb_cursor_open(b->txn, s->dbi[k == TIDE_ORDERS ? DB_ORDERS : DB_CONTACTS], &b->log[k]);
 	for (int k = 0; rc == 0 && k < 2; k++) {
@@ -1482,8 +1505,8 @@ void store_batch_abort(store_batch *b)
 	mapwarm_stop(b->warm);
 	if (b->txn)
 		end_txn(b, false);
-	strmap_free(b->customers);
-	strmap_free(b->strings);
+	strmap_free(b->names[NAMES_CUSTOMERS].cache);
+	strmap_free(b->names[NAMES_STRINGS].cache);
 	idbuf_free(b->ids[0]);
 	idbuf_free(b->ids[1]);
 	idfilter_free(b->flushed[0]);
@@ -1500,6 +1523,83 @@ void store_batch_abort(store_batch *b)
 	free(b->span_days);
 	free(b->span_kinds);
 	free(b);
+}
+
+/* Returns the number of text in names t, numbering it when new. */
+static int intern(store_batch *b, int t, tide_str text, uint32_t *id)
+{
+	name_table *nt = &b->names[t];
+	if (strmap_get(nt->cache, text.p, text.n, id))
+		return 0;
+	MDB_val k = {text.n, (void *)text.p}, v;
+	int rc = nt->was_empty ? MDB_NOTFOUND : mdb_get(b->txn, b->s->dbi[nt->by_name], &k, &v);
+	if (rc == 0) {
+		memcpy(id, v.mv_data, sizeof *id);
+	} else if (rc == MDB_NOTFOUND) {
+		uint64_t *counter = t == NAMES_CUSTOMERS ? &b->info.customers : &b->info.strings;
+		if (*counter >= UINT32_MAX - 1)
+			return TIDE_EFULL;
+		*id = (uint32_t)++*counter;
+		MDB_val ik = {sizeof *id, id}, iv = {text.n, (void *)text.p};
+		rc = mdb_put(b->txn, b->s->dbi[nt->by_id], &ik, &iv, MDB_APPEND);
+		if (rc)
+			return rc;
+	} else {
+		return rc;
+	}
+	return strmap_put(nt->cache, text.p, text.n, *id) ? TIDE_ENOMEM : 0;
+}
+
+typedef struct new_name {
+	const void *p;
+	uint32_t len, id;
+} new_name;
+
+typedef struct new_names {
+	new_name *v;
+	size_t n;
+	uint64_t first_new;
+} new_names;
+
+static void collect_new(void *arg, const void *key, size_t len, uint32_t id)
+{
+	new_names *nn = arg;
+	if (id > nn->first_new)
+		nn->v[nn->n++] = (new_name){key, (uint32_t)len, id};
+}
+
+/* LMDB's default order of keys: bytes, then the shorter first. */
+static int by_name_bytes(const void *x, const void *y)
+{
+	const new_name *a = x, *c = y;
+	int d = memcmp(a->p, c->p, a->len < c->len ? a->len : c->len);
+	return d ? d : (a->len > c->len) - (a->len < c->len);
+}
+
+/* Puts the batch's new names of table t, in key order: appended when the
+ * table was empty. */
+static int flush_names(store_batch *b, int t)
+{
+	name_table *nt = &b->names[t];
+	uint64_t counter = t == NAMES_CUSTOMERS ? b->info.customers : b->info.strings;
+	if (counter == nt->first_new)
+		return 0;
+	new_names nn = {malloc((size_t)(counter - nt->first_new) * sizeof *nn.v), 0, nt->first_new};
+	if (!nn.v)
+		return TIDE_ENOMEM;
+	strmap_each(nt->cache, collect_new, &nn);
+	qsort(nn.v, nn.n, sizeof *nn.v, by_name_bytes);
+	MDB_cursor *cur = NULL;
+	int rc = mdb_cursor_open(b->txn, b->s->dbi[nt->by_name], &cur);
+	for (size_t i = 0; rc == 0 && i < nn.n; i++) {
+		MDB_val k = {nn.v[i].len, (void *)nn.v[i].p}, v = {sizeof nn.v[i].id, &nn.v[i].id};
+		watch_map(b);
+		rc = mdb_cursor_put(cur, &k, &v, nt->was_empty ? MDB_APPEND : MDB_NOOVERWRITE);
+	}
+	if (cur)
+		mdb_cursor_close(cur);
+	free(nn.v);
+	return rc;
 }
 
 /* Merges the batch's day spans into the time index. */
@@ -1538,6 +1638,8 @@ int store_batch_commit(store_batch *b, tide_err *e)
 	if (b->warm)
 		mapwarm_expect(b->warm, mapwarm_written(b->warm) / 2);
 	int rc = flush_spans(b);
+	for (int t = 0; rc == 0 && t < 2; t++)
+		rc = flush_names(b, t);
 	if (rc == 0)
 		rc = flush_cols(b);
 	for (int kind = 0; rc == 0 && kind < 2; kind++)
@@ -1566,42 +1668,13 @@ int store_batch_commit(store_batch *b, tide_err *e)
 	return rc ? write_err(e, rc, "committing") : 0;
 }
 
-/* Returns the id of text in (name → id, id → name), creating it. */
-static int intern(store_batch *b, strmap *cache, store_dbi by_name, store_dbi by_id,
-		  uint64_t *counter, tide_str text, uint32_t *id)
-{
-	if (strmap_get(cache, text.p, text.n, id))
-		return 0;
-	MDB_val k = {text.n, (void *)text.p}, v;
-	int rc = mdb_get(b->txn, b->s->dbi[by_name], &k, &v);
-	if (rc == 0) {
-		memcpy(id, v.mv_data, sizeof *id);
-	} else if (rc == MDB_NOTFOUND) {
-		if (*counter >= UINT32_MAX - 1)
-			return TIDE_EFULL;
-		*id = (uint32_t)++*counter;
-		v.mv_size = sizeof *id;
-		v.mv_data = id;
-		rc = mdb_put(b->txn, b->s->dbi[by_name], &k, &v, MDB_NOOVERWRITE);
-		if (rc)
-			return rc;
-		MDB_val ik = {sizeof *id, id}, iv = {text.n, (void *)text.p};
-		rc = mdb_put(b->txn, b->s->dbi[by_id], &ik, &iv, MDB_APPEND);
-		if (rc)
-			return rc;
-	} else {
-		return rc;
-	}
-	return strmap_put(cache, text.p, text.n, *id) ? TIDE_ENOMEM : 0;
-}
-
 static int intern_str(store_batch *b, tide_str text, uint32_t *id)
 {
 	if (text.n == 0) {
 		*id = 0;
 		return 0;
 	}
-	return intern(b, b->strings, DB_STR, DB_STR_ID, &b->info.strings, text, id);
+	return intern(b, NAMES_STRINGS, text, id);
 }
 
 /* Records tag name ids per kind in first-seen order, for export. */
@@ -1675,7 +1748,7 @@ static uint64_t id_hash(const tide_event *ev)
 void store_batch_prefetch(const store_batch *b, const tide_event *ev)
 {
 	idbuf_prefetch(b->ids[ev->kind], id_hash(ev));
-	strmap_prefetch(b->customers, ev->customer.p, ev->customer.n);
+	strmap_prefetch(b->names[NAMES_CUSTOMERS].cache, ev->customer.p, ev->customer.n);
 }
 
 /* The event's id seen before in this kind?  Looks in the batch's pending
@@ -1795,7 +1868,7 @@ int store_batch_add(store_batch *b, const tide_event *ev, bool *duplicate, tide_
 		goto done;
 
 	uint32_t customer;
-	rc = intern(b, b->customers, DB_CUST, DB_CUST_ID, &b->info.customers, ev->customer, &customer);
+	rc = intern(b, NAMES_CUSTOMERS, ev->customer, &customer);
 	if (rc)
 		goto done;
 

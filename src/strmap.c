@@ -73,6 +73,15 @@ size_t strmap_count(const strmap *m)
 	return m->count;
 }
 
+void strmap_each(const strmap *m, strmap_each_fn fn, void *arg)
+{
+	for (size_t i = 0; i < m->cap; i++) {
+		const slot *s = &m->slots[i];
+		if (s->hash)
+			fn(arg, s->len <= INLINE_MAX ? s->key.bytes : m->arena + s->key.off, s->len, s->val);
+	}
+}
+
 /* A key of at most INLINE_MAX bytes as the two words its zero-padded copy
  * in a slot reads as, built in registers: copied into a padded buffer on the
  * stack first, the narrow stores of the copy stalled the wide loads of the

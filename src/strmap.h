@@ -25,4 +25,9 @@ void strmap_prefetch(const strmap *m, const void *key, size_t len);
 
 size_t strmap_count(const strmap *m);
 
+/* Calls fn for every key, in no particular order; key points into the map
+ * and is valid until the next put. */
+typedef void (*strmap_each_fn)(void *arg, const void *key, size_t len, uint32_t val);
+void strmap_each(const strmap *m, strmap_each_fn fn, void *arg);
+
 #endif
