@@ -65,21 +65,27 @@ static void test_encoding_round_trips(void)
 	CHECK(rollup_decode(bad, sizeof bad, &back) == -1);
 }
 
-typedef struct seen {
-	uint32_t key[64][3];
-	rollup r[64];
-	int n;
-} seen;
+/* Every pending roll-up a walk gives, in its order. */
+typedef struct walked {
+	uint32_t (*key)[3];
+	rollup *r;
+	size_t n, cap;
+} walked;
 
-static int note(void *arg, uint32_t tag, uint32_t value, uint32_t customer, const rollup *delta)
+static int collect(void *arg, uint32_t tag, uint32_t value, uint32_t customer, const rollup *delta)
 {
-	seen *s = arg;
-	if (s->n == 64)
-		return 1;
-	s->key[s->n][0] = tag;
-	s->key[s->n][1] = value;
-	s->key[s->n][2] = customer;
-	s->r[s->n++] = *delta;
+	walked *w = arg;
+	if (w->n == w->cap) {
+		w->cap = w->cap ? 2 * w->cap : 256;
+		w->key = realloc(w->key, w->cap * sizeof *w->key);
+		w->r = realloc(w->r, w->cap * sizeof *w->r);
+		if (!w->key || !w->r)
+			return 1;
+	}
+	w->key[w->n][0] = tag;
+	w->key[w->n][1] = value;
+	w->key[w->n][2] = customer;
+	w->r[w->n++] = *delta;
 	return 0;
 }
 
@@ -93,11 +99,11 @@ static void test_buffer_walks_in_key_order(void)
 	CHECK(rollup_buf_add(b, 5, p1, 2, 10, 100, 40, 30) == 0);
 	CHECK(rollup_buf_add(b, 2, p2, 2, 11, 200, 15, 15) == 0);
 	CHECK(rollup_buf_add(b, 5, p3, 1, 12, 300, -4, -4) == 0);
-	seen s = {.n = 0};
-	CHECK(rollup_buf_each(b, note, &s) == 0);
+	walked s = {0};
+	CHECK(rollup_buf_each(b, collect, &s) == 0);
 	static const uint32_t want[][3] = {{0, 0, 2}, {0, 0, 5}, {2, 8, 5}, {9, 1, 2}, {9, 3, 5}};
 	CHECK(s.n == 5);
-	for (int i = 0; i < s.n && i < 5; i++)
+	for (size_t i = 0; i < s.n && i < 5; i++)
 		CHECK(memcmp(s.key[i], want[i], sizeof want[i]) == 0);
 	CHECK(s.r[1].events == 2 && s.r[1].orders == 1 && s.r[1].revenue == 36 && s.r[1].first_seq == 10);
 	CHECK(s.r[2].events == 2 && s.r[2].revenue == 36);
@@ -106,7 +112,9 @@ static void test_buffer_walks_in_key_order(void)
 	CHECK(rollup_buf_pairs(b, &pairs) == 3);
 	rollup_buf_clear(b);
 	s.n = 0;
-	CHECK(rollup_buf_each(b, note, &s) == 0 && s.n == 0);
+	CHECK(rollup_buf_each(b, collect, &s) == 0 && s.n == 0);
+	free(s.key);
+	free(s.r);
 	rollup_buf_free(b);
 }
 
@@ -147,29 +155,6 @@ typedef struct order_in {
 	int npairs;
 	int64_t ts, amount;
 } order_in;
-
-typedef struct walked {
-	uint32_t (*key)[3];
-	rollup *r;
-	size_t n, cap;
-} walked;
-
-static int collect(void *arg, uint32_t tag, uint32_t value, uint32_t customer, const rollup *delta)
-{
-	walked *w = arg;
-	if (w->n == w->cap) {
-		w->cap = w->cap ? 2 * w->cap : 256;
-		w->key = realloc(w->key, w->cap * sizeof *w->key);
-		w->r = realloc(w->r, w->cap * sizeof *w->r);
-		if (!w->key || !w->r)
-			return 1;
-	}
-	w->key[w->n][0] = tag;
-	w->key[w->n][1] = value;
-	w->key[w->n][2] = customer;
-	w->r[w->n++] = *delta;
-	return 0;
-}
 
 static uint64_t rng = 88172645463325252u;
 
