@@ -7,53 +7,23 @@
 
 #include "check.h"
 #include "rollfeed.h"
+#include "rollwalk.h"
 
-enum { ORDERS = 5 * ROLLFEED_QUEUE + 123, MAX_ROLLUPS = ORDERS * 4 };
+enum { ORDERS = 5 * ROLLFEED_QUEUE + 123 };
 
-typedef struct walk {
-	uint32_t (*key)[3];
-	rollup *r;
-	size_t n;
-} walk;
-
-static int note(void *arg, uint32_t tag, uint32_t value, uint32_t customer, const rollup *delta)
-{
-	walk *w = arg;
-	if (w->n == MAX_ROLLUPS)
-		return 1;
-	w->key[w->n][0] = tag;
-	w->key[w->n][1] = value;
-	w->key[w->n][2] = customer;
-	w->r[w->n++] = *delta;
-	return 0;
-}
-
-static walk walk_of(rollup_buf *b)
-{
-	walk w = {malloc(MAX_ROLLUPS * sizeof *w.key), malloc(MAX_ROLLUPS * sizeof *w.r), 0};
-	CHECK(w.key && w.r && rollup_buf_each(b, note, &w) == 0);
-	return w;
-}
-
-static bool same_walks(walk a, walk b)
+static bool same_walks(rollwalk a, rollwalk b)
 {
 	return a.n == b.n && memcmp(a.key, b.key, a.n * sizeof *a.key) == 0 &&
 	       memcmp(a.r, b.r, a.n * sizeof *a.r) == 0;
 }
 
-static void free_walk(walk w)
-{
-	free(w.key);
-	free(w.r);
-}
-
 /* How many roll-ups the two buffers hold when they hold the same, else 0. */
 static size_t agree(rollup_buf *direct, rollup_buf *fed)
 {
-	walk a = walk_of(direct), b = walk_of(fed);
+	rollwalk a = rollwalk_of(direct), b = rollwalk_of(fed);
 	size_t n = same_walks(a, b) ? a.n : 0;
-	free_walk(a);
-	free_walk(b);
+	rollwalk_free(a);
+	rollwalk_free(b);
 	return n;
 }
 

@@ -6,6 +6,7 @@
 
 #include "check.h"
 #include "rollup.h"
+#include "rollwalk.h"
 
 static void test_fold_counts_returns_apart(void)
 {
@@ -65,30 +66,6 @@ static void test_encoding_round_trips(void)
 	CHECK(rollup_decode(bad, sizeof bad, &back) == -1);
 }
 
-/* Every pending roll-up a walk gives, in its order. */
-typedef struct walked {
-	uint32_t (*key)[3];
-	rollup *r;
-	size_t n, cap;
-} walked;
-
-static int collect(void *arg, uint32_t tag, uint32_t value, uint32_t customer, const rollup *delta)
-{
-	walked *w = arg;
-	if (w->n == w->cap) {
-		w->cap = w->cap ? 2 * w->cap : 256;
-		w->key = realloc(w->key, w->cap * sizeof *w->key);
-		w->r = realloc(w->r, w->cap * sizeof *w->r);
-		if (!w->key || !w->r)
-			return 1;
-	}
-	w->key[w->n][0] = tag;
-	w->key[w->n][1] = value;
-	w->key[w->n][2] = customer;
-	w->r[w->n++] = *delta;
-	return 0;
-}
-
 static void test_buffer_walks_in_key_order(void)
 {
 	rollup_buf *b = rollup_buf_new();
@@ -99,8 +76,7 @@ static void test_buffer_walks_in_key_order(void)
 	CHECK(rollup_buf_add(b, 5, p1, 2, 10, 100, 40, 30) == 0);
 	CHECK(rollup_buf_add(b, 2, p2, 2, 11, 200, 15, 15) == 0);
 	CHECK(rollup_buf_add(b, 5, p3, 1, 12, 300, -4, -4) == 0);
-	walked s = {0};
-	CHECK(rollup_buf_each(b, collect, &s) == 0);
+	rollwalk s = rollwalk_of(b);
 	static const uint32_t want[][3] = {{0, 0, 2}, {0, 0, 5}, {2, 8, 5}, {9, 1, 2}, {9, 3, 5}};
 	CHECK(s.n == 5);
 	for (size_t i = 0; i < s.n && i < 5; i++)
@@ -111,10 +87,10 @@ static void test_buffer_walks_in_key_order(void)
 	const uint32_t(*pairs)[2];
 	CHECK(rollup_buf_pairs(b, &pairs) == 3);
 	rollup_buf_clear(b);
-	s.n = 0;
-	CHECK(rollup_buf_each(b, collect, &s) == 0 && s.n == 0);
-	free(s.key);
-	free(s.r);
+	rollwalk_free(s);
+	s = rollwalk_of(b);
+	CHECK(s.n == 0);
+	rollwalk_free(s);
 	rollup_buf_free(b);
 }
 
@@ -200,8 +176,7 @@ static bool key_before(const uint32_t a[3], const uint32_t b[3])
  * fold of that key's orders, and every key some order carries is given. */
 static void check_walk(rollup_buf *b, const order_in *o, int from, int to)
 {
-	walked w = {0};
-	CHECK(rollup_buf_each(b, collect, &w) == 0);
+	rollwalk w = rollwalk_of(b);
 	size_t expected = 0;
 	for (uint32_t c = 1; c <= CUSTOMERS; c++)
 		for (uint32_t tag = 0; tag <= NAMES * 10; tag += 10)
@@ -216,8 +191,7 @@ static void check_walk(rollup_buf *b, const order_in *o, int from, int to)
 		bad += !same_rollup(&w.r[i], &want);
 	}
 	CHECK(bad == 0);
-	free(w.key);
-	free(w.r);
+	rollwalk_free(w);
 }
 
 /* Customers mostly keep one value of each tag and sometimes change it,
