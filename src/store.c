@@ -1393,6 +1393,23 @@ static void start_warm(store_batch *b)
 	b->warm = mapwarm_start(fd, ((uint64_t)info.me_last_pgno + 1) * st.ms_psize, info.me_mapsize);
 }
 
+/* The meta counter that numbers names t. */
+static uint64_t *name_counter(store_batch *b, int t)
+{
+	return t == NAMES_CUSTOMERS ? &b->info.customers : &b->info.strings;
+}
+
+/* Whether the table held nothing when the batch began; set only when the
+ * answer is known. */
+static int table_empty(store_batch *b, store_dbi t, bool *empty)
+{
+	MDB_stat st;
+	int rc = mdb_stat(b->txn, b->s->dbi[t], &st);
+	if (rc == 0)
+		*empty = st.ms_entries == 0;
+	return rc;
+}
+
 int store_batch_begin(store *s, store_batch **out, tide_err *e)
 {
 	store_batch *b = calloc(1, sizeof *b);
@@ -1429,22 +1446,16 @@ int store_batch_begin(store *s, store_batch **out, tide_err *e)
 		goto fail;
 	}
 	rc = meta_read(b->txn, s, &b->info);
-	b->names[NAMES_CUSTOMERS].first_new = b->info.customers;
-	b->names[NAMES_STRINGS].first_new = b->info.strings;
-	for (int t = 0; rc == 0 && t < 2; t++) {
-		MDB_stat st;
-		rc = mdb_stat(b->txn, s->dbi[b->names[t].by_name], &st);
-		b->names[t].was_empty = st.ms_entries == 0;
-	}
+	for (int t = 0; t < 2; t++)
+		b->names[t].first_new = *name_counter(b, t);
+	for (int t = 0; rc == 0 && t < 2; t++)
+		rc = table_empty(b, b->names[t].by_name, &b->names[t].was_empty);
 	for (int k = 0; rc == 0 && k < 2; k++)
 		rc = mdb_cursor_open(b->txn, s->dbi[k == TIDE_ORDERS ? DB_ORDERS : DB_CONTACTS], &b->log[k]);
 	for (int k = 0; rc == 0 && k < 2; k++) {
-		MDB_stat st;
-		rc = mdb_stat(b->txn, s->dbi[ids_table(k)], &st);
-		b->ids_empty[k] = st.ms_entries == 0;
+		rc = table_empty(b, ids_table(k), &b->ids_empty[k]);
 		if (rc == 0)
-			rc = mdb_stat(b->txn, s->dbi[k ? DB_O_ROLL_TAG : DB_O_ROLL], &st);
-		b->rolls_empty[k] = st.ms_entries == 0;
+			rc = table_empty(b, k ? DB_O_ROLL_TAG : DB_O_ROLL, &b->rolls_empty[k]);
 	}
 	for (int k = 0; rc == 0 && k < 2; k++) {
 		b->ntags[k] = tags_read(b->txn, s, (tide_kind)k, b->tags[k], TIDE_TAGS_MAX * 8);
@@ -1536,7 +1547,7 @@ static int intern(store_batch *b, int t, tide_str text, uint32_t *id)
 	if (rc == 0) {
 		memcpy(id, v.mv_data, sizeof *id);
 	} else if (rc == MDB_NOTFOUND) {
-		uint64_t *counter = t == NAMES_CUSTOMERS ? &b->info.customers : &b->info.strings;
+		uint64_t *counter = name_counter(b, t);
 		if (*counter >= UINT32_MAX - 1)
 			return TIDE_EFULL;
 		*id = (uint32_t)++*counter;
@@ -1581,7 +1592,7 @@ static int by_name_bytes(const void *x, const void *y)
 static int flush_names(store_batch *b, int t)
 {
 	name_table *nt = &b->names[t];
-	uint64_t counter = t == NAMES_CUSTOMERS ? b->info.customers : b->info.strings;
+	uint64_t counter = *name_counter(b, t);
 	if (counter == nt->first_new)
 		return 0;
 	new_names nn = {malloc((size_t)(counter - nt->first_new) * sizeof *nn.v), 0, nt->first_new};
