@@ -82,6 +82,10 @@ function writeResults(size) {
 	const count = (e, w) => (times[`${e}\t${w}`] ?? []).length;
 	meta.reads_during_ingest = Object.fromEntries(ENGINES.map((e) => [e, count(e, 'read_during_ingest')]));
 	meta.dashboard_rounds = Object.fromEntries(ENGINES.map((e) => [e, count(e, 'dash:point')]));
+	// The loads run in rounds that take the engines in turn: tide/DuckDB round by round.
+	const loads = (e) => times[`${e}\tingest_orders`] ?? [];
+	meta.ingest_round_ratios = loads('tide').length === loads('duckdb').length
+		? loads('tide').map((x, i) => x / loads('duckdb')[i]) : [];
 	writeFileSync(join(RESULTS, `${size}.meta.json`), JSON.stringify(meta, null, 1) + '\n');
 	console.log(`wrote bench/results/${size}.csv (${rows.length} rows)`);
 }
@@ -139,8 +143,13 @@ function targets(run, all) {
 		const ti = t('ingest_orders', 'tide'), td = t('ingest_orders', 'duckdb');
 		if (ti === null) return nodata('tide did not ingest');
 		const rate = run.orders / ti;
-		const text = `tide ${fmtInt(Math.round(rate))} orders/s (${fmtTime(ti)}); DuckDB ${td ? fmtTime(td) : '—'}`;
-		return [text, rate >= 500000 && (td === null || ti < td) ? 'met' : 'missed'];
+		// Faster than DuckDB means in every round of the run, not only in the
+		// medians: with three loads each, those can cross by noise alone.
+		const rounds = meta.ingest_round_ratios ?? [];
+		const text = `tide ${fmtInt(Math.round(rate))} orders/s (${fmtTime(ti)}); DuckDB ${td ? fmtTime(td) : '—'}` +
+			(rounds.length > 1 ? `; round by round ${rounds.map((r) => fmtRatio(r)).join(', ')}` : '');
+		const faster = td === null || (ti < td && rounds.every((r) => r < 1));
+		return [text, rate >= 500000 && faster ? 'met' : 'missed'];
 	})()]);
 
 	out.push(['every example query', '≤ 1.0× DuckDB\'s time, ≤ 0.1× SQLite\'s', atSize('10m', (() => {
