@@ -923,7 +923,7 @@ static int visit_event(run *r, eval_ctx *c, uint64_t seq, const MDB_val *v, tide
 }
 
 /* One customer's events, from the (customer, ts) index, up to T. */
-static int scan_customer(run *r, eval_ctx *c, MDB_cursor *log, tide_result *out)
+static int scan_customer(run *r, eval_ctx *c, store_log *log, tide_result *out)
 {
 	plan *p = r->p;
 	bool orders = p->source == SRC_ORDERS;
@@ -947,10 +947,13 @@ static int scan_customer(run *r, eval_ctx *c, MDB_cursor *log, tide_result *out)
 			break;	/* the index is in time order */
 		if (ts < from)
 			continue;
-		MDB_val sk = {sizeof seq, &seq}, rec;
-		if ((rc = mdb_cursor_get(log, &sk, &rec, MDB_SET_KEY))) {
-			rc = tide_errf(r->e, rc == MDB_NOTFOUND ? TIDE_ECORRUPT : rc,
-				       "event %llu is indexed but not in the log", (unsigned long long)seq);
+		MDB_val rec;
+		bool found;
+		if ((rc = store_log_get(log, seq, &rec, &found, r->e)))
+			break;
+		if (!found) {
+			rc = tide_errf(r->e, TIDE_ECORRUPT, "event %llu is indexed but not in the log",
+				       (unsigned long long)seq);
 			break;
 		}
 		if ((rc = visit_event(r, c, seq, &rec, out)))
@@ -960,13 +963,11 @@ static int scan_customer(run *r, eval_ctx *c, MDB_cursor *log, tide_result *out)
 	return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
-/* A cursor on the log of the query's source, in snap. */
-static int open_log(run *r, store_snap *snap, MDB_cursor **cur)
+/* A reader of the log of the query's source, in snap. */
+static int open_log(run *r, store_snap *snap, store_log **log)
 {
-	store *s = store_of_snap(snap);
-	int rc = mdb_cursor_open(store_snap_txn(snap),
-				 store_dbi_of(s, r->p->source == SRC_ORDERS ? DB_ORDERS : DB_CONTACTS), cur);
-	return rc ? tide_errf(r->e, rc, "reading events: %s", mdb_strerror(rc)) : 0;
+	return store_log_open(snap, r->p->source == SRC_ORDERS ? TIDE_ORDERS : TIDE_CONTACTS, note_block, r,
+			      log, r->e);
 }
 
 /* The log is read a batch of records at a time: the batch is decoded
@@ -1022,26 +1023,21 @@ static inline __attribute__((always_inline)) void prefetch_groups(const run *r, 
 	}
 }
 
-/* Reads one batch from the cursor (positioned by *op) into b: records up to
- * sequence number last.  Returns 0 (b->n == 0 at the end) or an error. */
-static int read_batch(run *r, MDB_cursor *cur, MDB_cursor_op *op, uint64_t *first, uint64_t last,
-		      bool orders, scan_batch *b)
+/* Reads one batch from the log into b: records up to sequence number last.
+ * Returns 0 (b->n == 0 at the end) or an error. */
+static int read_batch(run *r, store_log *log, uint64_t last, bool orders, scan_batch *b)
 {
 	if (r->heads)
 		return store_heads_read(r->heads, last, b->order, SCAN_BATCH, &b->n, r->e);
-	MDB_val k = {sizeof *first, first}, v;
 	for (b->n = 0; b->n < SCAN_BATCH; b->n++) {
-		int rc = mdb_cursor_get(cur, &k, &v, *op);
-		if (rc == MDB_NOTFOUND)
-			break;
-		if (rc)
-			return tide_errf(r->e, rc, "reading events: %s", mdb_strerror(rc));
-		*op = MDB_NEXT;
 		uint64_t seq;
-		memcpy(&seq, k.mv_data, sizeof seq);
-		if (seq > last)
+		MDB_val v;
+		bool found;
+		int rc = store_log_next(log, &seq, &v, &found, r->e);
+		if (rc)
+			return rc;
+		if (!found || seq > last)
 			break;
-		note_read(r, v.mv_data, v.mv_size);
 		if (orders ? store_decode_order(seq, &v, &b->order[b->n])
 			   : store_decode_contact(seq, &v, &b->contact[b->n]))
 			return undecodable(r, seq);
@@ -1078,10 +1074,9 @@ static int filter_batch(run *r, eval_ctx *c, scan_batch *b)
 
 /* Reads and filters the next batch into b, and starts loading the id →
  * group entries of its customers. */
-static int next_batch(run *r, eval_ctx *c, MDB_cursor *cur, MDB_cursor_op *op, uint64_t *first,
-		      uint64_t last, scan_batch *b)
+static int next_batch(run *r, eval_ctx *c, store_log *log, uint64_t last, scan_batch *b)
 {
-	int rc = read_batch(r, cur, op, first, last, c->order != NULL, b);
+	int rc = read_batch(r, log, last, c->order != NULL, b);
 	if (rc == 0)
 		rc = filter_batch(r, c, b);
 	if (rc == 0) {
@@ -1119,21 +1114,22 @@ enum { UNMAP_EVERY = 1 << 18 };
  * batch is read (by then its id → group entries have arrived), then the
  * batch is folded (by then its groups have).  Each load a group needs is
  * waited for once per batch instead of once per event. */
-static int scan_log(run *r, eval_ctx *c, MDB_cursor *cur, uint64_t first, uint64_t last,
+static int scan_log(run *r, eval_ctx *c, store_log *log, uint64_t first, uint64_t last,
 		    tide_result *out)
 {
 	scan_batch *b = malloc(2 * sizeof *b);
 	if (!b)
 		return nomem(r);
 	scan_batch *now = &b[0], *ahead = &b[1];
-	MDB_cursor_op op = MDB_SET_RANGE;
 	store_snap *snap = c->snap ? c->snap : r->p->snap;
 	uint64_t mapped = 0;	/* records read since the map was last let go */
 	int rc = 0;
 	if (r->read_heads)
 		rc = store_heads_open(snap, first, note_block, r, &r->heads, r->e);
+	else
+		rc = store_log_seek(log, first, r->e);
 	if (rc == 0)
-		rc = next_batch(r, c, cur, &op, &first, last, now);
+		rc = next_batch(r, c, log, last, now);
 	while (rc == 0 && now->n > 0) {
 		if ((mapped += now->n) >= UNMAP_EVERY) {
 			let_go_read(r, snap);
@@ -1144,7 +1140,7 @@ static int scan_log(run *r, eval_ctx *c, MDB_cursor *cur, uint64_t first, uint64
 			prefetch_groups(r, &r->custs, now);
 		ahead->n = ahead->nseen = 0;
 		if (now->n == SCAN_BATCH)
-			rc = next_batch(r, c, cur, &op, &first, last, ahead);
+			rc = next_batch(r, c, log, last, ahead);
 		if (rc == 0 && r->lean_fold)
 			rc = fold_batch_lean(r, now);
 		else
@@ -1205,8 +1201,8 @@ static void *helper_main(void *arg)
 {
 	helper *h = arg;
 	bool orders = h->r.p->source == SRC_ORDERS;
-	MDB_cursor *cur;
-	if ((h->rc = open_log(&h->r, h->snap, &cur)))
+	store_log *log;
+	if ((h->rc = open_log(&h->r, h->snap, &log)))
 		return NULL;
 	store_order o;
 	store_contact ct;
@@ -1215,8 +1211,8 @@ static void *helper_main(void *arg)
 		c.order = &o;
 	else
 		c.contact = &ct;
-	h->rc = scan_log(&h->r, &c, cur, h->first, h->last, NULL);
-	mdb_cursor_close(cur);
+	h->rc = scan_log(&h->r, &c, log, h->first, h->last, NULL);
+	store_log_close(log);
 	return NULL;
 }
 
@@ -1326,7 +1322,7 @@ static int merge_helper(run *r, helper *h)
 
 /* Scans [first, last] on two threads (see above), or on this one when a
  * second snapshot or thread cannot be had. */
-static int scan_split(run *r, eval_ctx *c, MDB_cursor *cur, uint64_t first, uint64_t mid,
+static int scan_split(run *r, eval_ctx *c, store_log *log, uint64_t first, uint64_t mid,
 		      uint64_t last, size_t groups, size_t customers)
 {
 	helper *h = calloc(1, sizeof *h);
@@ -1354,7 +1350,7 @@ static int scan_split(run *r, eval_ctx *c, MDB_cursor *cur, uint64_t first, uint
 		if (!started)
 			store_snap_end(h->snap);
 	}
-	int rc = scan_log(r, c, cur, first, started ? mid : last, NULL);
+	int rc = scan_log(r, c, log, first, started ? mid : last, NULL);
 	if (started) {
 		pthread_join(thread, NULL);
 		store_snap_end(h->snap);
@@ -1511,8 +1507,8 @@ static int scan_events(run *r, tide_result *out)
 {
 	plan *p = r->p;
 	bool orders = p->source == SRC_ORDERS;
-	MDB_cursor *cur;
-	int rc = open_log(r, p->snap, &cur);
+	store_log *log;
+	int rc = open_log(r, p->snap, &log);
 	if (rc)
 		return rc;
 	eval_ctx c = {.p = p, .asof = r->T};
@@ -1523,26 +1519,26 @@ static int scan_events(run *r, tide_result *out)
 	else
 		c.contact = &ct;
 	if (p->point_customer) {
-		rc = scan_customer(r, &c, cur, out);
-		mdb_cursor_close(cur);
+		rc = scan_customer(r, &c, log, out);
+		store_log_close(log);
 		return rc;
 	}
 	/* The slice of the log that holds the events the query can see: those
 	 * before T, or only the window's when nothing looks further back. */
 	store_info info;
 	if ((rc = store_snap_info(p->snap, &info, r->e))) {
-		mdb_cursor_close(cur);
+		store_log_close(log);
 		return rc;
 	}
 	uint32_t tag, tag_value;
 	bool done = false;
 	if (exec_rollup_source(p, r->T, &info, &tag, &tag_value) &&
 	    (rc = read_rollups(r, tag, tag_value, &done)) == 0 && done) {
-		mdb_cursor_close(cur);
+		store_log_close(log);
 		return 0;
 	}
 	if (rc) {
-		mdb_cursor_close(cur);
+		store_log_close(log);
 		return rc;
 	}
 	tide_kind kind = orders ? TIDE_ORDERS : TIDE_CONTACTS;
@@ -1550,27 +1546,27 @@ static int scan_events(run *r, tide_result *out)
 	int64_t from = window_only ? r->win_start : info.first_ts[kind];
 	store_span span;
 	if ((rc = store_time_range(p->snap, kind, from, r->T, &span, r->e))) {
-		mdb_cursor_close(cur);
+		store_log_close(log);
 		return rc;
 	}
 	if (span.events == 0) {
-		mdb_cursor_close(cur);
+		store_log_close(log);
 		return 0;
 	}
 	uint64_t first = span.first_seq, last = span.last_seq;
 	size_t groups = span.events < info.customers ? (size_t)span.events : (size_t)info.customers;
 	if (p->by_customer && (rc = table_reserve(r, &r->groups, groups, (size_t)info.customers + 1))) {
-		mdb_cursor_close(cur);
+		store_log_close(log);
 		return rc;
 	}
 	uint64_t mid = last;
 	if (parallel_scan_fits(r, span.events))
 		rc = store_time_middle(p->snap, kind, from, r->T, &mid, r->e);
 	if (rc == 0 && mid < last)
-		rc = scan_split(r, &c, cur, first, mid, last, groups, (size_t)info.customers + 1);
+		rc = scan_split(r, &c, log, first, mid, last, groups, (size_t)info.customers + 1);
 	else if (rc == 0)
-		rc = scan_log(r, &c, cur, first, last, out);
-	mdb_cursor_close(cur);
+		rc = scan_log(r, &c, log, first, last, out);
+	store_log_close(log);
 	return rc;
 }
 

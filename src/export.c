@@ -190,7 +190,7 @@ int export_run(store *s, tide_kind kind, tide_format format, FILE *out, tide_err
 	if (rc)
 		return rc;
 	tag_cols *cols = calloc(1, sizeof *cols);
-	MDB_cursor *cur = NULL;
+	store_log *log = NULL;
 	if (!cols) {
 		rc = tide_errf(e, TIDE_ENOMEM, "out of memory");
 		goto done;
@@ -215,15 +215,15 @@ int export_run(store *s, tide_kind kind, tide_format format, FILE *out, tide_err
 			fprintf(out, ",%s", cols->text[i]);
 		putc('\n', out);
 	}
-	MDB_txn *txn = store_snap_txn(snap);
-	rc = mdb_cursor_open(txn, store_dbi_of(s, kind == TIDE_ORDERS ? DB_ORDERS : DB_CONTACTS), &cur);
-	if (rc)
-		goto lmdb_fail;
-	MDB_val k, v;
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+	rc = store_log_open(snap, kind, NULL, NULL, &log, e);
+	if (rc == 0)
+		rc = store_log_seek(log, 0, e);
+	for (;;) {
 		uint64_t seq;
-		memcpy(&seq, k.mv_data, sizeof seq);
+		MDB_val v;
+		bool found;
+		if (rc || (rc = store_log_next(log, &seq, &v, &found, e)) || !found)
+			break;
 		if (kind == TIDE_ORDERS) {
 			store_order o;
 			rc = store_decode_order(seq, &v, &o);
@@ -239,8 +239,6 @@ int export_run(store *s, tide_kind kind, tide_format format, FILE *out, tide_err
 			goto lmdb_fail;
 		end_row(&r);
 	}
-	if (rc == MDB_NOTFOUND)
-		rc = 0;
 	if (rc == 0 && (fflush(out) != 0 || ferror(out)))
 		rc = tide_errf(e, TIDE_EIO, "writing the export failed");
 	goto done;
@@ -250,8 +248,7 @@ lmdb_fail:
 	else
 		tide_errf(e, rc, "reading the store: %s", tide_strerror(rc));
 done:
-	if (cur)
-		mdb_cursor_close(cur);
+	store_log_close(log);
 	free(cols);
 	store_snap_end(snap);
 	return rc;

@@ -17,6 +17,7 @@
 #include "custbuf.h"
 #include "idbuf.h"
 #include "idfilter.h"
+#include "logblock.h"
 #include "mapwarm.h"
 #include "rollfeed.h"
 #include "rollup.h"
@@ -24,7 +25,7 @@
 #include "timefmt.h"
 #include "varint.h"
 
-#define STORE_VERSION 8
+#define STORE_VERSION 9
 #define MAP_INITIAL (UINT64_C(64) << 20)
 
 static const struct {
@@ -115,12 +116,27 @@ typedef struct name_table {
 	bool was_empty;		/* by_name held nothing before the batch */
 } name_table;
 
+/* A reader of a log (see store_log_open); a batch keeps one per kind too. */
+struct store_log {
+	MDB_cursor *cur;
+	store_note_fn note;
+	void *arg;
+	bool loaded;		/* rd reads the block at the cursor */
+	logblock_rd rd;
+};
+
 struct store_batch {
 	store *s;
 	MDB_txn *txn;
-	/* per kind, a cursor kept at the log's last record: an append through
-	 * it needs neither a new cursor nor a walk down from the root */
-	MDB_cursor *log[2];
+	/* per kind, the block of log records being built, and whether the log
+	 * already holds it (the last block a batch left, which this one extends
+	 * and rewrites); and a reader of the log, for the dedupe check to read
+	 * an earlier event's id.  The reader only reads blocks before the one
+	 * being built, which the batch never writes again: what it holds stays
+	 * valid, and a load of ids seen before reads on from one to the next. */
+	logblock *blk[2];
+	bool blk_stored[2];
+	store_log log[2];
 	meta_info info;
 	name_table names[2];	/* NAMES_CUSTOMERS, NAMES_STRINGS */
 	/* dedupe entries per kind not yet in their table, and whether the table
@@ -828,9 +844,26 @@ int store_decode_order(uint64_t seq, const MDB_val *v, store_order *o)
 	return get_tail(&r, &o->ntags, &o->id, &o->tags, &o->tags_len);
 }
 
+/* Places cur on the block of a table of blocks keyed by their first
+ * sequence number (o_cols, the logs) that holds seq if any does: the last
+ * one starting at or before it, or else the first.  MDB_NOTFOUND when the
+ * table is empty. */
+static int block_of(MDB_cursor *cur, uint64_t seq)
+{
+	MDB_val k = {sizeof seq, &seq}, v;
+	int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	if (rc == MDB_NOTFOUND)
+		return mdb_cursor_get(cur, &k, &v, MDB_LAST);
+	uint64_t start;
+	if (rc == 0 && k.mv_size == sizeof start && (memcpy(&start, k.mv_data, sizeof start), start != seq) &&
+	    (rc = mdb_cursor_get(cur, &k, &v, MDB_PREV)) == MDB_NOTFOUND)
+		rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+	return rc;
+}
+
 struct store_heads {
 	MDB_cursor *cur;
-	store_heads_note_fn note;
+	store_note_fn note;
 	void *arg;
 	bool done;
 	uint32_t at;		/* the next order of blk to give */
@@ -859,7 +892,7 @@ static int load_heads(store_heads *h, MDB_cursor_op op, bool *found)
 	return colblock_decode(v.mv_data, v.mv_size, &h->blk) ? 0 : TIDE_ECORRUPT;
 }
 
-int store_heads_open(store_snap *r, uint64_t first, store_heads_note_fn note, void *arg,
+int store_heads_open(store_snap *r, uint64_t first, store_note_fn note, void *arg,
 		     store_heads **out, tide_err *e)
 {
 	store_heads *h = malloc(sizeof *h);
@@ -871,24 +904,12 @@ int store_heads_open(store_snap *r, uint64_t first, store_heads_note_fn note, vo
 		free(h);
 		return heads_err(e, rc);
 	}
-	/* the block holding first is the last one starting at or before it */
-	MDB_val k = {sizeof first, &first}, v;
-	rc = mdb_cursor_get(h->cur, &k, &v, MDB_SET_RANGE);
-	MDB_cursor_op op = MDB_GET_CURRENT;
-	if (rc == MDB_NOTFOUND) {
-		op = MDB_LAST;
-		rc = 0;
-	} else if (rc == 0) {
-		uint64_t start;
-		memcpy(&start, k.mv_data, sizeof start);
-		if (start != first)
-			rc = mdb_cursor_get(h->cur, &k, &v, MDB_PREV);
-		if (rc == MDB_NOTFOUND)	/* every block starts after first */
-			rc = mdb_cursor_get(h->cur, &k, &v, MDB_FIRST);
-	}
 	bool found = false;
+	rc = block_of(h->cur, first);
 	if (rc == 0)
-		rc = load_heads(h, op, &found);
+		rc = load_heads(h, MDB_GET_CURRENT, &found);
+	else if (rc == MDB_NOTFOUND)
+		rc = 0;
 	h->done = !found;
 	while (rc == 0 && found && h->at < h->blk.n && (uint64_t)h->blk.col[CB_SEQ][h->at] < first)
 		h->at++;
@@ -937,6 +958,152 @@ void store_heads_close(store_heads *h)
 		return;
 	mdb_cursor_close(h->cur);
 	free(h);
+}
+
+/* ---- the logs: blocks of records (logblock.h) ---- */
+
+static store_dbi log_table(int kind)
+{
+	return kind == TIDE_ORDERS ? DB_ORDERS : DB_CONTACTS;
+}
+
+static int log_err(tide_err *e, int rc)
+{
+	return rc == TIDE_ECORRUPT ? tide_errf(e, rc, "the log: a block is not one tide wrote")
+				   : lmdb_err(e, rc, "reading the log");
+}
+
+/* Starts reading the block at the cursor's position op; l->loaded false at
+ * the end. */
+static int load_block(store_log *l, MDB_cursor_op op)
+{
+	MDB_val k, v;
+	int rc = mdb_cursor_get(l->cur, &k, &v, op);
+	l->loaded = rc == 0;
+	if (rc)
+		return rc == MDB_NOTFOUND ? 0 : rc;
+	uint64_t first;
+	if (k.mv_size != sizeof first)
+		return TIDE_ECORRUPT;
+	memcpy(&first, k.mv_data, sizeof first);
+	if (l->note)
+		l->note(l->arg, v.mv_data, v.mv_size);
+	logblock_read(&l->rd, first, v.mv_data, v.mv_size);
+	return 0;
+}
+
+/* Moves rd past its records numbered below seq. */
+static int skip_below(logblock_rd *rd, uint64_t seq)
+{
+	for (;;) {
+		logblock_rd at = *rd;
+		uint64_t s;
+		const uint8_t *rec;
+		size_t n;
+		int got = logblock_next(rd, &s, &rec, &n);
+		if (got < 0)
+			return TIDE_ECORRUPT;
+		if (got == 0)
+			return 0;
+		if (s >= seq) {
+			*rd = at;
+			return 0;
+		}
+	}
+}
+
+static int log_seek(store_log *l, uint64_t from)
+{
+	int rc = block_of(l->cur, from);
+	if (rc == MDB_NOTFOUND) {
+		l->loaded = false;
+		return 0;
+	}
+	if (rc == 0)
+		rc = load_block(l, MDB_GET_CURRENT);
+	/* a block exhausted here leaves the next, which starts after from */
+	return rc == 0 && l->loaded ? skip_below(&l->rd, from) : rc;
+}
+
+static int log_next(store_log *l, uint64_t *seq, MDB_val *rec, bool *found)
+{
+	*found = false;
+	while (l->loaded) {
+		const uint8_t *p;
+		size_t n;
+		int got = logblock_next(&l->rd, seq, &p, &n);
+		if (got < 0)
+			return TIDE_ECORRUPT;
+		if (got) {
+			*rec = (MDB_val){n, (void *)p};
+			*found = true;
+			return 0;
+		}
+		int rc = load_block(l, MDB_NEXT);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* Reads on within the block at hand when seq lies ahead in it, else seeks. */
+static int log_get(store_log *l, uint64_t seq, MDB_val *rec, bool *found)
+{
+	int rc;
+	if (l->loaded && (l->rd.started ? seq > l->rd.seq : seq >= l->rd.seq)) {
+		if (skip_below(&l->rd, seq))
+			return TIDE_ECORRUPT;
+		rc = l->rd.p == l->rd.end ? log_seek(l, seq) : 0;
+	} else {
+		rc = log_seek(l, seq);
+	}
+	uint64_t at = 0;
+	if (rc == 0)
+		rc = log_next(l, &at, rec, found);
+	*found = rc == 0 && *found && at == seq;
+	return rc;
+}
+
+int store_log_open(store_snap *r, tide_kind kind, store_note_fn note, void *arg, store_log **out,
+		   tide_err *e)
+{
+	store_log *l = malloc(sizeof *l);
+	if (!l)
+		return tide_errf(e, TIDE_ENOMEM, "out of memory");
+	*l = (store_log){.note = note, .arg = arg};
+	int rc = mdb_cursor_open(r->txn, r->s->dbi[log_table(kind)], &l->cur);
+	if (rc) {
+		free(l);
+		return log_err(e, rc);
+	}
+	*out = l;
+	return 0;
+}
+
+int store_log_seek(store_log *l, uint64_t from, tide_err *e)
+{
+	int rc = log_seek(l, from);
+	return rc ? log_err(e, rc) : 0;
+}
+
+int store_log_next(store_log *l, uint64_t *seq, MDB_val *rec, bool *found, tide_err *e)
+{
+	int rc = log_next(l, seq, rec, found);
+	return rc ? log_err(e, rc) : 0;
+}
+
+int store_log_get(store_log *l, uint64_t seq, MDB_val *rec, bool *found, tide_err *e)
+{
+	int rc = log_get(l, seq, rec, found);
+	return rc ? log_err(e, rc) : 0;
+}
+
+void store_log_close(store_log *l)
+{
+	if (!l)
+		return;
+	mdb_cursor_close(l->cur);
+	free(l);
 }
 
 int store_decode_contact(uint64_t seq, const MDB_val *v, store_contact *c)
@@ -1331,25 +1498,68 @@ static int add_rollups(store_batch *b, uint32_t customer, const uint32_t *pairs,
 	return rc;
 }
 
-/* Starts the batch's block of order heads from the store's last block,
- * which the batch extends (and rewrites) until it is full: blocks then stay
- * full however small the batches. */
+/* The last entry of table t, if it has one. */
+static int last_entry(store_batch *b, store_dbi t, MDB_val *k, MDB_val *v, bool *found)
+{
+	MDB_cursor *cur;
+	int rc = mdb_cursor_open(b->txn, b->s->dbi[t], &cur);
+	if (rc)
+		return rc;
+	rc = mdb_cursor_get(cur, k, v, MDB_LAST);
+	mdb_cursor_close(cur);
+	*found = rc == 0;
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* A batch's blocks (of order heads, of log records) start from the store's
+ * last, which the batch extends (and rewrites) until it is full: blocks
+ * then stay full however small the batches. */
 static int resume_cols(store_batch *b)
 {
 	colblock_reset(b->cols);
-	MDB_cursor *cur;
-	int rc = mdb_cursor_open(b->txn, b->s->dbi[DB_O_COLS], &cur);
-	if (rc)
-		return rc;
 	MDB_val k, v;
-	rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
-	if (rc == 0 && !colblock_decode(v.mv_data, v.mv_size, b->cols))
-		rc = TIDE_ECORRUPT;
-	mdb_cursor_close(cur);
-	if (rc)
-		return rc == MDB_NOTFOUND ? 0 : rc;
+	bool found;
+	int rc = last_entry(b, DB_O_COLS, &k, &v, &found);
+	if (rc || !found)
+		return rc;
+	if (!colblock_decode(v.mv_data, v.mv_size, b->cols))
+		return TIDE_ECORRUPT;
 	colblock_resume(b->cols);
 	b->cols_stored = true;
+	return 0;
+}
+
+static int resume_log(store_batch *b, int kind)
+{
+	logblock_reset(b->blk[kind]);
+	MDB_val k, v;
+	bool found;
+	uint64_t first;
+	int rc = last_entry(b, log_table(kind), &k, &v, &found);
+	if (rc || !found)
+		return rc;
+	if (k.mv_size != sizeof first)
+		return TIDE_ECORRUPT;
+	memcpy(&first, k.mv_data, sizeof first);
+	if (!logblock_resume(b->blk[kind], first, v.mv_data, v.mv_size))
+		return TIDE_ECORRUPT;
+	b->blk_stored[kind] = true;
+	return 0;
+}
+
+/* Puts the block starting at sequence number first into table t: appended,
+ * or in place of the table's last block when it extends that one.  The
+ * block is the batch's newest page: the helper reading ahead is told. */
+static int put_block(store_batch *b, store_dbi t, uint64_t first, const void *bytes, size_t len,
+		     bool stored)
+{
+	MDB_val k = {sizeof first, &first}, v = {len, NULL};
+	int rc = mdb_put(b->txn, b->s->dbi[t], &k, &v, MDB_RESERVE | (stored ? 0 : MDB_APPEND));
+	if (rc)
+		return rc;
+	memcpy(v.mv_data, bytes, len);
+	if (b->warm)
+		mapwarm_at(b->warm, (uint64_t)((uintptr_t)v.mv_data - b->map_base));
 	return 0;
 }
 
@@ -1359,11 +1569,32 @@ static int flush_cols(store_batch *b)
 	if (b->cols->n == 0)
 		return 0;
 	uint8_t bytes[COLBLOCK_BYTES];
-	uint64_t first = (uint64_t)b->cols->col[CB_SEQ][0];
-	MDB_val k = {sizeof first, &first}, v = {colblock_encode(b->cols, bytes), bytes};
-	int rc = mdb_put(b->txn, b->s->dbi[DB_O_COLS], &k, &v, b->cols_stored ? 0 : MDB_APPEND);
+	size_t len = colblock_encode(b->cols, bytes);
+	int rc = put_block(b, DB_O_COLS, (uint64_t)b->cols->col[CB_SEQ][0], bytes, len, b->cols_stored);
 	b->cols_stored = false;
 	colblock_reset(b->cols);
+	return rc;
+}
+
+static int flush_log(store_batch *b, int kind)
+{
+	logblock *lb = b->blk[kind];
+	if (lb->len == 0)
+		return 0;
+	int rc = put_block(b, log_table(kind), lb->first, lb->bytes, lb->len, b->blk_stored[kind]);
+	b->blk_stored[kind] = false;
+	logblock_reset(lb);
+	return rc;
+}
+
+static int add_record(store_batch *b, int kind, uint64_t seq, const uint8_t *rec, size_t len)
+{
+	if (logblock_add(b->blk[kind], seq, rec, len))
+		return 0;
+	int rc = flush_log(b, kind);
+	/* one record always fits an empty block */
+	if (rc == 0 && !logblock_add(b->blk[kind], seq, rec, len))
+		rc = TIDE_ECORRUPT;
 	return rc;
 }
 
@@ -1433,9 +1664,11 @@ int store_batch_begin(store *s, store_batch **out, tide_err *e)
 	b->rolls = rollup_buf_new();
 	b->feed = b->rolls ? rollfeed_start(b->rolls) : NULL;
 	b->cols = malloc(sizeof *b->cols);
+	b->blk[0] = malloc(sizeof *b->blk[0]);
+	b->blk[1] = malloc(sizeof *b->blk[1]);
 	int rc = 0;
 	if (!b->names[0].cache || !b->names[1].cache || !b->day_index || !b->ids[0] || !b->ids[1] ||
-	    !b->cust_index[0] || !b->cust_index[1] || !b->feed || !b->cols) {
+	    !b->cust_index[0] || !b->cust_index[1] || !b->feed || !b->cols || !b->blk[0] || !b->blk[1]) {
 		rc = tide_errf(e, TIDE_ENOMEM, "out of memory");
 		goto fail;
 	}
@@ -1451,7 +1684,7 @@ int store_batch_begin(store *s, store_batch **out, tide_err *e)
 	for (int t = 0; rc == 0 && t < 2; t++)
 		rc = table_empty(b, b->names[t].by_name, &b->names[t].was_empty);
 	for (int k = 0; rc == 0 && k < 2; k++)
-		rc = mdb_cursor_open(b->txn, s->dbi[k == TIDE_ORDERS ? DB_ORDERS : DB_CONTACTS], &b->log[k]);
+		rc = mdb_cursor_open(b->txn, s->dbi[log_table(k)], &b->log[k].cur);
 	for (int k = 0; rc == 0 && k < 2; k++) {
 		rc = table_empty(b, ids_table(k), &b->ids_empty[k]);
 		if (rc == 0)
@@ -1479,6 +1712,11 @@ int store_batch_begin(store *s, store_batch **out, tide_err *e)
 		write_err(e, rc, "reading o_cols");
 		goto fail;
 	}
+	for (int k = 0; k < 2; k++)
+		if ((rc = resume_log(b, k))) {
+			write_err(e, rc, "reading the log");
+			goto fail;
+		}
 	start_warm(b);
 	*out = b;
 	return 0;
@@ -1498,7 +1736,7 @@ void store_batch_expect(store_batch *b, tide_kind kind, uint64_t events)
 static int end_txn(store_batch *b, bool commit)
 {
 	for (int k = 0; k < 2; k++)
-		mdb_cursor_close(b->log[k]);
+		mdb_cursor_close(b->log[k].cur);
 	memset(b->log, 0, sizeof b->log);
 	int rc = 0;
 	if (commit)
@@ -1529,6 +1767,8 @@ void store_batch_abort(store_batch *b)
 	rollfeed_stop(b->feed);
 	rollup_buf_free(b->rolls);
 	free(b->cols);
+	free(b->blk[0]);
+	free(b->blk[1]);
 	strmap_free(b->day_index);
 	free(b->spans);
 	free(b->span_days);
@@ -1651,6 +1891,8 @@ int store_batch_commit(store_batch *b, tide_err *e)
 	int rc = flush_spans(b);
 	for (int t = 0; rc == 0 && t < 2; t++)
 		rc = flush_names(b, t);
+	for (int kind = 0; rc == 0 && kind < 2; kind++)
+		rc = flush_log(b, kind);
 	if (rc == 0)
 		rc = flush_cols(b);
 	for (int kind = 0; rc == 0 && kind < 2; kind++)
@@ -1762,6 +2004,25 @@ void store_batch_prefetch(const store_batch *b, const tide_event *ev)
 	strmap_prefetch(b->names[NAMES_CUSTOMERS].cache, ev->customer.p, ev->customer.n);
 }
 
+/* The record of event seq of kind, which this batch or an earlier one
+ * wrote. */
+static int batch_record(store_batch *b, int kind, uint64_t seq, MDB_val *rec)
+{
+	const logblock *lb = b->blk[kind];
+	bool found = false;
+	int rc = 0;
+	if (lb->len && seq >= lb->first) {	/* not in the log yet, or not all of it */
+		if (seq > lb->last)
+			return TIDE_ECORRUPT;
+		store_log l = {.loaded = true};
+		logblock_read(&l.rd, lb->first, lb->bytes, lb->len);
+		rc = log_get(&l, seq, rec, &found);
+	} else {
+		rc = log_get(&b->log[kind], seq, rec, &found);
+	}
+	return rc ? rc : found ? 0 : TIDE_ECORRUPT;
+}
+
 /* The event's id seen before in this kind?  Looks in the batch's pending
  * entries and the hash table, then in the exact-id table that holds the
  * rare ids whose hash another id already took. */
@@ -1789,10 +2050,10 @@ static int check_duplicate(store_batch *b, const tide_event *ev, uint64_t seq, b
 	}
 
 	uint64_t other = other32;
-	MDB_val ok = {sizeof other, &other}, ov;
-	int rc = mdb_get(b->txn, b->s->dbi[kind == TIDE_ORDERS ? DB_ORDERS : DB_CONTACTS], &ok, &ov);
+	MDB_val ov;
+	int rc = batch_record(b, kind, other, &ov);
 	if (rc)
-		return rc == MDB_NOTFOUND ? TIDE_ECORRUPT : rc;
+		return rc;
 	tide_str id = {NULL, 0};
 	if (kind == TIDE_ORDERS) {
 		store_order o;
@@ -1925,16 +2186,9 @@ int store_batch_add(store_batch *b, const tide_event *ev, bool *duplicate, tide_
 		goto done;
 
 	bool order = ev->kind == TIDE_ORDERS;
-	MDB_val k = {sizeof seq, &seq}, v = {len, NULL};
-	rc = mdb_cursor_put(b->log[ev->kind], &k, &v, MDB_APPEND | MDB_RESERVE);
-	if (rc == 0) {
-		memcpy(v.mv_data, rec, len);
-		/* The log's newest page is where the batch is writing (one reused
-		 * from the free list lies behind, and only makes the helper wait). */
-		if (b->warm)
-			mapwarm_at(b->warm, (uint64_t)((uintptr_t)v.mv_data - b->map_base));
+	rc = add_record(b, ev->kind, seq, rec, len);
+	if (rc == 0)
 		rc = add_index(b, ev->kind, customer, ev->ts, seq);
-	}
 	if (rc == 0)
 		rc = note_span(b, ev->kind, ev->ts, seq);
 	if (rc == 0 && order)

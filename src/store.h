@@ -2,7 +2,8 @@
  * strings, indexes and roll-ups, all written in one transaction per batch.
  *
  * Layout (docs/storage.md has the full story):
- *   orders, contacts   u64 seq → event record      (MDB_INTEGERKEY, MDB_APPEND)
+ *   orders, contacts   u64 seq of its first event → a block of event
+ *                      records (logblock.h)       (MDB_INTEGERKEY, MDB_APPEND)
  *   ids, c_ids         u64 hash(id) → u32 seq, per kind (dedupe; ids_x holds
  *   ids_x              kind+id bytes → u32 seq       the rare hash collisions)
  *   cust / cust_id     customer name ↔ u32 (dense, from 1)
@@ -137,6 +138,28 @@ typedef struct store_contact {
 	const uint8_t *tags;
 } store_contact;
 
+/* Called (when not NULL) with the bytes of each block a reader loads, which
+ * stay valid as long as the snapshot (a scan notes them to hand their pages
+ * back). */
+typedef void (*store_note_fn)(void *arg, const void *data, size_t n);
+
+/* A reader of the log of one kind, through snapshot r (which must outlive
+ * it): records in sequence order, or one event's record by its sequence
+ * number.  A record is a view into the snapshot. */
+typedef struct store_log store_log;
+
+int store_log_open(store_snap *r, tide_kind kind, store_note_fn note, void *arg, store_log **out,
+		   tide_err *e);
+/* Places the reader before the first record with sequence number from or
+ * more. */
+int store_log_seek(store_log *l, uint64_t from, tide_err *e);
+/* The next record: *found false at the log's end. */
+int store_log_next(store_log *l, uint64_t *seq, MDB_val *rec, bool *found, tide_err *e);
+/* The record of event seq: *found false when the log has none.  Quickest
+ * when asked in rising order, as it then reads on from the last. */
+int store_log_get(store_log *l, uint64_t seq, MDB_val *rec, bool *found, tide_err *e);
+void store_log_close(store_log *l);
+
 /* Decode a log record; TIDE_ECORRUPT when it is not one. */
 int store_decode_order(uint64_t seq, const MDB_val *v, store_order *o);
 int store_decode_contact(uint64_t seq, const MDB_val *v, store_contact *c);
@@ -146,14 +169,9 @@ int store_decode_contact(uint64_t seq, const MDB_val *v, store_contact *c);
  * and a varint decode per order from the log cost more than the rest. */
 typedef struct store_heads store_heads;
 
-/* Called (when not NULL) with the bytes of each block read, which stay
- * valid as long as the snapshot (a scan notes them to hand their pages
- * back). */
-typedef void (*store_heads_note_fn)(void *arg, const void *data, size_t n);
-
 /* A reader of the orders from sequence number first on, through snapshot r
  * (which must outlive it). */
-int store_heads_open(store_snap *r, uint64_t first, store_heads_note_fn note, void *arg,
+int store_heads_open(store_snap *r, uint64_t first, store_note_fn note, void *arg,
 		     store_heads **out, tide_err *e);
 /* Up to max orders with sequence numbers up to last into out, their other
  * fields left empty; *n == 0 at the end. */

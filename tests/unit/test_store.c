@@ -67,8 +67,11 @@ static void test_append_and_dedupe(void)
 	CHECK(info.first_ts[TIDE_ORDERS] == 500 && info.last_ts[TIDE_ORDERS] == 1000);
 
 	uint64_t seq = 1;
-	MDB_val k = {sizeof seq, &seq}, v;
-	CHECK(mdb_get(store_snap_txn(r), store_dbi_of(s, DB_ORDERS), &k, &v) == 0);
+	MDB_val v;
+	store_log *log;
+	bool found;
+	CHECK(store_log_open(r, TIDE_ORDERS, NULL, NULL, &log, &e) == 0);
+	CHECK(store_log_get(log, seq, &v, &found, &e) == 0 && found);
 	store_order o;
 	CHECK(store_decode_order(seq, &v, &o) == 0);
 	CHECK(o.ts == 1000 && o.amount == 125000 && o.qty == 2 && !o.has_cost);
@@ -82,6 +85,7 @@ static void test_append_and_dedupe(void)
 	CHECK(store_tag_lookup(o.tags, o.tags_len, rid + 1000) == 0);
 	MDB_val cut = {3, v.mv_data};	/* a record that ends inside its head */
 	CHECK(store_decode_order(seq, &cut, &o) == TIDE_ECORRUPT);
+	store_log_close(log);
 	store_snap_end(r);
 	cleanup(s);
 }
@@ -281,31 +285,28 @@ static bool heads_match_log(store_snap *r, uint64_t first, uint64_t last)
 	store_heads *h;
 	if (store_heads_open(r, first, NULL, NULL, &h, &e) != 0)
 		return false;
-	MDB_cursor *cur;
-	CHECK(mdb_cursor_open(store_snap_txn(r), store_dbi_of(store_of_snap(r), DB_ORDERS), &cur) == 0);
-	MDB_val k = {sizeof first, &first}, v;
-	int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-	bool ok = true;
+	store_log *log;
+	CHECK(store_log_open(r, TIDE_ORDERS, NULL, NULL, &log, &e) == 0);
+	CHECK(store_log_seek(log, first, &e) == 0);
+	MDB_val v;
+	uint64_t seq = 0;
+	bool found, ok = true;
+	CHECK(store_log_next(log, &seq, &v, &found, &e) == 0);
 	store_order got[5];
 	size_t n;
 	do {
 		CHECK(store_heads_read(h, last, got, 5, &n, &e) == 0);
 		for (size_t i = 0; ok && i < n; i++) {
-			uint64_t seq;
 			store_order want;
-			memcpy(&seq, k.mv_data, sizeof seq);
-			ok = rc == 0 && seq <= last && store_decode_order(seq, &v, &want) == 0 &&
+			ok = found && seq <= last && store_decode_order(seq, &v, &want) == 0 &&
 			     got[i].seq == seq && got[i].ts == want.ts && got[i].customer == want.customer &&
 			     got[i].amount == want.amount && got[i].has_cost == want.has_cost &&
 			     (!want.has_cost || got[i].cost == want.cost);
-			rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+			CHECK(store_log_next(log, &seq, &v, &found, &e) == 0);
 		}
 	} while (ok && n > 0);
-	uint64_t seq = 0;
-	if (rc == 0)
-		memcpy(&seq, k.mv_data, sizeof seq);
-	ok = ok && (rc == MDB_NOTFOUND || seq > last);	/* none left out */
-	mdb_cursor_close(cur);
+	ok = ok && (!found || seq > last);	/* none left out */
+	store_log_close(log);
 	store_heads_close(h);
 	return ok;
 }
@@ -346,6 +347,94 @@ static void test_heads_across_batches(void)
 	cleanup(s);
 }
 
+/* Counts the entries of table t. */
+static size_t entries(store_snap *r, store_dbi t)
+{
+	MDB_stat st;
+	CHECK(mdb_stat(store_snap_txn(r), store_dbi_of(store_of_snap(r), t), &st) == 0);
+	return st.ms_entries;
+}
+
+/* The logs in blocks: batches that end mid-block extend it, every record is
+ * found by its number in any order, a seek lands on the first record at or
+ * after its number, and ids are known again wherever their records lie (in
+ * a full block, in the block a batch extends, in the one it is building). */
+static void test_log_blocks_across_batches(void)
+{
+	store *s = open_fresh();
+	add_orders(s, 0, 500, 1);
+	for (int i = 500; i < 530; i++)	/* batches of one order */
+		add_orders(s, i, i + 1, 1);
+	add_orders(s, 530, 1500, 1);
+	tide_err e;
+	store_batch *b;
+	bool dup;
+	char id[32];
+	CHECK(store_batch_begin(s, &b, &e) == 0);
+	for (int i = 0; i < 1600; i += 13) {	/* old, resumed and new records */
+		snprintf(id, sizeof id, "o%d", i < 1500 ? i : i - 1500);
+		tide_event ev = order(id, "c9", 1, 1);
+		CHECK(store_batch_add(b, &ev, &dup, &e) == 0 && dup);
+		snprintf(id, sizeof id, "n%d", i);
+		ev = order(id, "c9", 1, 1);
+		CHECK(store_batch_add(b, &ev, &dup, &e) == 0 && !dup);
+		CHECK(store_batch_add(b, &ev, &dup, &e) == 0 && dup);
+	}
+	CHECK(store_batch_commit(b, &e) == 0);
+
+	store_snap *r;
+	CHECK(store_snap_begin(s, &r, &e) == 0);
+	store_info info;
+	CHECK(store_snap_info(r, &info, &e) == 0);
+	CHECK(info.events[TIDE_ORDERS] == 1500 + 124);
+	size_t blocks = entries(r, DB_ORDERS);
+	CHECK(blocks >= 2 && blocks < 25);	/* full blocks, not one per batch */
+	CHECK(entries(r, DB_CONTACTS) < 1500 / 7 / 10);
+	uint64_t end = info.events[TIDE_ORDERS] + info.events[TIDE_CONTACTS];
+	store_log *log;
+	CHECK(store_log_open(r, TIDE_ORDERS, NULL, NULL, &log, &e) == 0);
+	static uint64_t seqs[1624];
+	uint64_t seq, count = 0;
+	MDB_val v;
+	bool found;
+	CHECK(store_log_seek(log, 0, &e) == 0);
+	for (;;) {
+		CHECK(store_log_next(log, &seq, &v, &found, &e) == 0);
+		if (!found)
+			break;
+		store_order o;
+		CHECK(count < 1624 && (count == 0 || seq > seqs[count - 1]) && store_decode_order(seq, &v, &o) == 0);
+		seqs[count++] = seq;
+	}
+	CHECK(count == info.events[TIDE_ORDERS] && seqs[count - 1] <= end);
+	/* each record, found ahead of the last and behind it; a contact's
+	 * number is not an order's */
+	uint64_t orders_seen = 0;
+	for (int pass = 0; pass < 2; pass++)
+		for (uint64_t i = 1; i <= end; i++) {
+			uint64_t want = pass ? end + 1 - i : i;
+			CHECK(store_log_get(log, want, &v, &found, &e) == 0);
+			store_order o;
+			if (found) {
+				CHECK(store_decode_order(want, &v, &o) == 0);
+				orders_seen++;
+			}
+		}
+	CHECK(orders_seen == 2 * info.events[TIDE_ORDERS]);
+	CHECK(store_log_get(log, end + 1, &v, &found, &e) == 0 && !found);
+	CHECK(store_log_get(log, 0, &v, &found, &e) == 0 && !found);
+	for (uint64_t from = 1, at = 0; from <= end + 1; from++) {
+		while (at < count && seqs[at] < from)
+			at++;
+		CHECK(store_log_seek(log, from, &e) == 0);
+		CHECK(store_log_next(log, &seq, &v, &found, &e) == 0);
+		CHECK(at < count ? found && seq == seqs[at] : !found);
+	}
+	store_log_close(log);
+	store_snap_end(r);
+	cleanup(s);
+}
+
 int main(void)
 {
 	RUN(test_append_and_dedupe);
@@ -355,5 +444,6 @@ int main(void)
 	RUN(test_customer_index_across_batches);
 	RUN(test_time_middle_skips_other_kind);
 	RUN(test_heads_across_batches);
+	RUN(test_log_blocks_across_batches);
 	return run_failed;
 }
