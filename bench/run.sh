@@ -80,7 +80,10 @@ prereqs() {
 	[ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
 	if has duckdb && [ ! -d "$BENCH/node_modules/@duckdb/node-api" ]; then
 		note "installing @duckdb/node-api under bench/"
-		(cd "$BENCH" && npm ci --no-audit --no-fund --loglevel=error)
+		# Not `npm ci`: npm 11 calls the lock out of sync when the registry
+		# serves only this platform's optional bindings (as here), while
+		# install still takes the lock's versions and checksums.
+		(cd "$BENCH" && npm install --no-save --no-audit --no-fund --loglevel=error)
 	fi
 	if [ ! -x "$TIMEIT" ] || [ "$BENCH/timeit.c" -nt "$TIMEIT" ]; then
 		mkdir -p "$(dirname "$TIMEIT")"
