@@ -1549,7 +1549,9 @@ static int resume_log(store_batch *b, int kind)
 
 /* Puts the block starting at sequence number first into table t: appended,
  * or in place of the table's last block when it extends that one.  The
- * block is the batch's newest page: the helper reading ahead is told. */
+ * helper reading ahead is told where the block went, which is where the
+ * batch is writing (a page reused from the free list lies behind, and only
+ * makes the helper wait). */
 static int put_block(store_batch *b, store_dbi t, uint64_t first, const void *bytes, size_t len,
 		     bool stored)
 {
