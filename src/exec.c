@@ -963,11 +963,14 @@ static int scan_customer(run *r, eval_ctx *c, store_log *log, tide_result *out)
 	return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
-/* A reader of the log of the query's source, in snap. */
+/* A reader of the log of the query's source, in snap.  The blocks a scan
+ * reads are noted, to be handed back as it goes; not a customer's run,
+ * whose few blocks lie across the whole log: noted, they would have the
+ * naming pass hand back the map from the first to the last. */
 static int open_log(run *r, store_snap *snap, store_log **log)
 {
-	return store_log_open(snap, r->p->source == SRC_ORDERS ? TIDE_ORDERS : TIDE_CONTACTS, note_block, r,
-			      log, r->e);
+	return store_log_open(snap, r->p->source == SRC_ORDERS ? TIDE_ORDERS : TIDE_CONTACTS,
+			      r->p->point_customer ? NULL : note_block, r, log, r->e);
 }
 
 /* The log is read a batch of records at a time: the batch is decoded
