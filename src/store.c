@@ -844,10 +844,19 @@ int store_decode_order(uint64_t seq, const MDB_val *v, store_order *o)
 	return get_tail(&r, &o->ntags, &o->id, &o->tags, &o->tags_len);
 }
 
-/* Places cur on the block of a table of blocks keyed by their first
- * sequence number (o_cols, the logs) that holds seq if any does: the last
- * one starting at or before it, or else the first.  MDB_NOTFOUND when the
- * table is empty. */
+/* The key of a block in a table of blocks keyed by their first sequence
+ * number (o_cols, the logs); false when it is not one. */
+static bool block_key(const MDB_val *k, uint64_t *first)
+{
+	if (k->mv_size != sizeof *first)
+		return false;
+	memcpy(first, k->mv_data, sizeof *first);
+	return true;
+}
+
+/* Places cur on the block of such a table that holds seq if any does: the
+ * last one starting at or before it, or else the first.  MDB_NOTFOUND when
+ * the table is empty. */
 static int block_of(MDB_cursor *cur, uint64_t seq)
 {
 	MDB_val k = {sizeof seq, &seq}, v;
@@ -855,10 +864,10 @@ static int block_of(MDB_cursor *cur, uint64_t seq)
 	if (rc == MDB_NOTFOUND)
 		return mdb_cursor_get(cur, &k, &v, MDB_LAST);
 	uint64_t start;
-	if (rc == 0 && k.mv_size == sizeof start && (memcpy(&start, k.mv_data, sizeof start), start != seq) &&
-	    (rc = mdb_cursor_get(cur, &k, &v, MDB_PREV)) == MDB_NOTFOUND)
-		rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-	return rc;
+	if (rc || !block_key(&k, &start) || start == seq)	/* a bad key: the reader says so */
+		return rc;
+	rc = mdb_cursor_get(cur, &k, &v, MDB_PREV);
+	return rc == MDB_NOTFOUND ? mdb_cursor_get(cur, &k, &v, MDB_FIRST) : rc;
 }
 
 struct store_heads {
@@ -983,9 +992,8 @@ static int load_block(store_log *l, MDB_cursor_op op)
 	if (rc)
 		return rc == MDB_NOTFOUND ? 0 : rc;
 	uint64_t first;
-	if (k.mv_size != sizeof first)
+	if (!block_key(&k, &first))
 		return TIDE_ECORRUPT;
-	memcpy(&first, k.mv_data, sizeof first);
 	if (l->note)
 		l->note(l->arg, v.mv_data, v.mv_size);
 	logblock_read(&l->rd, first, v.mv_data, v.mv_size);
@@ -1538,10 +1546,7 @@ static int resume_log(store_batch *b, int kind)
 	int rc = last_entry(b, log_table(kind), &k, &v, &found);
 	if (rc || !found)
 		return rc;
-	if (k.mv_size != sizeof first)
-		return TIDE_ECORRUPT;
-	memcpy(&first, k.mv_data, sizeof first);
-	if (!logblock_resume(b->blk[kind], first, v.mv_data, v.mv_size))
+	if (!block_key(&k, &first) || !logblock_resume(b->blk[kind], first, v.mv_data, v.mv_size))
 		return TIDE_ECORRUPT;
 	b->blk_stored[kind] = true;
 	return 0;
