@@ -2016,17 +2016,19 @@ void store_batch_prefetch(const store_batch *b, const tide_event *ev)
 static int batch_record(store_batch *b, int kind, uint64_t seq, MDB_val *rec)
 {
 	const logblock *lb = b->blk[kind];
-	bool found = false;
-	int rc = 0;
 	if (lb->len && seq >= lb->first) {	/* not in the log yet, or not all of it */
-		if (seq > lb->last)
+		logblock_rd rd;
+		logblock_read(&rd, lb->first, lb->bytes, lb->len);
+		uint64_t at;
+		const uint8_t *p;
+		size_t n;
+		if (skip_below(&rd, seq) || logblock_next(&rd, &at, &p, &n) != 1 || at != seq)
 			return TIDE_ECORRUPT;
-		store_log l = {.loaded = true};
-		logblock_read(&l.rd, lb->first, lb->bytes, lb->len);
-		rc = log_get(&l, seq, rec, &found);
-	} else {
-		rc = log_get(&b->log[kind], seq, rec, &found);
+		*rec = (MDB_val){n, (void *)p};
+		return 0;
 	}
+	bool found;
+	int rc = log_get(&b->log[kind], seq, rec, &found);
 	return rc ? rc : found ? 0 : TIDE_ECORRUPT;
 }
 
