@@ -25,7 +25,7 @@
 #include "timefmt.h"
 #include "varint.h"
 
-#define STORE_VERSION 9
+#define STORE_VERSION 10
 #define MAP_INITIAL (UINT64_C(64) << 20)
 
 static const struct {
@@ -37,6 +37,8 @@ static const struct {
 	[DB_CONTACTS] = {"contacts", MDB_INTEGERKEY},
 	[DB_IDS] = {"ids", MDB_INTEGERKEY},
 	[DB_C_IDS] = {"c_ids", MDB_INTEGERKEY},
+	[DB_IDS_NEW] = {"ids_new", MDB_INTEGERKEY},
+	[DB_C_IDS_NEW] = {"c_ids_new", MDB_INTEGERKEY},
 	[DB_IDS_X] = {"ids_x", 0},
 	[DB_CUST] = {"cust", 0},
 	[DB_CUST_ID] = {"cust_id", MDB_INTEGERKEY},
@@ -139,10 +141,11 @@ struct store_batch {
 	store_log log[2];
 	meta_info info;
 	name_table names[2];	/* NAMES_CUSTOMERS, NAMES_STRINGS */
-	/* dedupe entries per kind not yet in their table, and whether the table
-	 * was empty (then nothing there can match, and the entries append) */
+	/* dedupe entries per kind not yet in a table; whether each of the
+	 * kind's two tables is empty (then nothing there can match, and entries
+	 * append); and whether this batch's entries go to the recent one */
 	idbuf *ids[2];
-	bool ids_empty[2];
+	bool base_empty[2], recent_empty[2], to_recent[2];
 	size_t ids_flush_at;	/* pending entries that make a flush */
 	/* per kind, when its table held nothing before the batch: a filter of
 	 * every hash the batch has flushed there (NULL otherwise), and how many */
@@ -1158,6 +1161,22 @@ static store_dbi ids_table(int kind)
 	return kind == TIDE_ORDERS ? DB_IDS : DB_C_IDS;
 }
 
+/* The table a batch into a kind's non-empty table writes its hashes to
+ * instead: the hashes are random, so even a small batch inserted among the
+ * base table's would touch, and LMDB copy, nearly every page of it (185 of
+ * 221 MB for 100k orders into 10M).  The recent table is small, and is
+ * merged into the base table once it holds more than 1/RECENT_SHARE as
+ * many: each page of the base is then copied once per RECENT_SHARE% of
+ * growth, not once per batch. */
+static store_dbi recent_table(int kind)
+{
+	return kind == TIDE_ORDERS ? DB_IDS_NEW : DB_C_IDS_NEW;
+}
+
+/* 8: a batch inserts among at most an eighth of the base's entries, and a
+ * merge, which copies the whole base, comes once per eighth of growth. */
+enum { RECENT_SHARE = 8 };
+
 /* A batch hands the map's pages back to the page cache when more than
  * RELEASE_AT bytes of file pages are mapped into the process, as read from
  * /proc/self/statm every RELEASE_CHECK puts (a few microseconds).  Each
@@ -1271,7 +1290,7 @@ static int fill_filter(store_batch *b, int kind, idfilter *f)
 static int fit_filter(store_batch *b, int kind, size_t n)
 {
 	idfilter *f = b->flushed[kind];
-	if (!f && !b->ids_empty[kind])
+	if (!f && !b->base_empty[kind])
 		return 0;	/* the table held hashes before the batch, or no memory */
 	size_t total = b->nflushed[kind] + n;
 	if (f && total <= idfilter_capacity(f))
@@ -1287,10 +1306,10 @@ static int fit_filter(store_batch *b, int kind, size_t n)
 	return rc;
 }
 
-/* Writes a kind's pending dedupe entries, in hash order: appended when the
- * table was empty, else inserted (sorted, so neighbours share pages).
- * Mid-batch, the filter takes them too: the batch's later ids are checked
- * against them. */
+/* Writes a kind's pending dedupe entries to the batch's table for them, in
+ * hash order: appended when that table was empty, else inserted (sorted, so
+ * neighbours share pages).  Mid-batch, the filter takes them too: the
+ * batch's later ids are checked against them. */
 static int flush_ids(store_batch *b, int kind, bool mid_batch)
 {
 	idbuf *ib = b->ids[kind];
@@ -1298,16 +1317,18 @@ static int flush_ids(store_batch *b, int kind, bool mid_batch)
 	if (idbuf_sort(ib, &n))
 		return TIDE_ENOMEM;
 	int rc = n && mid_batch ? fit_filter(b, kind, n) : 0;
+	bool *empty = b->to_recent[kind] ? &b->recent_empty[kind] : &b->base_empty[kind];
+	store_dbi t = b->to_recent[kind] ? recent_table(kind) : ids_table(kind);
 	MDB_cursor *cur = NULL;
 	if (rc == 0 && n)
-		rc = mdb_cursor_open(b->txn, b->s->dbi[ids_table(kind)], &cur);
+		rc = mdb_cursor_open(b->txn, b->s->dbi[t], &cur);
 	idfilter *f = mid_batch ? b->flushed[kind] : NULL;
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		uint64_t h;
 		uint32_t seq;
 		idbuf_at(ib, i, &h, &seq);
 		MDB_val k = {sizeof h, &h}, v = {sizeof seq, &seq};
-		rc = mdb_cursor_put(cur, &k, &v, b->ids_empty[kind] ? MDB_APPEND : 0);
+		rc = mdb_cursor_put(cur, &k, &v, *empty ? MDB_APPEND : 0);
 		if (f)
 			idfilter_add(f, h);
 		watch_map(b);
@@ -1315,9 +1336,39 @@ static int flush_ids(store_batch *b, int kind, bool mid_batch)
 	if (cur)
 		mdb_cursor_close(cur);
 	idbuf_clear(ib);
-	b->ids_empty[kind] = false;
+	*empty = *empty && n == 0;
 	b->nflushed[kind] += n;
 	return rc;
+}
+
+/* At commit: moves a kind's recent hashes into its base table, in hash
+ * order, once they are more than 1/RECENT_SHARE of it, and empties the
+ * recent table.  A hash is in one of the two only. */
+static int merge_recent(store_batch *b, int kind)
+{
+	MDB_dbi base = b->s->dbi[ids_table(kind)], recent = b->s->dbi[recent_table(kind)];
+	MDB_stat bs, rs;
+	int rc = mdb_stat(b->txn, base, &bs);
+	if (rc == 0)
+		rc = mdb_stat(b->txn, recent, &rs);
+	if (rc || rs.ms_entries == 0 || rs.ms_entries * RECENT_SHARE <= bs.ms_entries)
+		return rc;
+	MDB_cursor *from = NULL, *into = NULL;
+	rc = mdb_cursor_open(b->txn, recent, &from);
+	if (rc == 0)
+		rc = mdb_cursor_open(b->txn, base, &into);
+	MDB_val k, v;
+	while (rc == 0 && (rc = mdb_cursor_get(from, &k, &v, MDB_NEXT)) == 0) {
+		rc = mdb_cursor_put(into, &k, &v, MDB_NOOVERWRITE);
+		watch_map(b);
+	}
+	if (into)
+		mdb_cursor_close(into);
+	if (from)
+		mdb_cursor_close(from);
+	if (rc == MDB_KEYEXIST)
+		return TIDE_ECORRUPT;
+	return rc == MDB_NOTFOUND ? mdb_drop(b->txn, recent, 0) : rc;
 }
 
 /* Pending index entries past this many go to the index mid-batch, so a
@@ -1693,7 +1744,10 @@ int store_batch_begin(store *s, store_batch **out, tide_err *e)
 	for (int k = 0; rc == 0 && k < 2; k++)
 		rc = mdb_cursor_open(b->txn, s->dbi[log_table(k)], &b->log[k].cur);
 	for (int k = 0; rc == 0 && k < 2; k++) {
-		rc = table_empty(b, ids_table(k), &b->ids_empty[k]);
+		rc = table_empty(b, ids_table(k), &b->base_empty[k]);
+		if (rc == 0)
+			rc = table_empty(b, recent_table(k), &b->recent_empty[k]);
+		b->to_recent[k] = !b->base_empty[k];
 		if (rc == 0)
 			rc = table_empty(b, k ? DB_O_ROLL_TAG : DB_O_ROLL, &b->rolls_empty[k]);
 	}
@@ -1905,6 +1959,8 @@ int store_batch_commit(store_batch *b, tide_err *e)
 	for (int kind = 0; rc == 0 && kind < 2; kind++)
 		rc = flush_ids(b, kind, false);
 	for (int kind = 0; rc == 0 && kind < 2; kind++)
+		rc = merge_recent(b, kind);
+	for (int kind = 0; rc == 0 && kind < 2; kind++)
 		rc = flush_index(b, kind);
 	if (rc == 0 && rollfeed_drain(b->feed))
 		rc = TIDE_ENOMEM;
@@ -2032,25 +2088,33 @@ static int batch_record(store_batch *b, int kind, uint64_t seq, MDB_val *rec)
 	return rc ? rc : found ? 0 : TIDE_ECORRUPT;
 }
 
+/* Looks hash h up in dedupe table t: *found, and *seq when found. */
+static int find_hash(store_batch *b, store_dbi t, uint64_t h, uint32_t *seq, int *found)
+{
+	MDB_val k = {sizeof h, &h}, v;
+	int rc = mdb_get(b->txn, b->s->dbi[t], &k, &v);
+	*found = rc == 0;
+	if (rc == 0)
+		memcpy(seq, v.mv_data, sizeof *seq);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
 /* The event's id seen before in this kind?  Looks in the batch's pending
- * entries and the hash table, then in the exact-id table that holds the
- * rare ids whose hash another id already took. */
+ * entries and the kind's two hash tables, then in the exact-id table that
+ * holds the rare ids whose hash another id already took. */
 static int check_duplicate(store_batch *b, const tide_event *ev, uint64_t seq, bool *dup)
 {
 	int kind = ev->kind;
 	uint64_t h = id_hash(ev);
 	uint32_t seq32 = (uint32_t)seq, other32;
-	int found = idbuf_get(b->ids[kind], h, &other32);
+	int found = idbuf_get(b->ids[kind], h, &other32), rc = 0;
 	const idfilter *f = b->flushed[kind];
-	if (!found && !b->ids_empty[kind] && (!f || idfilter_may_hold(f, h))) {
-		MDB_val k = {sizeof h, &h}, v;
-		int rc = mdb_get(b->txn, b->s->dbi[ids_table(kind)], &k, &v);
-		if (rc == 0)
-			memcpy(&other32, v.mv_data, sizeof other32);
-		else if (rc != MDB_NOTFOUND)
-			return rc;
-		found = rc == 0;
-	}
+	if (!found && !b->recent_empty[kind])
+		rc = find_hash(b, recent_table(kind), h, &other32, &found);
+	if (rc == 0 && !found && !b->base_empty[kind] && (!f || idfilter_may_hold(f, h)))
+		rc = find_hash(b, ids_table(kind), h, &other32, &found);
+	if (rc)
+		return rc;
 	*dup = false;
 	if (!found) {
 		if (idbuf_put(b->ids[kind], h, seq32))
@@ -2060,8 +2124,7 @@ static int check_duplicate(store_batch *b, const tide_event *ev, uint64_t seq, b
 
 	uint64_t other = other32;
 	MDB_val ov;
-	int rc = batch_record(b, kind, other, &ov);
-	if (rc)
+	if ((rc = batch_record(b, kind, other, &ov)))
 		return rc;
 	tide_str id = {NULL, 0};
 	if (kind == TIDE_ORDERS) {

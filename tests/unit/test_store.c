@@ -435,6 +435,95 @@ static void test_log_blocks_across_batches(void)
 	cleanup(s);
 }
 
+/* The entries of dedupe tables base and recent, as one snapshot sees them. */
+static void check_ids(store *s, size_t base, size_t recent)
+{
+	tide_err e;
+	store_snap *r;
+	CHECK(store_snap_begin(s, &r, &e) == 0);
+	CHECK(entries(r, DB_IDS) == base && entries(r, DB_IDS_NEW) == recent);
+	store_snap_end(r);
+}
+
+/* Orders o<from>..o<to - 1> in one batch, each a duplicate below `known`
+ * and new from there, which a second try in the same batch finds. */
+static void add_known(store *s, int from, int to, int known)
+{
+	tide_err e;
+	store_batch *b;
+	bool dup;
+	char id[32];
+	CHECK(store_batch_begin(s, &b, &e) == 0);
+	for (int pass = 0; pass < 2; pass++)
+		for (int i = from; i < to; i++) {
+			snprintf(id, sizeof id, "o%d", i);
+			tide_event ev = order(id, "c3", 1700000000 + i, 100);
+			CHECK(store_batch_add(b, &ev, &dup, &e) == 0 && dup == (pass || i < known));
+		}
+	CHECK(store_batch_commit(b, &e) == 0);
+}
+
+/* A batch into a kind's non-empty dedupe table puts its hashes into the
+ * recent table, which goes into the base table once it holds more than an
+ * eighth as many; ids are known again wherever their hashes are, flushed
+ * mid-batch or not, before the merge and after it. */
+static void test_ids_recent_then_merged(void)
+{
+	store *s = open_fresh();
+	add_orders(s, 0, 800, 1);
+	check_ids(s, 800, 0);
+	add_orders(s, 800, 850, 1);
+	check_ids(s, 800, 50);
+	CHECK(setenv("TIDE_IDS_FLUSH_AT", "16", 1) == 0);
+	add_known(s, 0, 900, 850);
+	CHECK(unsetenv("TIDE_IDS_FLUSH_AT") == 0);
+	check_ids(s, 800, 100);	/* an eighth, not more */
+	add_known(s, 0, 901, 900);
+	check_ids(s, 901, 0);
+	add_known(s, 0, 902, 901);
+	check_ids(s, 901, 1);
+	cleanup(s);
+}
+
+/* A store another layout wrote is refused on open, with the versions named
+ * and what to do.  The version is the first u64 of
+ * meta's "info" record. */
+static void test_other_layout_refused(void)
+{
+	store *s = open_fresh();
+	add_orders(s, 0, 10, 1);
+	store_close(s);
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi meta = 0;
+	MDB_val k = {4, "info"}, v;
+	CHECK(mdb_env_create(&env) == 0 && mdb_env_set_maxdbs(env, DB_COUNT) == 0);
+	CHECK(mdb_env_open(env, dir, 0, 0666) == 0);
+	CHECK(mdb_txn_begin(env, NULL, 0, &txn) == 0 && mdb_dbi_open(txn, "meta", 0, &meta) == 0);
+	CHECK(mdb_get(txn, meta, &k, &v) == 0 && v.mv_size >= sizeof(uint64_t));
+	uint8_t info[256];
+	CHECK(v.mv_size <= sizeof info);
+	memcpy(info, v.mv_data, v.mv_size);
+	uint64_t version;
+	memcpy(&version, info, sizeof version);
+	CHECK(version == 10);
+	version = 9;
+	memcpy(info, &version, sizeof version);
+	v.mv_data = info;
+	CHECK(mdb_put(txn, meta, &k, &v, 0) == 0 && mdb_txn_commit(txn) == 0);
+	mdb_env_close(env);
+
+	tide_err e;
+	store_opts ro = {.read_only = true};
+	CHECK(store_open(dir, &ro, &s, &e) == TIDE_ECORRUPT && s == NULL);
+	CHECK(strstr(e.msg, "store format version 9; this tide reads version 10") != NULL);
+	CHECK(store_open(dir, NULL, &s, &e) == TIDE_ECORRUPT && s == NULL);
+	CHECK(strstr(e.msg, "export it with the tide that wrote it") != NULL);
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	CHECK(system(cmd) == 0);
+}
+
 int main(void)
 {
 	RUN(test_append_and_dedupe);
@@ -445,5 +534,7 @@ int main(void)
 	RUN(test_time_middle_skips_other_kind);
 	RUN(test_heads_across_batches);
 	RUN(test_log_blocks_across_batches);
+	RUN(test_ids_recent_then_merged);
+	RUN(test_other_layout_refused);
 	return run_failed;
 }
