@@ -1166,7 +1166,7 @@ static store_dbi ids_table(int kind)
  * base table's would touch, and LMDB copy, nearly every page of it (185 of
  * 221 MB for 100k orders into 10M).  The recent table is small, and is
  * merged into the base table once it holds more than 1/RECENT_SHARE as
- * many: each page of the base is then copied once per RECENT_SHARE% of
+ * many: each page of the base is then copied once per 1/RECENT_SHARE of
  * growth, not once per batch. */
 static store_dbi recent_table(int kind)
 {
