@@ -1863,6 +1863,7 @@ static int intern(store_batch *b, int t, tide_str text, uint32_t *id)
 }
 
 typedef struct new_name {
+	uint64_t head;	/* the first 8 bytes, big-endian, zero-padded */
 	const void *p;
 	uint32_t len, id;
 } new_name;
@@ -1876,14 +1877,24 @@ typedef struct new_names {
 static void collect_new(void *arg, const void *key, size_t len, uint32_t id)
 {
 	new_names *nn = arg;
-	if (id > nn->first_new)
-		nn->v[nn->n++] = (new_name){key, (uint32_t)len, id};
+	if (id <= nn->first_new)
+		return;
+	uint8_t bytes[8] = {0};
+	memcpy(bytes, key, len < 8 ? len : 8);
+	uint64_t head = 0;
+	for (int i = 0; i < 8; i++)
+		head = head << 8 | bytes[i];
+	nn->v[nn->n++] = (new_name){head, key, (uint32_t)len, id};
 }
 
-/* LMDB's default order of keys: bytes, then the shorter first. */
+/* LMDB's default order of keys: bytes, then the shorter first.  Zero
+ * padding keeps that order among the heads, so most comparisons end there
+ * without reading the names, which lie at random in memory. */
 static int by_name_bytes(const void *x, const void *y)
 {
 	const new_name *a = x, *c = y;
+	if (a->head != c->head)
+		return a->head < c->head ? -1 : 1;
 	int d = memcmp(a->p, c->p, a->len < c->len ? a->len : c->len);
 	return d ? d : (a->len > c->len) - (a->len < c->len);
 }
