@@ -5,10 +5,11 @@
 #include "bigmem.h"
 
 /* A blocked Bloom filter: a hash's bits all lie in one 64-byte block, so a
- * lookup costs one cache miss, not one per bit.  The low 32 bits of the
+ * lookup costs one cache miss, not one per bit.  The high 32 bits of the
  * hash pick the block (scaled to the number of blocks, which need not be a
  * power of two: memory stays 12 bits per hash of capacity) and three 9-bit
- * fields of its high half the bits in it.
+ * fields of its low half the bits in it.  Hashes added in sorted order, as
+ * a batch's flushes add them, then fill the blocks front to back.
  * At 12 bits per hash, three bits per hash in 512-bit blocks give about
  * 1% false positives when full. */
 enum { BLOCK_WORDS = 8, BITS_PER_HASH = 12, PROBES = 3 };
@@ -54,13 +55,13 @@ size_t idfilter_capacity(const idfilter *f)
 
 static block *block_of(const idfilter *f, uint64_t hash)
 {
-	return &f->blocks[(hash & UINT32_MAX) * f->nblocks >> 32];
+	return &f->blocks[(hash >> 32) * f->nblocks >> 32];
 }
 
 /* The i-th bit of hash in its block: word (bits 6..8), bit (bits 0..5). */
 static unsigned probe(uint64_t hash, int i)
 {
-	return (unsigned)(hash >> (37 + 9 * i)) & 511;
+	return (unsigned)(hash >> (9 * i)) & 511;
 }
 
 void idfilter_add(idfilter *f, uint64_t hash)

@@ -1,11 +1,10 @@
 /* idfilter.h — a Bloom filter of 64-bit id hashes.
  *
- * A big batch moves its pending dedupe entries (idbuf.h) into the ids table
- * every few million events, and from then on every new id would be looked
- * up in that table: a random read of a B-tree of gigabytes, which pages it
- * in.  When the table held nothing before the batch, a filter of the hashes
- * the batch has put there answers "not there" for nearly every new id
- * without reading it.
+ * A big batch moves its pending dedupe entries (idbuf.h) out of memory, as
+ * sorted runs (idruns.h), every few million events, and from then on every
+ * new id would be looked up in each run: random reads of gigabytes, which
+ * page them in.  A filter of the hashes the batch has flushed answers "not
+ * there" for nearly every new id without reading them.
  *
  * Hashes must already be uniform (XXH3): the filter uses their bits as they
  * are.  Ownership: the caller owns the filter and frees it with

@@ -16,6 +16,7 @@
 #include "colblock.h"
 #include "custbuf.h"
 #include "idbuf.h"
+#include "idruns.h"
 #include "idfilter.h"
 #include "logblock.h"
 #include "mapwarm.h"
@@ -25,7 +26,7 @@
 #include "timefmt.h"
 #include "varint.h"
 
-#define STORE_VERSION 10
+#define STORE_VERSION 11
 #define MAP_INITIAL (UINT64_C(64) << 20)
 
 static const struct {
@@ -40,6 +41,7 @@ static const struct {
 	[DB_IDS_NEW] = {"ids_new", MDB_INTEGERKEY},
 	[DB_C_IDS_NEW] = {"c_ids_new", MDB_INTEGERKEY},
 	[DB_IDS_X] = {"ids_x", 0},
+	[DB_ID_RUNS] = {"id_runs", MDB_INTEGERKEY | MDB_DUPSORT | MDB_DUPFIXED},
 	[DB_CUST] = {"cust", 0},
 	[DB_CUST_ID] = {"cust_id", MDB_INTEGERKEY},
 	[DB_STR] = {"str", 0},
@@ -141,16 +143,21 @@ struct store_batch {
 	store_log log[2];
 	meta_info info;
 	name_table names[2];	/* NAMES_CUSTOMERS, NAMES_STRINGS */
-	/* dedupe entries per kind not yet in a table; whether each of the
-	 * kind's two tables is empty (then nothing there can match, and entries
-	 * append); and whether this batch's entries go to the recent one */
+	/* dedupe entries per kind still in memory; whether each of the kind's
+	 * two tables is empty (then nothing there can match, and entries
+	 * append).  Only the commit writes to those tables: the batch's entries
+	 * go to the base table when it is empty, else to the recent one. */
 	idbuf *ids[2];
-	bool base_empty[2], recent_empty[2], to_recent[2];
+	bool base_empty[2], recent_empty[2];
 	size_t ids_flush_at;	/* pending entries that make a flush */
-	/* per kind, when its table held nothing before the batch: a filter of
-	 * every hash the batch has flushed there (NULL otherwise), and how many */
-	idfilter *flushed[2];
+	/* per kind, the runs the batch's flushes wrote to id_runs (idruns.h),
+	 * how many entries they hold, and a filter of their hashes (NULL
+	 * without memory for it: lookups then read every run); a cursor on
+	 * id_runs once there is a run */
+	uint32_t nruns[2];
 	size_t nflushed[2];
+	idfilter *flushed[2];
+	MDB_cursor *runs_cur;
 	/* (customer, ts, seq) entries per kind not yet in o_cust / c_cust */
 	custbuf *cust_index[2];
 	/* this batch's day spans, merged into o_days / c_days at commit */
@@ -1264,39 +1271,29 @@ static void watch_map(store_batch *b)
 		release_map(b->s);
 }
 
-/* Adds every hash in a kind's table to f. */
-static int fill_filter(store_batch *b, int kind, idfilter *f)
+static int add_to_filter(void *arg, uint64_t hash, uint32_t seq)
 {
-	MDB_cursor *cur;
-	int rc = mdb_cursor_open(b->txn, b->s->dbi[ids_table(kind)], &cur);
-	if (rc)
-		return rc;
-	MDB_val k, v;
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		uint64_t h;
-		memcpy(&h, k.mv_data, sizeof h);
-		idfilter_add(f, h);
-		watch_map(b);
-	}
-	mdb_cursor_close(cur);
-	return rc == MDB_NOTFOUND ? 0 : rc;
+	(void)seq;
+	idfilter_add(arg, hash);
+	return 0;
 }
 
-/* Before n more hashes go into a kind's table, makes sure its filter has
- * room for them.  A filter is kept only for a table that was empty when the
- * batch began, so that it holds every hash there; one that is full is
- * rebuilt, twice as large, from the table (it cannot give its hashes back).
- * Without memory for it, lookups simply go to the table. */
+/* Before n more hashes go into a kind's runs, makes sure its filter has
+ * room for them.  One that is full is rebuilt, twice as large, from the
+ * runs (it cannot give its hashes back).  Without memory for it, lookups
+ * simply read the runs. */
 static int fit_filter(store_batch *b, int kind, size_t n)
 {
 	idfilter *f = b->flushed[kind];
-	if (!f && !b->base_empty[kind])
-		return 0;	/* the table held hashes before the batch, or no memory */
+	if (!f && b->nruns[kind])
+		return 0;	/* no memory for it earlier */
 	size_t total = b->nflushed[kind] + n;
 	if (f && total <= idfilter_capacity(f))
 		return 0;
 	idfilter *bigger = idfilter_new(2 * total);
-	int rc = bigger && f ? fill_filter(b, kind, bigger) : 0;
+	int rc = bigger && f ? idruns_merge(b->txn, b->s->dbi[DB_ID_RUNS], kind, b->nruns[kind], NULL, 0,
+					    add_to_filter, bigger)
+			     : 0;
 	idfilter_free(f);
 	if (rc) {
 		idfilter_free(bigger);
@@ -1306,38 +1303,69 @@ static int fit_filter(store_batch *b, int kind, size_t n)
 	return rc;
 }
 
-/* Writes a kind's pending dedupe entries to the batch's table for them, in
- * hash order: appended when that table was empty, else inserted (sorted, so
- * neighbours share pages).  Mid-batch, the filter takes them too: the
- * batch's later ids are checked against them. */
-static int flush_ids(store_batch *b, int kind, bool mid_batch)
+/* Mid-batch: writes a kind's pending dedupe entries as its next run, and
+ * adds them to its filter, which the batch's later ids are checked against. */
+static int flush_run(store_batch *b, int kind)
 {
 	idbuf *ib = b->ids[kind];
 	size_t n;
 	if (idbuf_sort(ib, &n))
 		return TIDE_ENOMEM;
-	int rc = n && mid_batch ? fit_filter(b, kind, n) : 0;
-	bool *empty = b->to_recent[kind] ? &b->recent_empty[kind] : &b->base_empty[kind];
-	store_dbi t = b->to_recent[kind] ? recent_table(kind) : ids_table(kind);
-	MDB_cursor *cur = NULL;
-	if (rc == 0 && n)
-		rc = mdb_cursor_open(b->txn, b->s->dbi[t], &cur);
-	idfilter *f = mid_batch ? b->flushed[kind] : NULL;
-	for (size_t i = 0; rc == 0 && i < n; i++) {
+	int rc = fit_filter(b, kind, n);
+	if (rc == 0 && !b->runs_cur)
+		rc = mdb_cursor_open(b->txn, b->s->dbi[DB_ID_RUNS], &b->runs_cur);
+	if (rc == 0)
+		rc = idruns_write(b->txn, b->s->dbi[DB_ID_RUNS], kind, b->nruns[kind], ib, n);
+	idfilter *f = b->flushed[kind];
+	for (size_t i = 0; rc == 0 && f && i < n; i++) {
 		uint64_t h;
 		uint32_t seq;
 		idbuf_at(ib, i, &h, &seq);
-		MDB_val k = {sizeof h, &h}, v = {sizeof seq, &seq};
-		rc = mdb_cursor_put(cur, &k, &v, *empty ? MDB_APPEND : 0);
-		if (f)
-			idfilter_add(f, h);
-		watch_map(b);
+		idfilter_add(f, h);
 	}
-	if (cur)
-		mdb_cursor_close(cur);
-	idbuf_clear(ib);
-	*empty = *empty && n == 0;
+	b->nruns[kind]++;
 	b->nflushed[kind] += n;
+	idbuf_clear(ib);
+	watch_map(b);
+	return rc;
+}
+
+typedef struct ids_writer {
+	store_batch *b;
+	MDB_cursor *cur;
+	unsigned flags;
+} ids_writer;
+
+static int put_id(void *arg, uint64_t h, uint32_t seq)
+{
+	ids_writer *w = arg;
+	MDB_val k = {sizeof h, &h}, v = {sizeof seq, &seq};
+	watch_map(w->b);
+	return mdb_cursor_put(w->cur, &k, &v, w->flags);
+}
+
+/* At commit: writes a kind's dedupe entries, its runs and those still in
+ * memory, in hash order, to the base table when that is empty, else to the
+ * recent one: appended when that table is empty, else inserted (sorted, so
+ * neighbours share pages). */
+static int flush_ids(store_batch *b, int kind)
+{
+	idbuf *ib = b->ids[kind];
+	size_t n;
+	if (idbuf_sort(ib, &n))
+		return TIDE_ENOMEM;
+	if (n == 0 && b->nruns[kind] == 0)
+		return 0;
+	bool *empty = b->base_empty[kind] ? &b->base_empty[kind] : &b->recent_empty[kind];
+	store_dbi t = b->base_empty[kind] ? ids_table(kind) : recent_table(kind);
+	ids_writer w = {b, NULL, *empty ? MDB_APPEND : 0};
+	int rc = mdb_cursor_open(b->txn, b->s->dbi[t], &w.cur);
+	if (rc == 0)
+		rc = idruns_merge(b->txn, b->s->dbi[DB_ID_RUNS], kind, b->nruns[kind], ib, n, put_id, &w);
+	if (w.cur)
+		mdb_cursor_close(w.cur);
+	idbuf_clear(ib);
+	*empty = false;
 	return rc;
 }
 
@@ -1747,7 +1775,6 @@ int store_batch_begin(store *s, store_batch **out, tide_err *e)
 		rc = table_empty(b, ids_table(k), &b->base_empty[k]);
 		if (rc == 0)
 			rc = table_empty(b, recent_table(k), &b->recent_empty[k]);
-		b->to_recent[k] = !b->base_empty[k];
 		if (rc == 0)
 			rc = table_empty(b, k ? DB_O_ROLL_TAG : DB_O_ROLL, &b->rolls_empty[k]);
 	}
@@ -1799,6 +1826,8 @@ static int end_txn(store_batch *b, bool commit)
 	for (int k = 0; k < 2; k++)
 		mdb_cursor_close(b->log[k].cur);
 	memset(b->log, 0, sizeof b->log);
+	mdb_cursor_close(b->runs_cur);
+	b->runs_cur = NULL;
 	int rc = 0;
 	if (commit)
 		rc = mdb_txn_commit(b->txn);
@@ -1968,7 +1997,9 @@ int store_batch_commit(store_batch *b, tide_err *e)
 	if (rc == 0)
 		rc = flush_cols(b);
 	for (int kind = 0; rc == 0 && kind < 2; kind++)
-		rc = flush_ids(b, kind, false);
+		rc = flush_ids(b, kind);
+	if (rc == 0 && b->runs_cur)
+		rc = mdb_drop(b->txn, b->s->dbi[DB_ID_RUNS], 0);
 	for (int kind = 0; rc == 0 && kind < 2; kind++)
 		rc = merge_recent(b, kind);
 	for (int kind = 0; rc == 0 && kind < 2; kind++)
@@ -2120,9 +2151,11 @@ static int check_duplicate(store_batch *b, const tide_event *ev, uint64_t seq, b
 	uint32_t seq32 = (uint32_t)seq, other32;
 	int found = idbuf_get(b->ids[kind], h, &other32), rc = 0;
 	const idfilter *f = b->flushed[kind];
-	if (!found && !b->recent_empty[kind])
+	if (!found && b->nruns[kind] && (!f || idfilter_may_hold(f, h)))
+		rc = idruns_find(b->runs_cur, kind, b->nruns[kind], h, &other32, &found);
+	if (rc == 0 && !found && !b->recent_empty[kind])
 		rc = find_hash(b, recent_table(kind), h, &other32, &found);
-	if (rc == 0 && !found && !b->base_empty[kind] && (!f || idfilter_may_hold(f, h)))
+	if (rc == 0 && !found && !b->base_empty[kind])
 		rc = find_hash(b, ids_table(kind), h, &other32, &found);
 	if (rc)
 		return rc;
@@ -2130,7 +2163,7 @@ static int check_duplicate(store_batch *b, const tide_event *ev, uint64_t seq, b
 	if (!found) {
 		if (idbuf_put(b->ids[kind], h, seq32))
 			return TIDE_ENOMEM;
-		return idbuf_count(b->ids[kind]) >= b->ids_flush_at ? flush_ids(b, kind, true) : 0;
+		return idbuf_count(b->ids[kind]) >= b->ids_flush_at ? flush_run(b, kind) : 0;
 	}
 
 	uint64_t other = other32;

@@ -485,6 +485,32 @@ static void test_ids_recent_then_merged(void)
 	cleanup(s);
 }
 
+/* A batch whose dedupe entries leave memory several times writes them as
+ * sorted runs, where its later ids find them, and the commit merges the
+ * runs in hash order into the ids table (appended: out of order, the put
+ * fails) and leaves none behind.  Runs of one entry are plain LMDB nodes,
+ * not pages of duplicates. */
+static void test_ids_runs_merged_at_commit(void)
+{
+	const char *every[] = {"1", "7", "16"};
+	for (size_t i = 0; i < sizeof every / sizeof *every; i++) {
+		store *s = open_fresh();
+		CHECK(setenv("TIDE_IDS_FLUSH_AT", every[i], 1) == 0);
+		add_known(s, 0, 300, 0);
+		check_ids(s, 300, 0);
+		add_known(s, 0, 330, 300);	/* into a non-empty store: the recent table */
+		CHECK(unsetenv("TIDE_IDS_FLUSH_AT") == 0);
+		check_ids(s, 300, 30);
+		add_known(s, 0, 331, 330);
+		store_snap *r;
+		tide_err e;
+		CHECK(store_snap_begin(s, &r, &e) == 0);
+		CHECK(entries(r, DB_ID_RUNS) == 0);
+		store_snap_end(r);
+		cleanup(s);
+	}
+}
+
 /* A store another layout wrote is refused on open, with the versions named
  * and what to do.  The version is the first u64 of
  * meta's "info" record. */
@@ -506,8 +532,8 @@ static void test_other_layout_refused(void)
 	memcpy(info, v.mv_data, v.mv_size);
 	uint64_t version;
 	memcpy(&version, info, sizeof version);
-	CHECK(version == 10);
-	version = 9;
+	CHECK(version == 11);
+	version = 10;
 	memcpy(info, &version, sizeof version);
 	v.mv_data = info;
 	CHECK(mdb_put(txn, meta, &k, &v, 0) == 0 && mdb_txn_commit(txn) == 0);
@@ -516,7 +542,7 @@ static void test_other_layout_refused(void)
 	tide_err e;
 	store_opts ro = {.read_only = true};
 	CHECK(store_open(dir, &ro, &s, &e) == TIDE_ECORRUPT && s == NULL);
-	CHECK(strstr(e.msg, "store format version 9; this tide reads version 10") != NULL);
+	CHECK(strstr(e.msg, "store format version 10; this tide reads version 11") != NULL);
 	CHECK(store_open(dir, NULL, &s, &e) == TIDE_ECORRUPT && s == NULL);
 	CHECK(strstr(e.msg, "export it with the tide that wrote it") != NULL);
 	cleanup(s);	/* no store open: removes the directory */
@@ -533,6 +559,7 @@ int main(void)
 	RUN(test_heads_across_batches);
 	RUN(test_log_blocks_across_batches);
 	RUN(test_ids_recent_then_merged);
+	RUN(test_ids_runs_merged_at_commit);
 	RUN(test_other_layout_refused);
 	return run_failed;
 }
