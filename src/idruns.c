@@ -10,6 +10,8 @@
  * is the hashes' order, then the sequence. */
 enum { ENTRY = 12, CHUNK = 4096 };
 
+/* Runs number below 2^24: at one per 12.6M events of a store's at most
+ * 2^32, a kind makes at most 342. */
 static uint32_t run_key(int kind, uint32_t run)
 {
 	return (uint32_t)kind << 24 | run;

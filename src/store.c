@@ -1153,11 +1153,11 @@ void store_custkey_decode(const uint8_t in[STORE_CUSTKEY], int64_t *ts, uint64_t
 
 /* ---- writing ---------------------------------------------------------- */
 
-/* Pending dedupe entries past this many go to the table mid-batch, so a
- * huge batch's memory stays bounded.  It is three quarters of 2^24 slots, the
- * load at which idbuf would double (192 MiB of 12-byte slots): a fresh load
- * of up to 12.5M ids writes them once, appended, into full pages, and none is
- * inserted among them later, which would split nearly every page. */
+/* Pending dedupe entries past this many go to a run mid-batch (idruns.h),
+ * so a huge batch's memory stays bounded.  It is three quarters of 2^24
+ * slots, the load at which idbuf would double (192 MiB of 12-byte slots): a
+ * batch of up to 12.5M ids of a kind writes no run, and its commit writes
+ * the entries straight from memory. */
 #define IDBUF_MAX (3u << 22)
 
 static store_dbi ids_table(int kind)
@@ -2142,8 +2142,8 @@ static int find_hash(store_batch *b, store_dbi t, uint64_t h, uint32_t *seq, int
 }
 
 /* The event's id seen before in this kind?  Looks in the batch's pending
- * entries and the kind's two hash tables, then in the exact-id table that
- * holds the rare ids whose hash another id already took. */
+ * entries, its runs and the kind's two hash tables, then in the exact-id
+ * table that holds the rare ids whose hash another id already took. */
 static int check_duplicate(store_batch *b, const tide_event *ev, uint64_t seq, bool *dup)
 {
 	int kind = ev->kind;
