@@ -31,6 +31,7 @@
  *
  * tz == NULL is accepted everywhere and means UTC. */
 #include "cal.h"
+#include "bigend.h"
 #include "timefmt.h"
 
 #include <errno.h>
@@ -434,16 +435,6 @@ void cal_tz_close(cal_tz *tz)
 	free(tz);
 }
 
-static uint32_t be32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static int64_t be64(const unsigned char *p)
-{
-	return (int64_t)((uint64_t)be32(p) << 32 | be32(p + 4));
-}
-
 enum { TZ_OK, TZ_NOTZIF, TZ_CORRUPT, TZ_LEAP, TZ_NOMEM };
 
 /* Parses a TZif file into tz.  Returns TZ_*; *why says what is wrong. */
@@ -464,7 +455,7 @@ static int tzif_parse(const unsigned char *buf, size_t len, cal_tz *tz, const ch
 			return TZ_CORRUPT;
 		}
 		for (int i = 0; i < 6; i++)
-			cnt[i] = be32(p + 20 + 4 * i);
+			cnt[i] = bigend_get(p + 20 + 4 * i, 4);
 		p += 44;
 		uint64_t need = cnt[3] * (uint64_t)(tsize + 1) + cnt[4] * 6 + cnt[5] +
 			cnt[2] * (uint64_t)(tsize + 4) + cnt[1] + cnt[0];
@@ -492,7 +483,7 @@ static int tzif_parse(const unsigned char *buf, size_t len, cal_tz *tz, const ch
 	const unsigned char *types = idx + timecnt;
 	int32_t toff[256];
 	for (uint64_t i = 0; i < typecnt; i++) {
-		toff[i] = (int32_t)be32(types + 6 * i);
+		toff[i] = (int32_t)bigend_get(types + 6 * i, 4);
 		if (toff[i] < -89999 || toff[i] > 93599 || types[6 * i + 4] > 1 ||
 		    types[6 * i + 5] >= charcnt) {
 			*why = "bad local time type";
@@ -537,7 +528,7 @@ static int tzif_parse(const unsigned char *buf, size_t len, cal_tz *tz, const ch
 	int64_t last = INT64_MIN;
 	int32_t cur = tz->off0;
 	for (uint64_t i = 0; i < timecnt; i++) {
-		int64_t at = tsize == 8 ? be64(times + 8 * i) : (int32_t)be32(times + 4 * i);
+		int64_t at = tsize == 8 ? (int64_t)bigend_get(times + 8 * i, 8) : (int32_t)bigend_get(times + 4 * i, 4);
 		if (i > 0 && at <= last) {
 			*why = "transitions out of order";
 			return TZ_CORRUPT;

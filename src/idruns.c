@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bigend.h"
 #include "err.h"
 
 /* An entry: the hash big-endian, so that LMDB's byte order of duplicates
@@ -19,17 +20,8 @@ static uint32_t run_key(int kind, uint32_t run)
 
 static void entry_encode(uint64_t hash, uint32_t seq, uint8_t *out)
 {
-	for (int i = 7; i >= 0; i--, hash >>= 8)
-		out[i] = (uint8_t)hash;
+	bigend_put(out, hash, 8);
 	memcpy(out + 8, &seq, sizeof seq);
-}
-
-static uint64_t entry_hash(const uint8_t *in)
-{
-	uint64_t h = 0;
-	for (int i = 0; i < 8; i++)
-		h = h << 8 | in[i];
-	return h;
 }
 
 int idruns_write(MDB_txn *txn, MDB_dbi dbi, int kind, uint32_t run, const idbuf *ib, size_t n)
@@ -117,7 +109,7 @@ static int advance(source *s, uint64_t *head)
 		s->at = v.mv_data;
 		s->end = s->at + v.mv_size;
 	}
-	*head = entry_hash(s->at);
+	*head = bigend_get(s->at, 8);
 	memcpy(&s->seq, s->at + 8, sizeof s->seq);
 	s->at += ENTRY;
 	return 0;

@@ -13,11 +13,12 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "bigend.h"
 #include "colblock.h"
 #include "custbuf.h"
 #include "idbuf.h"
-#include "idruns.h"
 #include "idfilter.h"
+#include "idruns.h"
 #include "logblock.h"
 #include "mapwarm.h"
 #include "rollfeed.h"
@@ -543,30 +544,16 @@ int store_snap_info(store_snap *r, store_info *out, tide_err *e)
 
 /* Big-endian fields of n bytes: keys that sort under memcmp as their
  * numbers do. */
-static void be_put(uint8_t *out, uint64_t v, int n)
-{
-	for (int i = 0; i < n; i++)
-		out[i] = (uint8_t)(v >> (8 * (n - 1 - i)));
-}
-
-static uint64_t be_get(const uint8_t *in, int n)
-{
-	uint64_t v = 0;
-	for (int i = 0; i < n; i++)
-		v = v << 8 | in[i];
-	return v;
-}
-
 static void roll_key(uint32_t tag, uint32_t value, uint32_t customer, uint8_t out[12])
 {
-	be_put(out, tag, 4);
-	be_put(out + 4, value, 4);
-	be_put(out + 8, customer, 4);
+	bigend_put(out, tag, 4);
+	bigend_put(out + 4, value, 4);
+	bigend_put(out + 8, customer, 4);
 }
 
 static uint32_t roll_key_customer(const uint8_t key[12])
 {
-	return (uint32_t)be_get(key + 8, 4);
+	return (uint32_t)bigend_get(key + 8, 4);
 }
 
 bool store_tag_rolled(store_snap *r, uint32_t tag)
@@ -1141,14 +1128,14 @@ int store_decode_contact(uint64_t seq, const MDB_val *v, store_contact *c)
 
 void store_custkey_encode(int64_t ts, uint64_t seq, uint8_t out[STORE_CUSTKEY])
 {
-	be_put(out, (uint64_t)(ts - TIDE_TS_MIN), 5);	/* < 2^39 */
-	be_put(out + 5, seq, 4);
+	bigend_put(out, (uint64_t)(ts - TIDE_TS_MIN), 5);	/* < 2^39 */
+	bigend_put(out + 5, seq, 4);
 }
 
 void store_custkey_decode(const uint8_t in[STORE_CUSTKEY], int64_t *ts, uint64_t *seq)
 {
-	*ts = (int64_t)be_get(in, 5) + TIDE_TS_MIN;
-	*seq = be_get(in + 5, 4);
+	*ts = (int64_t)bigend_get(in, 5) + TIDE_TS_MIN;
+	*seq = bigend_get(in + 5, 4);
 }
 
 /* ---- writing ---------------------------------------------------------- */
@@ -1908,12 +1895,9 @@ static void collect_new(void *arg, const void *key, size_t len, uint32_t id)
 	new_names *nn = arg;
 	if (id <= nn->first_new)
 		return;
-	uint8_t bytes[8] = {0};
-	memcpy(bytes, key, len < 8 ? len : 8);
-	uint64_t head = 0;
-	for (int i = 0; i < 8; i++)
-		head = head << 8 | bytes[i];
-	nn->v[nn->n++] = (new_name){head, key, (uint32_t)len, id};
+	uint8_t head[8] = {0};
+	memcpy(head, key, len < 8 ? len : 8);
+	nn->v[nn->n++] = (new_name){bigend_get(head, 8), key, (uint32_t)len, id};
 }
 
 /* LMDB's default order of keys: bytes, then the shorter first.  Zero
