@@ -1,7 +1,7 @@
 /* idfilter.h — a Bloom filter of 64-bit id hashes.
  *
  * A big batch moves its pending dedupe entries (idbuf.h) out of memory, as
- * sorted runs (idruns.h), every few million events, and from then on every
+ * sorted runs (runs.h), every few million events, and from then on every
  * new id would be looked up in each run: random reads of gigabytes, which
  * page them in.  A filter of the hashes the batch has flushed answers "not
  * there" for nearly every new id without reading them.

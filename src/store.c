@@ -18,16 +18,16 @@
 #include "custbuf.h"
 #include "idbuf.h"
 #include "idfilter.h"
-#include "idruns.h"
 #include "logblock.h"
 #include "mapwarm.h"
 #include "rollfeed.h"
 #include "rollup.h"
+#include "runs.h"
 #include "strmap.h"
 #include "timefmt.h"
 #include "varint.h"
 
-#define STORE_VERSION 11
+#define STORE_VERSION 12
 #define MAP_INITIAL (UINT64_C(64) << 20)
 
 static const struct {
@@ -43,6 +43,7 @@ static const struct {
 	[DB_C_IDS_NEW] = {"c_ids_new", MDB_INTEGERKEY},
 	[DB_IDS_X] = {"ids_x", 0},
 	[DB_ID_RUNS] = {"id_runs", MDB_INTEGERKEY | MDB_DUPSORT | MDB_DUPFIXED},
+	[DB_CUST_RUNS] = {"cust_runs", MDB_INTEGERKEY | MDB_DUPSORT | MDB_DUPFIXED},
 	[DB_CUST] = {"cust", 0},
 	[DB_CUST_ID] = {"cust_id", MDB_INTEGERKEY},
 	[DB_STR] = {"str", 0},
@@ -151,7 +152,7 @@ struct store_batch {
 	idbuf *ids[2];
 	bool base_empty[2], recent_empty[2];
 	size_t ids_flush_at;	/* pending entries that make a flush */
-	/* per kind, the runs the batch's flushes wrote to id_runs (idruns.h),
+	/* per kind, the runs the batch's flushes wrote to id_runs (runs.h),
 	 * how many entries they hold, and a filter of their hashes (NULL
 	 * without memory for it: lookups then read every run); a cursor on
 	 * id_runs once there is a run */
@@ -159,8 +160,12 @@ struct store_batch {
 	size_t nflushed[2];
 	idfilter *flushed[2];
 	MDB_cursor *runs_cur;
-	/* (customer, ts, seq) entries per kind not yet in o_cust / c_cust */
+	/* (customer, ts, seq) entries per kind not yet in o_cust / c_cust,
+	 * the runs of them the batch's flushes wrote to cust_runs (runs.h),
+	 * and the count of pending entries that makes a flush */
 	custbuf *cust_index[2];
+	uint32_t index_runs[2];
+	size_t index_flush_at;
 	/* this batch's day spans, merged into o_days / c_days at commit */
 	strmap *day_index;
 	store_span *spans;
@@ -1140,7 +1145,7 @@ void store_custkey_decode(const uint8_t in[STORE_CUSTKEY], int64_t *ts, uint64_t
 
 /* ---- writing ---------------------------------------------------------- */
 
-/* Pending dedupe entries past this many go to a run mid-batch (idruns.h),
+/* Pending dedupe entries past this many go to a run mid-batch (runs.h),
  * so a huge batch's memory stays bounded.  It is three quarters of 2^24
  * slots, the load at which idbuf would double (192 MiB of 12-byte slots): a
  * batch of up to 12.5M ids of a kind writes no run, and its commit writes
@@ -1258,10 +1263,45 @@ static void watch_map(store_batch *b)
 		release_map(b->s);
 }
 
-static int add_to_filter(void *arg, uint64_t hash, uint32_t seq)
+/* A dedupe entry in a run: the hash big-endian, so that the entries' byte
+ * order is the hashes' order, then the sequence. */
+enum { ID_ENTRY = 12 };
+
+static void id_entry_encode(const void *ib, size_t i, uint8_t *out)
 {
-	(void)seq;
-	idfilter_add(arg, hash);
+	uint64_t h;
+	uint32_t seq;
+	idbuf_at(ib, i, &h, &seq);
+	bigend_put(out, h, 8);
+	memcpy(out + 8, &seq, sizeof seq);
+}
+
+static uint64_t id_entry_hash(const uint8_t *entry)
+{
+	return bigend_get(entry, 8);
+}
+
+static uint32_t id_entry_seq(const uint8_t *entry)
+{
+	uint32_t seq;
+	memcpy(&seq, entry + 8, sizeof seq);
+	return seq;
+}
+
+static runs_set id_runs(const store_batch *b, int kind)
+{
+	return (runs_set){b->s->dbi[DB_ID_RUNS], (uint32_t)kind, ID_ENTRY};
+}
+
+/* A kind's pending dedupe entries, sorted (idbuf_sort). */
+static runs_pending pending_ids(store_batch *b, int kind, size_t n)
+{
+	return (runs_pending){b->ids[kind], n, id_entry_encode};
+}
+
+static int add_to_filter(void *arg, const uint8_t *entry)
+{
+	idfilter_add(arg, id_entry_hash(entry));
 	return 0;
 }
 
@@ -1278,9 +1318,8 @@ static int fit_filter(store_batch *b, int kind, size_t n)
 	if (f && total <= idfilter_capacity(f))
 		return 0;
 	idfilter *bigger = idfilter_new(2 * total);
-	int rc = bigger && f ? idruns_merge(b->txn, b->s->dbi[DB_ID_RUNS], kind, b->nruns[kind], NULL, 0,
-					    add_to_filter, bigger)
-			     : 0;
+	runs_set set = id_runs(b, kind);
+	int rc = bigger && f ? runs_merge(b->txn, &set, b->nruns[kind], NULL, add_to_filter, bigger) : 0;
 	idfilter_free(f);
 	if (rc) {
 		idfilter_free(bigger);
@@ -1301,8 +1340,10 @@ static int flush_run(store_batch *b, int kind)
 	int rc = fit_filter(b, kind, n);
 	if (rc == 0 && !b->runs_cur)
 		rc = mdb_cursor_open(b->txn, b->s->dbi[DB_ID_RUNS], &b->runs_cur);
+	runs_set set = id_runs(b, kind);
+	runs_pending p = pending_ids(b, kind, n);
 	if (rc == 0)
-		rc = idruns_write(b->txn, b->s->dbi[DB_ID_RUNS], kind, b->nruns[kind], ib, n);
+		rc = runs_write(b->txn, &set, b->nruns[kind], &p);
 	idfilter *f = b->flushed[kind];
 	for (size_t i = 0; rc == 0 && f && i < n; i++) {
 		uint64_t h;
@@ -1323,9 +1364,11 @@ typedef struct ids_writer {
 	unsigned flags;
 } ids_writer;
 
-static int put_id(void *arg, uint64_t h, uint32_t seq)
+static int put_id(void *arg, const uint8_t *entry)
 {
 	ids_writer *w = arg;
+	uint64_t h = id_entry_hash(entry);
+	uint32_t seq = id_entry_seq(entry);
 	MDB_val k = {sizeof h, &h}, v = {sizeof seq, &seq};
 	watch_map(w->b);
 	return mdb_cursor_put(w->cur, &k, &v, w->flags);
@@ -1347,8 +1390,10 @@ static int flush_ids(store_batch *b, int kind)
 	store_dbi t = b->base_empty[kind] ? ids_table(kind) : recent_table(kind);
 	ids_writer w = {b, NULL, *empty ? MDB_APPEND : 0};
 	int rc = mdb_cursor_open(b->txn, b->s->dbi[t], &w.cur);
+	runs_set set = id_runs(b, kind);
+	runs_pending p = pending_ids(b, kind, n);
 	if (rc == 0)
-		rc = idruns_merge(b->txn, b->s->dbi[DB_ID_RUNS], kind, b->nruns[kind], ib, n, put_id, &w);
+		rc = runs_merge(b->txn, &set, b->nruns[kind], &p, put_id, &w);
 	if (w.cur)
 		mdb_cursor_close(w.cur);
 	idbuf_clear(ib);
@@ -1386,60 +1431,122 @@ static int merge_recent(store_batch *b, int kind)
 	return rc == MDB_NOTFOUND ? mdb_drop(b->txn, recent, 0) : rc;
 }
 
-/* Pending index entries past this many go to the index mid-batch, so a
- * huge batch's memory stays bounded. */
+/* Pending index entries past this many go to a run mid-batch (runs.h), so
+ * a huge batch's memory stays bounded. */
 #define CUSTBUF_MAX (8u << 20)	/* 16 bytes each: 128 MiB */
 
-/* Writes a kind's pending (customer, ts, seq) entries, customer by customer
- * in key order, so the cursor stays near the page it last wrote.  Each
- * customer's entries go in with one MDB_MULTIPLE put; they normally follow
- * the customer's existing ones (MDB_APPENDDUP: no search among them), and
- * the rest, of an ingest that goes back in time, are placed one by one. */
-static int flush_index(store_batch *b, int kind)
+/* An index entry in a run: the customer big-endian, then its key in
+ * o_cust / c_cust, so that the entries' byte order is the index's. */
+enum { INDEX_ENTRY = 4 + STORE_CUSTKEY };
+
+static void index_entry_encode(const void *entries, size_t i, uint8_t *out)
+{
+	const custbuf_entry *e = (const custbuf_entry *)entries + i;
+	bigend_put(out, e->customer, 4);
+	store_custkey_encode(e->ts, e->seq, out + 4);
+}
+
+static runs_set index_runs(const store_batch *b, int kind)
+{
+	return (runs_set){b->s->dbi[DB_CUST_RUNS], (uint32_t)kind, INDEX_ENTRY};
+}
+
+/* A kind's pending index entries, sorted; NULL p->items when out of memory. */
+static runs_pending pending_index(store_batch *b, int kind)
 {
 	custbuf *cb = b->cust_index[kind];
 	size_t n = custbuf_count(cb);
-	if (n == 0)
-		return 0;
-	const custbuf_entry *e = custbuf_sort(cb, (uint32_t)b->info.customers + 1);
-	if (!e)
+	const custbuf_entry *e = n ? custbuf_sort(cb, (uint32_t)b->info.customers + 1) : NULL;
+	return (runs_pending){e, e ? n : 0, index_entry_encode};
+}
+
+/* Mid-batch: writes a kind's pending index entries as its next run. */
+static int index_run(store_batch *b, int kind)
+{
+	runs_pending p = pending_index(b, kind);
+	if (!p.items)
 		return TIDE_ENOMEM;
-	/* One customer's run is encoded at a time: the buffer is as long as
-	 * the longest run, not the whole batch. */
-	uint8_t *keys = NULL;
-	size_t cap = 0;
-	MDB_cursor *cur = NULL;
-	int rc = mdb_cursor_open(b->txn, b->s->dbi[kind == TIDE_ORDERS ? DB_O_CUST : DB_C_CUST], &cur);
-	for (size_t i = 0, j; rc == 0 && i < n; i = j) {
-		uint32_t customer = e[i].customer;
-		for (j = i; j < n && e[j].customer == customer; j++)
-			;
-		if (j - i > cap) {
-			uint8_t *nk = realloc(keys, (j - i) * STORE_CUSTKEY);
-			if (!nk) {
-				rc = TIDE_ENOMEM;
-				break;
-			}
-			keys = nk;
-			cap = j - i;
-		}
-		for (size_t x = i; x < j; x++)
-			store_custkey_encode(e[x].ts, e[x].seq, keys + (x - i) * STORE_CUSTKEY);
-		MDB_val k = {sizeof customer, &customer};
-		MDB_val v[2] = {{STORE_CUSTKEY, keys}, {j - i, NULL}};
-		rc = mdb_cursor_put(cur, &k, v, MDB_MULTIPLE | MDB_APPENDDUP);
-		if (rc == MDB_KEYEXIST) {
-			size_t done = v[1].mv_size;
-			v[0].mv_data = keys + done * STORE_CUSTKEY;
-			v[1].mv_size = j - i - done;
-			rc = mdb_cursor_put(cur, &k, v, MDB_MULTIPLE);
-		}
-		watch_map(b);
+	runs_set set = index_runs(b, kind);
+	int rc = runs_write(b->txn, &set, b->index_runs[kind]++, &p);
+	custbuf_clear(b->cust_index[kind]);
+	watch_map(b);
+	return rc;
+}
+
+/* Collects one customer's entries at a time, to put them with one call. */
+typedef struct index_writer {
+	store_batch *b;
+	MDB_cursor *cur;
+	uint32_t customer;
+	uint8_t *keys;		/* n keys of STORE_CUSTKEY bytes, room for cap */
+	size_t n, cap;
+} index_writer;
+
+/* Puts the writer's customer's entries with one MDB_MULTIPLE put.  They
+ * normally follow the customer's existing ones (MDB_APPENDDUP: no search
+ * among them); the rest, of an ingest that goes back in time, are placed
+ * one by one. */
+static int put_customer(index_writer *w)
+{
+	if (w->n == 0)
+		return 0;
+	MDB_val k = {sizeof w->customer, &w->customer};
+	MDB_val v[2] = {{STORE_CUSTKEY, w->keys}, {w->n, NULL}};
+	int rc = mdb_cursor_put(w->cur, &k, v, MDB_MULTIPLE | MDB_APPENDDUP);
+	if (rc == MDB_KEYEXIST) {
+		size_t done = v[1].mv_size;
+		v[0].mv_data = w->keys + done * STORE_CUSTKEY;
+		v[1].mv_size = w->n - done;
+		rc = mdb_cursor_put(w->cur, &k, v, MDB_MULTIPLE);
 	}
-	if (cur)
-		mdb_cursor_close(cur);
-	free(keys);
-	custbuf_clear(cb);
+	w->n = 0;
+	watch_map(w->b);
+	return rc;
+}
+
+static int add_index_entry(void *arg, const uint8_t *entry)
+{
+	index_writer *w = arg;
+	uint32_t customer = (uint32_t)bigend_get(entry, 4);
+	if (customer != w->customer) {
+		int rc = put_customer(w);
+		if (rc)
+			return rc;
+		w->customer = customer;
+	}
+	if (w->n == w->cap) {
+		size_t cap = w->cap ? 2 * w->cap : 64;
+		uint8_t *keys = realloc(w->keys, cap * STORE_CUSTKEY);
+		if (!keys)
+			return TIDE_ENOMEM;
+		w->keys = keys;
+		w->cap = cap;
+	}
+	memcpy(w->keys + w->n++ * STORE_CUSTKEY, entry + 4, STORE_CUSTKEY);
+	return 0;
+}
+
+/* At commit: writes a kind's index entries, its runs and those still in
+ * memory, customer by customer in key order, so the cursor stays near the
+ * page it last wrote. */
+static int flush_index(store_batch *b, int kind)
+{
+	if (custbuf_count(b->cust_index[kind]) == 0 && b->index_runs[kind] == 0)
+		return 0;
+	runs_pending p = pending_index(b, kind);
+	if (!p.items && custbuf_count(b->cust_index[kind]))
+		return TIDE_ENOMEM;
+	runs_set set = index_runs(b, kind);
+	index_writer w = {.b = b};
+	int rc = mdb_cursor_open(b->txn, b->s->dbi[kind == TIDE_ORDERS ? DB_O_CUST : DB_C_CUST], &w.cur);
+	if (rc == 0)
+		rc = runs_merge(b->txn, &set, b->index_runs[kind], &p, add_index_entry, &w);
+	if (rc == 0)
+		rc = put_customer(&w);
+	if (w.cur)
+		mdb_cursor_close(w.cur);
+	free(w.keys);
+	custbuf_clear(b->cust_index[kind]);
 	return rc;
 }
 
@@ -1448,7 +1555,7 @@ static int add_index(store_batch *b, int kind, uint32_t customer, int64_t ts, ui
 	custbuf *cb = b->cust_index[kind];
 	if (custbuf_add(cb, customer, ts, (uint32_t)seq))
 		return TIDE_ENOMEM;
-	return custbuf_count(cb) >= CUSTBUF_MAX ? flush_index(b, kind) : 0;
+	return custbuf_count(cb) >= b->index_flush_at ? index_run(b, kind) : 0;
 }
 
 static int tag_index(const store_batch *b, tide_kind kind, uint32_t name)
@@ -1729,9 +1836,11 @@ int store_batch_begin(store *s, store_batch **out, tide_err *e)
 	b->day_index = strmap_new();
 	b->ids[0] = idbuf_new();
 	b->ids[1] = idbuf_new();
-	/* TIDE_IDS_FLUSH_AT (a count) lets tests flush small batches mid-way. */
-	const char *flush_at = getenv("TIDE_IDS_FLUSH_AT");
-	b->ids_flush_at = flush_at && *flush_at ? strtoull(flush_at, NULL, 10) : IDBUF_MAX;
+	/* TIDE_FLUSH_AT (a count) lets tests flush small batches mid-way. */
+	const char *flush_at = getenv("TIDE_FLUSH_AT");
+	bool flush_set = flush_at && *flush_at;
+	b->ids_flush_at = flush_set ? strtoull(flush_at, NULL, 10) : IDBUF_MAX;
+	b->index_flush_at = flush_set ? strtoull(flush_at, NULL, 10) : CUSTBUF_MAX;
 	b->cust_index[0] = custbuf_new();
 	b->cust_index[1] = custbuf_new();
 	b->rolls = rollup_buf_new();
@@ -1988,6 +2097,8 @@ int store_batch_commit(store_batch *b, tide_err *e)
 		rc = merge_recent(b, kind);
 	for (int kind = 0; rc == 0 && kind < 2; kind++)
 		rc = flush_index(b, kind);
+	if (rc == 0 && (b->index_runs[0] || b->index_runs[1]))
+		rc = mdb_drop(b->txn, b->s->dbi[DB_CUST_RUNS], 0);
 	if (rc == 0 && rollfeed_drain(b->feed))
 		rc = TIDE_ENOMEM;
 	if (rc == 0)
@@ -2125,6 +2236,19 @@ static int find_hash(store_batch *b, store_dbi t, uint64_t h, uint32_t *seq, int
 	return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
+/* Looks hash h up in a kind's runs: *found, and *seq when found. */
+static int find_in_runs(store_batch *b, int kind, uint64_t h, uint32_t *seq, int *found)
+{
+	uint8_t probe[ID_ENTRY], entry[ID_ENTRY];
+	bigend_put(probe, h, 8);
+	memset(probe + 8, 0, ID_ENTRY - 8);	/* the least entry with this hash */
+	runs_set set = id_runs(b, kind);
+	int rc = runs_find(b->runs_cur, &set, b->nruns[kind], probe, 8, entry, found);
+	if (rc == 0 && *found)
+		*seq = id_entry_seq(entry);
+	return rc;
+}
+
 /* The event's id seen before in this kind?  Looks in the batch's pending
  * entries, its runs and the kind's two hash tables, then in the exact-id
  * table that holds the rare ids whose hash another id already took. */
@@ -2136,7 +2260,7 @@ static int check_duplicate(store_batch *b, const tide_event *ev, uint64_t seq, b
 	int found = idbuf_get(b->ids[kind], h, &other32), rc = 0;
 	const idfilter *f = b->flushed[kind];
 	if (!found && b->nruns[kind] && (!f || idfilter_may_hold(f, h)))
-		rc = idruns_find(b->runs_cur, kind, b->nruns[kind], h, &other32, &found);
+		rc = find_in_runs(b, kind, h, &other32, &found);
 	if (rc == 0 && !found && !b->recent_empty[kind])
 		rc = find_hash(b, recent_table(kind), h, &other32, &found);
 	if (rc == 0 && !found && !b->base_empty[kind])

@@ -25,10 +25,10 @@ expect_eq reingest_count "$(count_of "$db" orders)" "$N"
 
 # A batch that moves its dedupe entries to the table every 500 ids (and
 # rebuilds its filter of them as it fills) still finds every id again.
-TIDE_IDS_FLUSH_AT=500 "$TIDE" ingest "$TMP/dbflush" orders "$TMP/d/orders.csv" "$TMP/d/orders.csv" \
+TIDE_FLUSH_AT=500 "$TIDE" ingest "$TMP/dbflush" orders "$TMP/d/orders.csv" "$TMP/d/orders.csv" \
 	>"$TMP/out" 2>"$TMP/err"
 expect_contains dedupe_across_flushes "$TMP/out" "$((2 * N)) rows, $N stored, $N duplicates"
-TIDE_IDS_FLUSH_AT=500 "$TIDE" ingest "$TMP/dbflush" orders "$TMP/d/orders.csv" >"$TMP/out" 2>"$TMP/err"
+TIDE_FLUSH_AT=500 "$TIDE" ingest "$TMP/dbflush" orders "$TMP/d/orders.csv" >"$TMP/out" 2>"$TMP/err"
 expect_contains dedupe_after_flushes "$TMP/out" "$N rows, 0 stored, $N duplicates"
 
 # Export is lossless: export, load elsewhere, export again: same bytes.

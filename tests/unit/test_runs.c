@@ -1,0 +1,159 @@
+/* Unit tests of runs.c: sorted runs of fixed-size entries in an LMDB table,
+ * found again and merged in order with the entries still in memory. */
+#include "check.h"
+#include "runs.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "bigend.h"
+
+enum { SIZE = 13 };
+
+static char dir[64];
+static MDB_env *env;
+
+/* A transaction on a fresh environment with one runs table. */
+static MDB_txn *open_fresh(runs_set *set)
+{
+	snprintf(dir, sizeof dir, "/tmp/tide_runs_XXXXXX");
+	CHECK(mkdtemp(dir) != NULL);
+	CHECK(mdb_env_create(&env) == 0 && mdb_env_set_maxdbs(env, 2) == 0);
+	CHECK(mdb_env_set_mapsize(env, 64u << 20) == 0);
+	CHECK(mdb_env_open(env, dir, 0, 0644) == 0);
+	MDB_txn *txn;
+	CHECK(mdb_txn_begin(env, NULL, 0, &txn) == 0);
+	*set = (runs_set){0, 3, SIZE};
+	CHECK(mdb_dbi_open(txn, "runs", MDB_CREATE | MDB_INTEGERKEY | MDB_DUPSORT | MDB_DUPFIXED, &set->dbi) == 0);
+	return txn;
+}
+
+static void cleanup(MDB_txn *txn)
+{
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
+	char path[96];
+	snprintf(path, sizeof path, "%s/data.mdb", dir);
+	unlink(path);
+	snprintf(path, sizeof path, "%s/lock.mdb", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
+/* Entries are (head, tail): 8 bytes that tie often, then 5 that settle it. */
+typedef struct item {
+	uint64_t head, tail;
+} item;
+
+static void encode(const void *items, size_t i, uint8_t *out)
+{
+	const item *it = (const item *)items + i;
+	bigend_put(out, it->head, 8);
+	bigend_put(out + 8, it->tail, 5);
+}
+
+typedef struct seen {
+	item got[64];
+	size_t n;
+} seen;
+
+static int collect(void *arg, const uint8_t *entry)
+{
+	seen *s = arg;
+	if (s->n == sizeof s->got / sizeof *s->got)
+		return 99;
+	s->got[s->n++] = (item){bigend_get(entry, 8), bigend_get(entry + 8, 5)};
+	return 0;
+}
+
+static int by_entry(const void *a, const void *b)
+{
+	const item *x = a, *y = b;
+	if (x->head != y->head)
+		return x->head < y->head ? -1 : 1;
+	return x->tail < y->tail ? -1 : x->tail > y->tail;
+}
+
+/* Three runs (one of a single entry, a plain LMDB node) and the pending
+ * entries merge into one sequence in byte order, ties of the first 8 bytes
+ * settled by the rest; UINT64_MAX heads are entries like any other. */
+static void test_merge_in_order(void)
+{
+	runs_set set;
+	MDB_txn *txn = open_fresh(&set);
+	static const item run0[] = {{1, 5}, {2, 2}, {7, 1}, {UINT64_MAX, 3}};
+	static const item run1[] = {{2, 1}};
+	static const item run2[] = {{0, 9}, {2, 3}, {7, 0}, {UINT64_MAX, 1}};
+	static const item pending[] = {{1, 4}, {2, 0}, {9, 9}, {UINT64_MAX, 2}};
+	runs_pending p[] = {{run0, 4, encode}, {run1, 1, encode}, {run2, 4, encode}, {pending, 4, encode}};
+	for (uint32_t r = 0; r < 3; r++)
+		CHECK(runs_write(txn, &set, r, &p[r]) == 0);
+	seen s = {.n = 0};
+	CHECK(runs_merge(txn, &set, 3, &p[3], collect, &s) == 0);
+	item want[13];
+	size_t n = 0;
+	for (int r = 0; r < 4; r++)
+		for (size_t i = 0; i < p[r].n; i++)
+			want[n++] = ((const item *)p[r].items)[i];
+	qsort(want, n, sizeof *want, by_entry);
+	CHECK(s.n == n && memcmp(s.got, want, sizeof want) == 0);
+
+	s.n = 0;	/* the runs alone */
+	CHECK(runs_merge(txn, &set, 3, NULL, collect, &s) == 0);
+	CHECK(s.n == 9 && s.got[0].head == 0 && s.got[8].head == UINT64_MAX && s.got[8].tail == 3);
+	cleanup(txn);
+}
+
+/* A callback's error stops the merge and comes back. */
+static void test_merge_stops_on_error(void)
+{
+	runs_set set;
+	MDB_txn *txn = open_fresh(&set);
+	item many[100];
+	for (size_t i = 0; i < 100; i++)
+		many[i] = (item){i, 0};
+	runs_pending p = {many, 100, encode};
+	CHECK(runs_write(txn, &set, 0, &p) == 0);
+	seen s = {.n = 0};
+	CHECK(runs_merge(txn, &set, 1, NULL, collect, &s) == 99 && s.n == 64);
+	cleanup(txn);
+}
+
+/* An entry is found by its prefix in whichever run holds it; one that no
+ * run holds, or that only shares fewer bytes with one, is not. */
+static void test_find_by_prefix(void)
+{
+	runs_set set;
+	MDB_txn *txn = open_fresh(&set);
+	static const item run0[] = {{10, 1}, {30, 3}};
+	static const item run1[] = {{20, 2}};
+	runs_pending p0 = {run0, 2, encode}, p1 = {run1, 1, encode};
+	CHECK(runs_write(txn, &set, 0, &p0) == 0 && runs_write(txn, &set, 1, &p1) == 0);
+	MDB_cursor *cur;
+	CHECK(mdb_cursor_open(txn, set.dbi, &cur) == 0);
+	uint8_t probe[SIZE], out[SIZE];
+	int found;
+	static const uint64_t look[] = {10, 20, 30, 15, 31};
+	for (int i = 0; i < 5; i++) {
+		item want = {look[i], 0};
+		encode(&want, 0, probe);
+		CHECK(runs_find(cur, &set, 2, probe, 8, out, &found) == 0);
+		CHECK(found == (look[i] % 10 == 0));
+		if (found)
+			CHECK(bigend_get(out, 8) == look[i] && bigend_get(out + 8, 5) == look[i] / 10);
+	}
+	item ten = {10, 0};
+	encode(&ten, 0, probe);
+	CHECK(runs_find(cur, &set, 1, probe, SIZE, out, &found) == 0 && !found);	/* the whole entry differs */
+	mdb_cursor_close(cur);
+	cleanup(txn);
+}
+
+int main(void)
+{
+	RUN(test_merge_in_order);
+	RUN(test_merge_stops_on_error);
+	RUN(test_find_by_prefix);
+	return run_failed;
+}
