@@ -129,6 +129,7 @@ struct rollup_buf {
 	uint32_t tracked[TRACKED];	/* tag name ids, the first met; 0 = free */
 	tag_slot *slots;	/* open addressing, linear probing; bigmem */
 	size_t cap, count;	/* cap: a power of two */
+	size_t full_at;		/* count that makes the buffer full */
 	uint32_t (*pairs)[2];	/* distinct (tag, value) */
 	size_t npairs, cappairs;
 	strmap *pair_index;	/* (tag, value) → pairs index */
@@ -142,8 +143,10 @@ rollup_buf *rollup_buf_new(void)
 		free(b);
 		return NULL;
 	}
-	if (b)
+	if (b) {
 		b->lo = UINT32_MAX;
+		b->full_at = TAGS_MAX;
+	}
 	return b;
 }
 
@@ -341,7 +344,12 @@ size_t rollup_buf_pairs(const rollup_buf *b, const uint32_t (**pairs)[2])
 
 bool rollup_buf_full(const rollup_buf *b)
 {
-	return b->count >= TAGS_MAX;
+	return b->count >= b->full_at;
+}
+
+void rollup_buf_set_full_at(rollup_buf *b, size_t slots)
+{
+	b->full_at = slots < TAGS_MAX ? slots : TAGS_MAX;
 }
 
 typedef struct ranked_pair {
@@ -399,11 +407,12 @@ static bool is_uniform(uint32_t u)
 
 /* The pending tag roll-ups in (tag, value, customer) order, *n of them: the
  * slots by a counting sort on customer, merged with the customers' own in
- * customer order, then a stable counting sort by the pair's rank. */
-static tag_ref *tag_order(const rollup_buf *b, size_t *n)
+ * customer order (unless slots_only), then a stable counting sort by the
+ * pair's rank. */
+static tag_ref *tag_order(const rollup_buf *b, bool slots_only, size_t *n)
 {
 	size_t ncust = (size_t)b->hi + 1, nuniform = 0;
-	for (size_t c = b->lo; c <= b->hi; c++)
+	for (size_t c = b->lo; !slots_only && c <= b->hi; c++)
 		for (int k = 0; b->cust[c].r.events && k < TRACKED; k++)
 			nuniform += is_uniform(b->cust[c].uniform[k]);
 	*n = b->count + nuniform;
@@ -427,7 +436,7 @@ static tag_ref *tag_order(const rollup_buf *b, size_t *n)
 	/* start[c] is now where customer c + 1's slots begin */
 	size_t m = 0, s = 0;
 	for (size_t c = b->lo; c <= b->hi; c++) {
-		for (int k = 0; b->cust[c].r.events && k < TRACKED; k++)
+		for (int k = 0; !slots_only && b->cust[c].r.events && k < TRACKED; k++)
 			if (is_uniform(b->cust[c].uniform[k]))
 				by_cust[m++] = (tag_ref){(uint32_t)c, UNIFORM_REF | (uint32_t)k};
 		for (; s < start[c]; s++)
@@ -448,18 +457,12 @@ done:
 	return out;
 }
 
-int rollup_buf_each(rollup_buf *b, rollup_each_fn fn, void *arg)
+static int each_tag(rollup_buf *b, bool slots_only, rollup_each_fn fn, void *arg)
 {
-	for (size_t c = b->lo; c <= b->hi; c++)
-		if (b->cust[c].r.events) {
-			int rc = fn(arg, 0, 0, (uint32_t)c, &b->cust[c].r);
-			if (rc)
-				return rc;
-		}
 	if (b->lo > b->hi)
 		return 0;
 	size_t n;
-	tag_ref *order = tag_order(b, &n);
+	tag_ref *order = tag_order(b, slots_only, &n);
 	if (!order)
 		return -1;
 	int rc = 0;
@@ -471,13 +474,37 @@ int rollup_buf_each(rollup_buf *b, rollup_each_fn fn, void *arg)
 	return rc;
 }
 
+int rollup_buf_each(rollup_buf *b, rollup_each_fn fn, void *arg)
+{
+	for (size_t c = b->lo; c <= b->hi; c++)
+		if (b->cust[c].r.events) {
+			int rc = fn(arg, 0, 0, (uint32_t)c, &b->cust[c].r);
+			if (rc)
+				return rc;
+		}
+	return each_tag(b, false, fn, arg);
+}
+
+static void clear_slots(rollup_buf *b)
+{
+	if (b->count)
+		memset(b->slots, 0, b->cap * sizeof *b->slots);
+	b->count = 0;
+}
+
+int rollup_buf_spill(rollup_buf *b, rollup_each_fn fn, void *arg)
+{
+	int rc = each_tag(b, true, fn, arg);
+	if (rc == 0)
+		clear_slots(b);
+	return rc;
+}
+
 void rollup_buf_clear(rollup_buf *b)
 {
 	if (b->lo <= b->hi)
 		memset(b->cust + b->lo, 0, ((size_t)b->hi - b->lo + 1) * sizeof *b->cust);
 	b->lo = UINT32_MAX;
 	b->hi = 0;
-	if (b->count)
-		memset(b->slots, 0, b->cap * sizeof *b->slots);
-	b->count = 0;
+	clear_slots(b);
 }

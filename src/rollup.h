@@ -10,7 +10,9 @@
  *
  * A write batch folds its orders into a rollup_buf (deltas, in sequence
  * order); at commit the store adds each delta to the stored record
- * (rollup_merge).  Ownership: the caller owns the rollup_buf. */
+ * (rollup_merge), and a huge batch spills the buffer's tag roll-ups to the
+ * store the same way whenever the buffer is full.  Ownership: the caller
+ * owns the rollup_buf. */
 #ifndef TIDE_ROLLUP_H
 #define TIDE_ROLLUP_H
 
@@ -66,9 +68,13 @@ int rollup_buf_add(rollup_buf *b, uint32_t customer, const uint32_t *pairs, int 
  * the folds in between instead of stalling its own. */
 void rollup_buf_prefetch(const rollup_buf *b, uint32_t customer, const uint32_t *pairs, int npairs);
 
-/* Whether the buffer holds as much as it should before it is written out
- * (its memory stays bounded in a huge batch). */
+/* Whether the buffer holds as many slots as it should before they are
+ * spilled (its memory stays bounded in a huge batch). */
 bool rollup_buf_full(const rollup_buf *b);
+
+/* Makes the buffer full from `slots` slots on, when that is fewer than
+ * the default (tests spill small batches with it). */
+void rollup_buf_set_full_at(rollup_buf *b, size_t slots);
 
 /* The distinct (tag, value) pairs added since the buffer was made (a clear
  * keeps them); *pairs is valid until the next rollup_buf_add. */
@@ -82,6 +88,17 @@ typedef int (*rollup_each_fn)(void *arg, uint32_t tag, uint32_t value, uint32_t 
 			      const rollup *delta);
 /* 0, the callback's error, or -1 when out of memory. */
 int rollup_buf_each(rollup_buf *b, rollup_each_fn fn, void *arg);
+
+/* Calls fn, as rollup_buf_each does, for the pending tag roll-ups kept in
+ * slots, and forgets them: they are what fills the buffer.  The customers'
+ * own roll-ups stay, one per customer in memory that does not grow with
+ * the batch, and so do their tracked tags' roll-ups that are theirs (every
+ * order of the customer in the batch carried that one value): a spill
+ * writes a few million records instead of every customer's several, and
+ * the customers' are written once, by the last rollup_buf_each.  The
+ * deltas of one key, spilled and walked, add up (rollup_merge, in the
+ * order given) to what one walk without spills would give. */
+int rollup_buf_spill(rollup_buf *b, rollup_each_fn fn, void *arg);
 
 /* Forgets every pending roll-up (keeps the memory). */
 void rollup_buf_clear(rollup_buf *b);

@@ -196,11 +196,9 @@ static void check_walk(rollup_buf *b, const order_in *o, int from, int to)
 
 /* Customers mostly keep one value of each tag and sometimes change it,
  * drop it or take it up; six tag names, more than are tracked; the order
- * of the names changes from order to order.  Twice, with a clear between,
- * as a mid-batch write-out does. */
-static void test_pending_equal_folding_by_hand(void)
+ * of the names changes from order to order. */
+static void make_orders(order_in *o)
 {
-	static order_in o[ORDERS];
 	uint32_t home[CUSTOMERS + 1][NAMES];
 	for (int c = 1; c <= CUSTOMERS; c++)
 		for (int t = 0; t < NAMES; t++)
@@ -223,16 +221,95 @@ static void test_pending_equal_folding_by_hand(void)
 			x->npairs++;
 		}
 	}
+}
+
+static int add_order(rollup_buf *b, const order_in *o, int i)
+{
+	return rollup_buf_add(b, o[i].customer, o[i].pairs, o[i].npairs, (uint32_t)i + 1, o[i].ts, o[i].amount,
+			      o[i].amount / 2);
+}
+
+/* Twice, with a clear between, as two batches. */
+static void test_pending_equal_folding_by_hand(void)
+{
+	static order_in o[ORDERS];
+	make_orders(o);
 	rollup_buf *b = rollup_buf_new();
 	CHECK(b != NULL);
 	for (int half = 0; half < 2; half++) {
 		int from = half * ORDERS / 2, to = from + ORDERS / 2;
 		for (int i = from; i < to; i++)
-			CHECK(rollup_buf_add(b, o[i].customer, o[i].pairs, o[i].npairs, (uint32_t)i + 1, o[i].ts,
-					     o[i].amount, o[i].amount / 2) == 0);
+			CHECK(add_order(b, o, i) == 0);
 		check_walk(b, o, from, to);
 		rollup_buf_clear(b);
 	}
+	rollup_buf_free(b);
+}
+
+/* What the spills and the last walk give, each key's deltas merged in the
+ * order given, as the store adds them to its records. */
+typedef struct sums {
+	uint32_t key[CUSTOMERS * (1 + NAMES * VALUES)][3];
+	rollup r[CUSTOMERS * (1 + NAMES * VALUES)];
+	size_t n;
+	bool spilled_customer, overflow;
+} sums;
+
+static int add_delta(void *arg, uint32_t tag, uint32_t value, uint32_t customer, const rollup *delta)
+{
+	sums *s = arg;
+	uint32_t key[3] = {tag, value, customer};
+	size_t i = 0;
+	while (i < s->n && memcmp(s->key[i], key, sizeof key) != 0)
+		i++;
+	if (i == s->n) {
+		if (s->n == sizeof s->r / sizeof *s->r) {
+			s->overflow = true;
+			return 1;
+		}
+		memcpy(s->key[s->n], key, sizeof key);
+		s->r[s->n++] = (rollup){0};
+	}
+	rollup_merge(&s->r[i], delta);
+	return 0;
+}
+
+static int note_spill(void *arg, uint32_t tag, uint32_t value, uint32_t customer, const rollup *delta)
+{
+	sums *s = arg;
+	s->spilled_customer |= tag == 0;
+	return add_delta(arg, tag, value, customer, delta);
+}
+
+/* Spills every few hundred orders, then the last walk: each key's deltas
+ * add up to the fold of all its orders, and a spill gives no customer's own
+ * roll-up.  Spills leave the buffer's slots empty. */
+static void test_spills_add_up(void)
+{
+	static order_in o[ORDERS];
+	make_orders(o);
+	rollup_buf *b = rollup_buf_new();
+	static sums s;
+	CHECK(b != NULL);
+	for (int i = 0; i < ORDERS; i++) {
+		CHECK(add_order(b, o, i) == 0);
+		if (i % 377 == 376)
+			CHECK(rollup_buf_spill(b, note_spill, &s) == 0);
+	}
+	CHECK(s.n > 0 && !s.spilled_customer);
+	CHECK(rollup_buf_each(b, add_delta, &s) == 0 && !s.overflow);
+	size_t expected = 0;
+	for (uint32_t c = 1; c <= CUSTOMERS; c++)
+		for (uint32_t tag = 0; tag <= NAMES * 10; tag += 10)
+			for (uint32_t v = tag ? 1 : 0; v <= (tag ? VALUES : 0); v++)
+				expected += by_hand(o, 0, ORDERS, tag, v, c).events > 0;
+	CHECK(s.n == expected);
+	int bad = 0;
+	for (size_t i = 0; i < s.n; i++) {
+		rollup want = by_hand(o, 0, ORDERS, s.key[i][0], s.key[i][1], s.key[i][2]);
+		bad += !same_rollup(&s.r[i], &want);
+	}
+	CHECK(bad == 0);
 	rollup_buf_free(b);
 }
 
@@ -245,5 +322,6 @@ int main(void)
 	RUN(test_buffer_walks_in_key_order);
 	RUN(test_many_roll_ups_grow_and_sort);
 	RUN(test_pending_equal_folding_by_hand);
+	RUN(test_spills_add_up);
 	return run_failed;
 }
