@@ -9,8 +9,9 @@
 
 enum { CHUNK = 4096 };
 
-/* Runs number below 2^24: at one per few million events of a store's at
- * most 2^32, a kind makes at most a few thousand. */
+/* Runs number below 2^24: at one per 8.4M events or more (the store's
+ * flush sizes) of a store's at most 2^32, a kind makes at most 512.  Only
+ * the tests' TIDE_FLUSH_AT, set tiny on a huge batch, could reach 2^24. */
 static uint32_t run_key(const runs_set *set, uint32_t run)
 {
 	return set->space << 24 | run;

@@ -1542,9 +1542,9 @@ static int add_index_entry(void *arg, const uint8_t *entry)
 	return 0;
 }
 
-/* At commit: writes a kind's index entries, its runs and those still in
- * memory, customer by customer in key order, so the cursor stays near the
- * page it last wrote. */
+/* At commit (or mid-batch, into an empty index): writes a kind's index
+ * entries, its runs and those still in memory, customer by customer in key
+ * order, so the cursor stays near the page it last wrote. */
 static int flush_index(store_batch *b, int kind)
 {
 	if (custbuf_count(b->cust_index[kind]) == 0 && b->index_runs[kind] == 0)
