@@ -548,8 +548,8 @@ int store_snap_info(store_snap *r, store_info *out, tide_err *e)
 	return 0;
 }
 
-/* Big-endian fields of n bytes: keys that sort under memcmp as their
- * numbers do. */
+/* A key of o_roll_tag: big-endian fields, so that the keys sort under
+ * memcmp as (tag, value, customer) do. */
 static void roll_key(uint32_t tag, uint32_t value, uint32_t customer, uint8_t out[12])
 {
 	bigend_put(out, tag, 4);
@@ -1432,6 +1432,9 @@ static int merge_recent(store_batch *b, int kind)
 	return rc == MDB_NOTFOUND ? mdb_drop(b->txn, recent, 0) : rc;
 }
 
+/* Whether table t holds nothing in the batch's transaction (at its start:
+ * held nothing before the batch); *empty is set only when the answer is
+ * known. */
 static int table_empty(store_batch *b, store_dbi t, bool *empty)
 {
 	MDB_stat st;
@@ -1836,9 +1839,6 @@ static uint64_t *name_counter(store_batch *b, int t)
 	return t == NAMES_CUSTOMERS ? &b->info.customers : &b->info.strings;
 }
 
-/* Whether the table held nothing when the batch began; set only when the
- * answer is known. */
-
 int store_batch_begin(store *s, store_batch **out, tide_err *e)
 {
 	store_batch *b = calloc(1, sizeof *b);
@@ -1857,13 +1857,14 @@ int store_batch_begin(store *s, store_batch **out, tide_err *e)
 	/* TIDE_FLUSH_AT (a count) lets tests flush small batches mid-way. */
 	const char *flush_at = getenv("TIDE_FLUSH_AT");
 	bool flush_set = flush_at && *flush_at;
-	b->ids_flush_at = flush_set ? strtoull(flush_at, NULL, 10) : IDBUF_MAX;
-	b->index_flush_at = flush_set ? strtoull(flush_at, NULL, 10) : CUSTBUF_MAX;
+	size_t flush_count = flush_set ? strtoull(flush_at, NULL, 10) : 0;
+	b->ids_flush_at = flush_set ? flush_count : IDBUF_MAX;
+	b->index_flush_at = flush_set ? flush_count : CUSTBUF_MAX;
 	b->cust_index[0] = custbuf_new();
 	b->cust_index[1] = custbuf_new();
 	b->rolls = rollup_buf_new();
 	if (b->rolls && flush_set)
-		rollup_buf_set_full_at(b->rolls, b->index_flush_at);
+		rollup_buf_set_full_at(b->rolls, flush_count);
 	b->feed = b->rolls ? rollfeed_start(b->rolls) : NULL;
 	b->cols = malloc(sizeof *b->cols);
 	b->blk[0] = malloc(sizeof *b->blk[0]);
