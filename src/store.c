@@ -17,6 +17,7 @@
 #include "colblock.h"
 #include "custbuf.h"
 #include "idbuf.h"
+#include "idblocks.h"
 #include "idfilter.h"
 #include "logblock.h"
 #include "mapwarm.h"
@@ -27,7 +28,7 @@
 #include "timefmt.h"
 #include "varint.h"
 
-#define STORE_VERSION 12
+#define STORE_VERSION 13
 #define MAP_INITIAL (UINT64_C(64) << 20)
 
 static const struct {
@@ -66,6 +67,7 @@ typedef struct meta_info {
 	uint64_t customers;
 	uint64_t strings;
 	int64_t first_ts[2], last_ts[2];
+	uint64_t recent_ids[2];	/* hashes in ids_new, c_ids_new */
 } meta_info;
 
 static const char *const tag_list_key[2] = {"tags:orders", "tags:contacts"};
@@ -151,6 +153,7 @@ struct store_batch {
 	 * go to the base table when it is empty, else to the recent one. */
 	idbuf *ids[2];
 	bool base_empty[2], recent_empty[2];
+	MDB_cursor *hash_cur[2][2];	/* per kind, on the base and the recent table */
 	size_t ids_flush_at;	/* pending entries that make a flush */
 	/* per kind, the runs the batch's flushes wrote to id_runs (runs.h),
 	 * how many entries they hold, and a filter of their hashes (NULL
@@ -1361,24 +1364,27 @@ static int flush_run(store_batch *b, int kind)
 
 typedef struct ids_writer {
 	store_batch *b;
-	MDB_cursor *cur;
-	unsigned flags;
+	idblocks_writer *w;
+	uint64_t added;
 } ids_writer;
+
+static int add_id(void *arg, uint64_t h, uint32_t seq)
+{
+	ids_writer *w = arg;
+	watch_map(w->b);
+	w->added++;
+	return idblocks_add(w->w, h, seq);
+}
 
 static int put_id(void *arg, const uint8_t *entry)
 {
-	ids_writer *w = arg;
-	uint64_t h = id_entry_hash(entry);
-	uint32_t seq = id_entry_seq(entry);
-	MDB_val k = {sizeof h, &h}, v = {sizeof seq, &seq};
-	watch_map(w->b);
-	return mdb_cursor_put(w->cur, &k, &v, w->flags);
+	return add_id(arg, id_entry_hash(entry), id_entry_seq(entry));
 }
 
 /* At commit: writes a kind's dedupe entries, its runs and those still in
  * memory, in hash order, to the base table when that is empty, else to the
- * recent one: appended when that table is empty, else inserted (sorted, so
- * neighbours share pages). */
+ * recent one (appended where past the table's last block, else merged into
+ * the blocks they fall in). */
 static int flush_ids(store_batch *b, int kind)
 {
 	idbuf *ib = b->ids[kind];
@@ -1387,49 +1393,42 @@ static int flush_ids(store_batch *b, int kind)
 		return TIDE_ENOMEM;
 	if (n == 0 && b->nruns[kind] == 0)
 		return 0;
-	bool *empty = b->base_empty[kind] ? &b->base_empty[kind] : &b->recent_empty[kind];
-	store_dbi t = b->base_empty[kind] ? ids_table(kind) : recent_table(kind);
-	ids_writer w = {b, NULL, *empty ? MDB_APPEND : 0};
-	int rc = mdb_cursor_open(b->txn, b->s->dbi[t], &w.cur);
+	bool into_base = b->base_empty[kind];
+	ids_writer w = {b, NULL, 0};
+	int rc = idblocks_open(b->txn, b->s->dbi[into_base ? ids_table(kind) : recent_table(kind)], &w.w);
+	if (rc)
+		return rc;
 	runs_set set = id_runs(b, kind);
 	runs_pending p = pending_ids(b, kind, n);
-	if (rc == 0)
-		rc = runs_merge(b->txn, &set, b->nruns[kind], &p, put_id, &w);
-	if (w.cur)
-		mdb_cursor_close(w.cur);
+	rc = runs_merge(b->txn, &set, b->nruns[kind], &p, put_id, &w);
+	int closed = idblocks_close(w.w, rc == 0);
 	idbuf_clear(ib);
-	*empty = false;
-	return rc;
+	*(into_base ? &b->base_empty[kind] : &b->recent_empty[kind]) = false;
+	if (!into_base)
+		b->info.recent_ids[kind] += w.added;
+	return rc ? rc : closed;
 }
 
 /* At commit: moves a kind's recent hashes into its base table, in hash
  * order, once they are more than 1/RECENT_SHARE of it, and empties the
- * recent table.  A hash is in one of the two only. */
+ * recent table.  A hash is in one of the two only (the base holds the
+ * kind's other events' hashes, but for the rare ids in ids_x). */
 static int merge_recent(store_batch *b, int kind)
 {
-	MDB_dbi base = b->s->dbi[ids_table(kind)], recent = b->s->dbi[recent_table(kind)];
-	MDB_stat bs, rs;
-	int rc = mdb_stat(b->txn, base, &bs);
-	if (rc == 0)
-		rc = mdb_stat(b->txn, recent, &rs);
-	if (rc || rs.ms_entries == 0 || rs.ms_entries * RECENT_SHARE <= bs.ms_entries)
+	uint64_t recent = b->info.recent_ids[kind], base = b->info.events[kind] - recent;
+	if (recent == 0 || recent * RECENT_SHARE <= base)
+		return 0;
+	ids_writer w = {b, NULL, 0};
+	int rc = idblocks_open(b->txn, b->s->dbi[ids_table(kind)], &w.w);
+	if (rc)
 		return rc;
-	MDB_cursor *from = NULL, *into = NULL;
-	rc = mdb_cursor_open(b->txn, recent, &from);
+	MDB_dbi from = b->s->dbi[recent_table(kind)];
+	rc = idblocks_each(b->txn, from, add_id, &w);
+	int closed = idblocks_close(w.w, rc == 0);
 	if (rc == 0)
-		rc = mdb_cursor_open(b->txn, base, &into);
-	MDB_val k, v;
-	while (rc == 0 && (rc = mdb_cursor_get(from, &k, &v, MDB_NEXT)) == 0) {
-		rc = mdb_cursor_put(into, &k, &v, MDB_NOOVERWRITE);
-		watch_map(b);
-	}
-	if (into)
-		mdb_cursor_close(into);
-	if (from)
-		mdb_cursor_close(from);
-	if (rc == MDB_KEYEXIST)
-		return TIDE_ECORRUPT;
-	return rc == MDB_NOTFOUND ? mdb_drop(b->txn, recent, 0) : rc;
+		rc = closed ? closed : mdb_drop(b->txn, from, 0);
+	b->info.recent_ids[kind] = 0;
+	return rc;
 }
 
 /* Whether table t holds nothing in the batch's transaction (at its start:
@@ -1937,6 +1936,16 @@ void store_batch_expect(store_batch *b, tide_kind kind, uint64_t events)
 	(void)idbuf_reserve(b->ids[kind], events < b->ids_flush_at ? (size_t)events : b->ids_flush_at);
 }
 
+/* Closes the cursors of the dedupe check: the commit writes to those tables. */
+static void close_lookups(store_batch *b)
+{
+	for (int k = 0; k < 2; k++)
+		for (int t = 0; t < 2; t++) {
+			mdb_cursor_close(b->hash_cur[k][t]);
+			b->hash_cur[k][t] = NULL;
+		}
+}
+
 /* Ends the batch's transaction, committing it when asked to. */
 static int end_txn(store_batch *b, bool commit)
 {
@@ -1945,6 +1954,7 @@ static int end_txn(store_batch *b, bool commit)
 	memset(b->log, 0, sizeof b->log);
 	mdb_cursor_close(b->runs_cur);
 	b->runs_cur = NULL;
+	close_lookups(b);
 	int rc = 0;
 	if (commit)
 		rc = mdb_txn_commit(b->txn);
@@ -2103,6 +2113,7 @@ int store_batch_commit(store_batch *b, tide_err *e)
 	 * and say nothing of where they are. */
 	if (b->warm)
 		mapwarm_expect(b->warm, mapwarm_written(b->warm) / 2);
+	close_lookups(b);
 	int rc = flush_spans(b);
 	for (int t = 0; rc == 0 && t < 2; t++)
 		rc = flush_names(b, t);
@@ -2246,15 +2257,14 @@ static int batch_record(store_batch *b, int kind, uint64_t seq, MDB_val *rec)
 	return rc ? rc : found ? 0 : TIDE_ECORRUPT;
 }
 
-/* Looks hash h up in dedupe table t: *found, and *seq when found. */
-static int find_hash(store_batch *b, store_dbi t, uint64_t h, uint32_t *seq, int *found)
+/* Looks hash h up in a kind's base or recent dedupe table (idblocks.h):
+ * *found, and *seq when found. */
+static int find_hash(store_batch *b, int kind, bool recent, uint64_t h, uint32_t *seq, int *found)
 {
-	MDB_val k = {sizeof h, &h}, v;
-	int rc = mdb_get(b->txn, b->s->dbi[t], &k, &v);
-	*found = rc == 0;
-	if (rc == 0)
-		memcpy(seq, v.mv_data, sizeof *seq);
-	return rc == MDB_NOTFOUND ? 0 : rc;
+	MDB_cursor **cur = &b->hash_cur[kind][recent];
+	store_dbi t = recent ? recent_table(kind) : ids_table(kind);
+	int rc = *cur ? 0 : mdb_cursor_open(b->txn, b->s->dbi[t], cur);
+	return rc ? rc : idblocks_find(*cur, h, seq, found);
 }
 
 /* Looks hash h up in a kind's runs: *found, and *seq when found. */
@@ -2283,9 +2293,9 @@ static int check_duplicate(store_batch *b, const tide_event *ev, uint64_t seq, b
 	if (!found && b->nruns[kind] && (!f || idfilter_may_hold(f, h)))
 		rc = find_in_runs(b, kind, h, &other32, &found);
 	if (rc == 0 && !found && !b->recent_empty[kind])
-		rc = find_hash(b, recent_table(kind), h, &other32, &found);
+		rc = find_hash(b, kind, true, h, &other32, &found);
 	if (rc == 0 && !found && !b->base_empty[kind])
-		rc = find_hash(b, ids_table(kind), h, &other32, &found);
+		rc = find_hash(b, kind, false, h, &other32, &found);
 	if (rc)
 		return rc;
 	*dup = false;

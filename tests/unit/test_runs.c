@@ -1,6 +1,7 @@
 /* Unit tests of runs.c: sorted runs of fixed-size entries in an LMDB table,
  * found again and merged in order with the entries still in memory. */
 #include "check.h"
+#include "scratchenv.h"
 #include "runs.h"
 
 #include <stdint.h>
@@ -11,34 +12,14 @@
 
 enum { SIZE = 13 };
 
-static char dir[64];
-static MDB_env *env;
+static scratchenv scratch;
 
 /* A transaction on a fresh environment with one runs table. */
 static MDB_txn *open_fresh(runs_set *set)
 {
-	snprintf(dir, sizeof dir, "/tmp/tide_runs_XXXXXX");
-	CHECK(mkdtemp(dir) != NULL);
-	CHECK(mdb_env_create(&env) == 0 && mdb_env_set_maxdbs(env, 2) == 0);
-	CHECK(mdb_env_set_mapsize(env, 64u << 20) == 0);
-	CHECK(mdb_env_open(env, dir, 0, 0644) == 0);
-	MDB_txn *txn;
-	CHECK(mdb_txn_begin(env, NULL, 0, &txn) == 0);
-	*set = (runs_set){0, 3, SIZE};
-	CHECK(mdb_dbi_open(txn, "runs", MDB_CREATE | MDB_INTEGERKEY | MDB_DUPSORT | MDB_DUPFIXED, &set->dbi) == 0);
-	return txn;
-}
-
-static void cleanup(MDB_txn *txn)
-{
-	mdb_txn_abort(txn);
-	mdb_env_close(env);
-	char path[96];
-	snprintf(path, sizeof path, "%s/data.mdb", dir);
-	unlink(path);
-	snprintf(path, sizeof path, "%s/lock.mdb", dir);
-	unlink(path);
-	rmdir(dir);
+	MDB_dbi dbi = scratchenv_open(&scratch, 64u << 20, "runs", MDB_INTEGERKEY | MDB_DUPSORT | MDB_DUPFIXED);
+	*set = (runs_set){dbi, 3, SIZE};
+	return scratch.txn;
 }
 
 /* Entries are (head, tail): 8 bytes that tie often, then 5 that settle it. */
@@ -102,7 +83,7 @@ static void test_merge_in_order(void)
 	s.n = 0;	/* the runs alone */
 	CHECK(runs_merge(txn, &set, 3, NULL, collect, &s) == 0);
 	CHECK(s.n == 9 && s.got[0].head == 0 && s.got[8].head == UINT64_MAX && s.got[8].tail == 3);
-	cleanup(txn);
+	scratchenv_remove(&scratch);
 }
 
 /* A callback's error stops the merge and comes back. */
@@ -117,7 +98,7 @@ static void test_merge_stops_on_error(void)
 	CHECK(runs_write(txn, &set, 0, &p) == 0);
 	seen s = {.n = 0};
 	CHECK(runs_merge(txn, &set, 1, NULL, collect, &s) == 99 && s.n == 64);
-	cleanup(txn);
+	scratchenv_remove(&scratch);
 }
 
 /* An entry is found by its prefix in whichever run holds it; one that no
@@ -147,7 +128,7 @@ static void test_find_by_prefix(void)
 	encode(&ten, 0, probe);
 	CHECK(runs_find(cur, &set, 1, probe, SIZE, out, &found) == 0 && !found);	/* the whole entry differs */
 	mdb_cursor_close(cur);
-	cleanup(txn);
+	scratchenv_remove(&scratch);
 }
 
 int main(void)
