@@ -7,8 +7,6 @@
 #include "bigend.h"
 #include "err.h"
 
-enum { CHUNK = 4096 };
-
 /* Runs number below 2^24: at one per 8.4M events or more (the store's
  * flush sizes) of a store's at most 2^32, a kind makes at most 512.  Only
  * the tests' TIDE_FLUSH_AT, set tiny on a huge batch, could reach 2^24. */
@@ -17,44 +15,87 @@ static uint32_t run_key(const runs_set *set, uint32_t run)
 	return set->space << 24 | run;
 }
 
+/* A run is a sequence of blocks, each of up to BLOCK_BYTES of whole entries
+ * (one overflow page), keyed by 16 bytes in memcmp order: the run, the head
+ * (first 8 bytes) of the block's last entry, and the block's number in the
+ * run, which keeps the keys unique where heads repeat, all big-endian.  So
+ * the first block of a run whose key is not below (run, h, 0) is the one
+ * that holds the run's first entry with a head of h or more. */
+enum { BLOCK_BYTES = 4080, KEY = 16 };
+
+static void block_key(uint32_t run, uint64_t last_head, uint32_t block, uint8_t out[KEY])
+{
+	bigend_put(out, run, 4);
+	bigend_put(out + 4, last_head, 8);
+	bigend_put(out + 12, block, 4);
+}
+
 int runs_write(MDB_txn *txn, const runs_set *set, uint32_t run, const runs_pending *p)
 {
-	uint8_t *chunk = malloc((size_t)CHUNK * set->size);
-	if (!chunk)
-		return TIDE_ENOMEM;
 	MDB_cursor *cur = NULL;
 	int rc = mdb_cursor_open(txn, set->dbi, &cur);
-	uint32_t key = run_key(set, run);
-	for (size_t i = 0; rc == 0 && i < p->n; i += CHUNK) {
-		size_t m = p->n - i < CHUNK ? p->n - i : CHUNK;
-		for (size_t j = 0; j < m; j++)
-			p->encode(p->items, i + j, chunk + j * set->size);
-		MDB_val k = {sizeof key, &key};
-		MDB_val v[2] = {{set->size, chunk}, {m, NULL}};
-		rc = mdb_cursor_put(cur, &k, v, MDB_MULTIPLE | MDB_APPENDDUP);
+	size_t per = BLOCK_BYTES / set->size;
+	uint8_t last[RUNS_ENTRY_MAX], key[KEY];
+	for (size_t i = 0, block = 0; rc == 0 && i < p->n; i += per, block++) {
+		size_t m = p->n - i < per ? p->n - i : per;
+		p->encode(p->items, i + m - 1, last);
+		block_key(run_key(set, run), bigend_get(last, 8), (uint32_t)block, key);
+		MDB_val k = {KEY, key}, v = {m * set->size, NULL};
+		rc = mdb_cursor_put(cur, &k, &v, MDB_RESERVE);
+		for (size_t j = 0; rc == 0 && j < m; j++)
+			p->encode(p->items, i + j, (uint8_t *)v.mv_data + j * set->size);
 	}
 	if (cur)
 		mdb_cursor_close(cur);
-	free(chunk);
 	return rc;
 }
 
-int runs_find(MDB_cursor *cur, const runs_set *set, uint32_t nruns, const uint8_t *probe, size_t prefix,
-	      uint8_t *out, int *found)
+/* Whether the cursor's last answer is a block of run `run`: *in, and the
+ * block's entries in [*at, *end) when it is. */
+static int run_block(int rc, const MDB_val *k, const MDB_val *v, uint32_t run, size_t size, bool *in,
+		     const uint8_t **at, const uint8_t **end)
+{
+	*in = false;
+	if (rc)
+		return rc == MDB_NOTFOUND ? 0 : rc;
+	if (k->mv_size != KEY)
+		return TIDE_ECORRUPT;
+	if (bigend_get(k->mv_data, 4) != run)
+		return 0;
+	if (v->mv_size == 0 || v->mv_size % size)
+		return TIDE_ECORRUPT;
+	*in = true;
+	*at = v->mv_data;
+	*end = *at + v->mv_size;
+	return 0;
+}
+
+int runs_find(MDB_cursor *cur, const runs_set *set, uint32_t nruns, uint64_t head, uint8_t *out, int *found)
 {
 	*found = 0;
 	for (uint32_t r = 0; r < nruns; r++) {
-		uint32_t key = run_key(set, r);
-		MDB_val k = {sizeof key, &key}, v = {set->size, (void *)probe};
-		int rc = mdb_cursor_get(cur, &k, &v, MDB_GET_BOTH_RANGE);
-		if (rc == MDB_NOTFOUND)
-			continue;
+		uint8_t key[KEY];
+		block_key(run_key(set, r), head, 0, key);
+		MDB_val k = {KEY, key}, v;
+		const uint8_t *at, *end;
+		bool in;
+		int rc = run_block(mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE), &k, &v, run_key(set, r), set->size,
+				   &in, &at, &end);
 		if (rc)
 			return rc;
-		if (v.mv_size != set->size)
-			return TIDE_ECORRUPT;
-		if (memcmp(v.mv_data, probe, prefix) == 0) {
-			memcpy(out, v.mv_data, set->size);
+		if (!in)
+			continue;
+		size_t lo = 0, hi = (size_t)(end - at) / set->size;	/* the first head not below `head` is at lo */
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (bigend_get(at + mid * set->size, 8) < head)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		const uint8_t *entry = at + lo * set->size;
+		if (entry < end && bigend_get(entry, 8) == head) {
+			memcpy(out, entry, set->size);
 			*found = 1;
 			return 0;
 		}
@@ -62,12 +103,13 @@ int runs_find(MDB_cursor *cur, const runs_set *set, uint32_t nruns, const uint8_
 	return 0;
 }
 
-/* One sorted source of the merge: a run, read a page of entries at a time,
- * or the pending entries, encoded one at a time into `own`.  Its entry at
- * hand is `entry`, and its first 8 bytes the merge's head[] for it
- * (UINT64_MAX once it is done). */
+/* One sorted source of the merge: a run, read a block at a time, or the
+ * pending entries, encoded one at a time into `own`.  Its entry at hand is
+ * `entry`, and its first 8 bytes the merge's head[] for it (UINT64_MAX once
+ * it is done). */
 typedef struct source {
 	MDB_cursor *cur;	/* NULL: the pending entries */
+	uint32_t run;
 	const uint8_t *at, *end;
 	const runs_pending *p;
 	size_t next;
@@ -91,18 +133,16 @@ static int advance(source *s, size_t size, uint64_t *head)
 	}
 	if (s->at == s->end) {
 		MDB_val k, v;
-		int rc = mdb_cursor_get(s->cur, &k, &v, MDB_NEXT_MULTIPLE);
-		if (rc == MDB_NOTFOUND) {
+		bool in;
+		int rc = run_block(mdb_cursor_get(s->cur, &k, &v, MDB_NEXT), &k, &v, s->run, size, &in, &s->at,
+				   &s->end);
+		if (rc)
+			return rc;
+		if (!in) {
 			s->done = true;
 			*head = UINT64_MAX;
 			return 0;
 		}
-		if (rc)
-			return rc;
-		if (v.mv_size % size)
-			return TIDE_ECORRUPT;
-		s->at = v.mv_data;
-		s->end = s->at + v.mv_size;
 	}
 	s->entry = s->at;
 	*head = bigend_get(s->at, 8);
@@ -110,25 +150,20 @@ static int advance(source *s, size_t size, uint64_t *head)
 	return 0;
 }
 
-/* Positions s at the first page of run `run`. */
+/* Positions s at the first block of run `run`. */
 static int open_run(MDB_txn *txn, const runs_set *set, uint32_t run, source *s)
 {
 	int rc = mdb_cursor_open(txn, set->dbi, &s->cur);
 	if (rc)
 		return rc;
-	uint32_t key = run_key(set, run);
-	MDB_val k = {sizeof key, &key}, v;
-	if ((rc = mdb_cursor_get(s->cur, &k, &v, MDB_SET)))
-		return rc == MDB_NOTFOUND ? TIDE_ECORRUPT : rc;
-	/* A run of one entry is a plain node: GET_MULTIPLE then leaves v as
-	 * MDB_SET returned it, that entry. */
-	if ((rc = mdb_cursor_get(s->cur, &k, &v, MDB_GET_MULTIPLE)))
-		return rc;
-	if (v.mv_size == 0 || v.mv_size % set->size)
-		return TIDE_ECORRUPT;
-	s->at = v.mv_data;
-	s->end = s->at + v.mv_size;
-	return 0;
+	s->run = run_key(set, run);
+	uint8_t key[KEY];
+	block_key(s->run, 0, 0, key);
+	MDB_val k = {KEY, key}, v;
+	bool in;
+	rc = run_block(mdb_cursor_get(s->cur, &k, &v, MDB_SET_RANGE), &k, &v, s->run, set->size, &in, &s->at,
+		       &s->end);
+	return rc ? rc : in ? 0 : TIDE_ECORRUPT;
 }
 
 /* The source with the least entry, or -1 when all are done.  Dedupe hashes

@@ -28,7 +28,7 @@
 #include "timefmt.h"
 #include "varint.h"
 
-#define STORE_VERSION 13
+#define STORE_VERSION 14
 #define MAP_INITIAL (UINT64_C(64) << 20)
 
 static const struct {
@@ -43,8 +43,8 @@ static const struct {
 	[DB_IDS_NEW] = {"ids_new", MDB_INTEGERKEY},
 	[DB_C_IDS_NEW] = {"c_ids_new", MDB_INTEGERKEY},
 	[DB_IDS_X] = {"ids_x", 0},
-	[DB_ID_RUNS] = {"id_runs", MDB_INTEGERKEY | MDB_DUPSORT | MDB_DUPFIXED},
-	[DB_CUST_RUNS] = {"cust_runs", MDB_INTEGERKEY | MDB_DUPSORT | MDB_DUPFIXED},
+	[DB_ID_RUNS] = {"id_runs", 0},
+	[DB_CUST_RUNS] = {"cust_runs", 0},
 	[DB_CUST] = {"cust", 0},
 	[DB_CUST_ID] = {"cust_id", MDB_INTEGERKEY},
 	[DB_STR] = {"str", 0},
@@ -2270,11 +2270,9 @@ static int find_hash(store_batch *b, int kind, bool recent, uint64_t h, uint32_t
 /* Looks hash h up in a kind's runs: *found, and *seq when found. */
 static int find_in_runs(store_batch *b, int kind, uint64_t h, uint32_t *seq, int *found)
 {
-	uint8_t probe[ID_ENTRY], entry[ID_ENTRY];
-	bigend_put(probe, h, 8);
-	memset(probe + 8, 0, ID_ENTRY - 8);	/* the least entry with this hash */
+	uint8_t entry[ID_ENTRY];
 	runs_set set = id_runs(b, kind);
-	int rc = runs_find(b->runs_cur, &set, b->nruns[kind], probe, 8, entry, found);
+	int rc = runs_find(b->runs_cur, &set, b->nruns[kind], h, entry, found);
 	if (rc == 0 && *found)
 		*seq = id_entry_seq(entry);
 	return rc;

@@ -17,7 +17,7 @@ static scratchenv scratch;
 /* A transaction on a fresh environment with one runs table. */
 static MDB_txn *open_fresh(runs_set *set)
 {
-	MDB_dbi dbi = scratchenv_open(&scratch, 64u << 20, "runs", MDB_INTEGERKEY | MDB_DUPSORT | MDB_DUPFIXED);
+	MDB_dbi dbi = scratchenv_open(&scratch, 64u << 20, "runs", 0);
 	*set = (runs_set){dbi, 3, SIZE};
 	return scratch.txn;
 }
@@ -34,15 +34,24 @@ static void encode(const void *items, size_t i, uint8_t *out)
 	bigend_put(out + 8, it->tail, 5);
 }
 
+/* What a merge gave, up to cap entries; past that, the callback fails. */
 typedef struct seen {
-	item got[64];
-	size_t n;
+	item got[2048];
+	size_t n, cap;
 } seen;
+
+static seen *fresh_seen(size_t cap)
+{
+	static seen s;
+	s.n = 0;
+	s.cap = cap;
+	return &s;
+}
 
 static int collect(void *arg, const uint8_t *entry)
 {
 	seen *s = arg;
-	if (s->n == sizeof s->got / sizeof *s->got)
+	if (s->n == s->cap)
 		return 99;
 	s->got[s->n++] = (item){bigend_get(entry, 8), bigend_get(entry + 8, 5)};
 	return 0;
@@ -70,19 +79,19 @@ static void test_merge_in_order(void)
 	runs_pending p[] = {{run0, 4, encode}, {run1, 1, encode}, {run2, 4, encode}, {pending, 4, encode}};
 	for (uint32_t r = 0; r < 3; r++)
 		CHECK(runs_write(txn, &set, r, &p[r]) == 0);
-	seen s = {.n = 0};
-	CHECK(runs_merge(txn, &set, 3, &p[3], collect, &s) == 0);
+	seen *s = fresh_seen(64);
+	CHECK(runs_merge(txn, &set, 3, &p[3], collect, s) == 0);
 	item want[13];
 	size_t n = 0;
 	for (int r = 0; r < 4; r++)
 		for (size_t i = 0; i < p[r].n; i++)
 			want[n++] = ((const item *)p[r].items)[i];
 	qsort(want, n, sizeof *want, by_entry);
-	CHECK(s.n == n && memcmp(s.got, want, sizeof want) == 0);
+	CHECK(s->n == n && memcmp(s->got, want, sizeof want) == 0);
 
-	s.n = 0;	/* the runs alone */
-	CHECK(runs_merge(txn, &set, 3, NULL, collect, &s) == 0);
-	CHECK(s.n == 9 && s.got[0].head == 0 && s.got[8].head == UINT64_MAX && s.got[8].tail == 3);
+	s = fresh_seen(64);	/* the runs alone */
+	CHECK(runs_merge(txn, &set, 3, NULL, collect, s) == 0);
+	CHECK(s->n == 9 && s->got[0].head == 0 && s->got[8].head == UINT64_MAX && s->got[8].tail == 3);
 	scratchenv_remove(&scratch);
 }
 
@@ -96,14 +105,14 @@ static void test_merge_stops_on_error(void)
 		many[i] = (item){i, 0};
 	runs_pending p = {many, 100, encode};
 	CHECK(runs_write(txn, &set, 0, &p) == 0);
-	seen s = {.n = 0};
-	CHECK(runs_merge(txn, &set, 1, NULL, collect, &s) == 99 && s.n == 64);
+	seen *s = fresh_seen(64);
+	CHECK(runs_merge(txn, &set, 1, NULL, collect, s) == 99 && s->n == 64);
 	scratchenv_remove(&scratch);
 }
 
-/* An entry is found by its prefix in whichever run holds it; one that no
- * run holds, or that only shares fewer bytes with one, is not. */
-static void test_find_by_prefix(void)
+/* An entry is found by its head in whichever run holds it; one that no run
+ * holds is not. */
+static void test_find_by_head(void)
 {
 	runs_set set;
 	MDB_txn *txn = open_fresh(&set);
@@ -113,20 +122,57 @@ static void test_find_by_prefix(void)
 	CHECK(runs_write(txn, &set, 0, &p0) == 0 && runs_write(txn, &set, 1, &p1) == 0);
 	MDB_cursor *cur;
 	CHECK(mdb_cursor_open(txn, set.dbi, &cur) == 0);
-	uint8_t probe[SIZE], out[SIZE];
+	uint8_t out[SIZE];
 	int found;
-	static const uint64_t look[] = {10, 20, 30, 15, 31};
-	for (int i = 0; i < 5; i++) {
-		item want = {look[i], 0};
-		encode(&want, 0, probe);
-		CHECK(runs_find(cur, &set, 2, probe, 8, out, &found) == 0);
-		CHECK(found == (look[i] % 10 == 0));
+	static const uint64_t look[] = {10, 20, 30, 15, 31, 0};
+	for (int i = 0; i < 6; i++) {
+		CHECK(runs_find(cur, &set, 2, look[i], out, &found) == 0);
+		CHECK(found == (look[i] && look[i] % 10 == 0));
 		if (found)
 			CHECK(bigend_get(out, 8) == look[i] && bigend_get(out + 8, 5) == look[i] / 10);
 	}
-	item ten = {10, 0};
-	encode(&ten, 0, probe);
-	CHECK(runs_find(cur, &set, 1, probe, SIZE, out, &found) == 0 && !found);	/* the whole entry differs */
+	CHECK(runs_find(cur, &set, 1, 20, out, &found) == 0 && !found);	/* run 1 not asked */
+	mdb_cursor_close(cur);
+	scratchenv_remove(&scratch);
+}
+
+/* Runs of many pages' worth, where one head repeats across pages: the merge
+ * gives every entry in order, and a lookup the least entry with its head,
+ * in another space's runs too. */
+static void test_runs_across_pages(void)
+{
+	runs_set set;
+	MDB_txn *txn = open_fresh(&set);
+	runs_set other = set;
+	other.space = set.space + 1;
+	enum { N0 = 1000, N1 = 700 };
+	static item run0[N0], run1[N1], all[N0 + N1];
+	for (size_t i = 0; i < N0; i++)
+		run0[i] = (item){i < 100 ? 3 : i < 900 ? 5 : 8, i};	/* head 5 spans three pages */
+	for (size_t i = 0; i < N1; i++)
+		run1[i] = (item){2 * i + 1, 7};
+	runs_pending p0 = {run0, N0, encode}, p1 = {run1, N1, encode};
+	CHECK(runs_write(txn, &other, 0, &p1) == 0);
+	CHECK(runs_write(txn, &set, 0, &p0) == 0 && runs_write(txn, &set, 1, &p1) == 0);
+	seen *s = fresh_seen(N0 + N1);
+	CHECK(runs_merge(txn, &set, 2, NULL, collect, s) == 0 && s->n == N0 + N1);
+	memcpy(all, run0, sizeof run0);
+	memcpy(all + N0, run1, sizeof run1);
+	qsort(all, N0 + N1, sizeof *all, by_entry);
+	CHECK(memcmp(s->got, all, sizeof all) == 0);
+
+	MDB_cursor *cur;
+	CHECK(mdb_cursor_open(txn, set.dbi, &cur) == 0);
+	uint8_t out[SIZE];
+	int found;
+	CHECK(runs_find(cur, &set, 2, 5, out, &found) == 0 && found && bigend_get(out + 8, 5) == 100);
+	CHECK(runs_find(cur, &set, 2, 8, out, &found) == 0 && found && bigend_get(out + 8, 5) == 900);
+	CHECK(runs_find(cur, &set, 2, 1399, out, &found) == 0 && found && bigend_get(out + 8, 5) == 7);
+	CHECK(runs_find(cur, &set, 2, 1400, out, &found) == 0 && !found);
+	CHECK(runs_find(cur, &set, 2, 4, out, &found) == 0 && !found);
+	CHECK(runs_find(cur, &other, 1, 699, out, &found) == 0 && found);
+	CHECK(runs_find(cur, &other, 1, 5, out, &found) == 0 && found);
+	CHECK(runs_find(cur, &other, 1, 8, out, &found) == 0 && !found);
 	mdb_cursor_close(cur);
 	scratchenv_remove(&scratch);
 }
@@ -135,6 +181,7 @@ int main(void)
 {
 	RUN(test_merge_in_order);
 	RUN(test_merge_stops_on_error);
-	RUN(test_find_by_prefix);
+	RUN(test_find_by_head);
+	RUN(test_runs_across_pages);
 	return run_failed;
 }

@@ -520,9 +520,8 @@ static void test_ids_recent_then_merged(void)
 
 /* A batch whose dedupe entries leave memory several times writes them as
  * sorted runs, where its later ids find them, and the commit merges the
- * runs in hash order into the ids table (appended: out of order, the put
- * fails) and leaves none behind.  Runs of one entry are plain LMDB nodes,
- * not pages of duplicates. */
+ * runs in hash order into the ids table (out of order, the blocks' writer
+ * fails) and leaves none behind, with runs of one entry up to several. */
 static void test_ids_runs_merged_at_commit(void)
 {
 	const char *every[] = {"1", "7", "16"};
@@ -565,8 +564,8 @@ static void test_other_layout_refused(void)
 	memcpy(info, v.mv_data, v.mv_size);
 	uint64_t version;
 	memcpy(&version, info, sizeof version);
-	CHECK(version == 13);
-	version = 12;
+	CHECK(version == 14);
+	version = 13;
 	memcpy(info, &version, sizeof version);
 	v.mv_data = info;
 	CHECK(mdb_put(txn, meta, &k, &v, 0) == 0 && mdb_txn_commit(txn) == 0);
@@ -575,7 +574,7 @@ static void test_other_layout_refused(void)
 	tide_err e;
 	store_opts ro = {.read_only = true};
 	CHECK(store_open(dir, &ro, &s, &e) == TIDE_ECORRUPT && s == NULL);
-	CHECK(strstr(e.msg, "store format version 12; this tide reads version 13") != NULL);
+	CHECK(strstr(e.msg, "store format version 13; this tide reads version 14") != NULL);
 	CHECK(store_open(dir, NULL, &s, &e) == TIDE_ECORRUPT && s == NULL);
 	CHECK(strstr(e.msg, "export it with the tide that wrote it") != NULL);
 	cleanup(s);	/* no store open: removes the directory */
