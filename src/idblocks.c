@@ -60,9 +60,15 @@ int idblocks_each(MDB_txn *txn, MDB_dbi dbi, idblocks_fn fn, void *arg)
 		return rc;
 	MDB_val k, v;
 	size_t n;
-	while ((rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0 && (rc = block_count(&v, &n)) == 0)
+	/* fn may write, and LMDB's answers hold only until the next write (a
+	 * page of this transaction may be moved out of memory, its buffer
+	 * reused): each block is read from a copy */
+	uint8_t block[IDBLOCKS_CAP * ENTRY];
+	while ((rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0 && (rc = block_count(&v, &n)) == 0) {
+		memcpy(block, v.mv_data, v.mv_size);
 		for (size_t i = 0; rc == 0 && i < n; i++)
-			rc = fn(arg, hash_at(v.mv_data, i), seq_at(v.mv_data, n, i));
+			rc = fn(arg, hash_at(block, i), seq_at(block, n, i));
+	}
 	mdb_cursor_close(cur);
 	return rc == MDB_NOTFOUND ? 0 : rc;
 }

@@ -33,7 +33,7 @@ enum { IDBLOCKS_CAP = 340 };	/* 340 × 12 bytes = 4080: one 4 KiB overflow page 
 int idblocks_find(MDB_cursor *cur, uint64_t h, uint32_t *seq, int *found);
 
 /* Called once per entry of a table, in hash order; a non-zero return stops
- * the walk and is returned. */
+ * the walk and is returned.  fn may write (each block is read from a copy). */
 typedef int (*idblocks_fn)(void *arg, uint64_t h, uint32_t seq);
 int idblocks_each(MDB_txn *txn, MDB_dbi dbi, idblocks_fn fn, void *arg);
 

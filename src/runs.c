@@ -62,7 +62,7 @@ static int run_block(int rc, const MDB_val *k, const MDB_val *v, uint32_t run, s
 		return TIDE_ECORRUPT;
 	if (bigend_get(k->mv_data, 4) != run)
 		return 0;
-	if (v->mv_size == 0 || v->mv_size % size)
+	if (v->mv_size == 0 || v->mv_size % size || v->mv_size > BLOCK_BYTES)
 		return TIDE_ECORRUPT;
 	*in = true;
 	*at = v->mv_data;
@@ -106,10 +106,13 @@ int runs_find(MDB_cursor *cur, const runs_set *set, uint32_t nruns, uint64_t hea
 /* One sorted source of the merge: a run, read a block at a time, or the
  * pending entries, encoded one at a time into `own`.  Its entry at hand is
  * `entry`, and its first 8 bytes the merge's head[] for it (UINT64_MAX once
- * it is done). */
+ * it is done).  A run's block is copied into `block`: the merge's callback
+ * writes, and LMDB's answers hold only until the next write (a page this
+ * transaction wrote may be moved out of memory, its buffer reused). */
 typedef struct source {
 	MDB_cursor *cur;	/* NULL: the pending entries */
 	uint32_t run;
+	uint8_t block[BLOCK_BYTES];
 	const uint8_t *at, *end;
 	const runs_pending *p;
 	size_t next;
@@ -117,6 +120,21 @@ typedef struct source {
 	bool done;
 	uint8_t own[RUNS_ENTRY_MAX];
 } source;
+
+/* Moves s's cursor by op (from key k, for MDB_SET_RANGE) and copies the
+ * block it lands on into s when that is of s's run: *in. */
+static int take_block(source *s, MDB_val *k, MDB_cursor_op op, size_t size, bool *in)
+{
+	MDB_val v;
+	const uint8_t *at, *end;
+	int rc = run_block(mdb_cursor_get(s->cur, k, &v, op), k, &v, s->run, size, in, &at, &end);
+	if (rc == 0 && *in) {
+		memcpy(s->block, at, (size_t)(end - at));
+		s->at = s->block;
+		s->end = s->block + (end - at);
+	}
+	return rc;
+}
 
 static int advance(source *s, size_t size, uint64_t *head)
 {
@@ -132,10 +150,9 @@ static int advance(source *s, size_t size, uint64_t *head)
 		return 0;
 	}
 	if (s->at == s->end) {
-		MDB_val k, v;
+		MDB_val k;
 		bool in;
-		int rc = run_block(mdb_cursor_get(s->cur, &k, &v, MDB_NEXT), &k, &v, s->run, size, &in, &s->at,
-				   &s->end);
+		int rc = take_block(s, &k, MDB_NEXT, size, &in);
 		if (rc)
 			return rc;
 		if (!in) {
@@ -159,10 +176,9 @@ static int open_run(MDB_txn *txn, const runs_set *set, uint32_t run, source *s)
 	s->run = run_key(set, run);
 	uint8_t key[KEY];
 	block_key(s->run, 0, 0, key);
-	MDB_val k = {KEY, key}, v;
+	MDB_val k = {KEY, key};
 	bool in;
-	rc = run_block(mdb_cursor_get(s->cur, &k, &v, MDB_SET_RANGE), &k, &v, s->run, set->size, &in, &s->at,
-		       &s->end);
+	rc = take_block(s, &k, MDB_SET_RANGE, set->size, &in);
 	return rc ? rc : in ? 0 : TIDE_ECORRUPT;
 }
 

@@ -131,6 +131,12 @@ struct store_log {
 	void *arg;
 	bool loaded;		/* rd reads the block at the cursor */
 	logblock_rd rd;
+	/* A batch's reader reads a copy of its block (own, own_cap bytes):
+	 * LMDB's answers hold only until the next write, which may move a page
+	 * the batch wrote out of memory (a spill) and reuse its buffer. */
+	bool copies;
+	uint8_t *own;
+	size_t own_cap;
 };
 
 struct store_batch {
@@ -140,8 +146,9 @@ struct store_batch {
 	 * already holds it (the last block a batch left, which this one extends
 	 * and rewrites); and a reader of the log, for the dedupe check to read
 	 * an earlier event's id.  The reader only reads blocks before the one
-	 * being built, which the batch never writes again: what it holds stays
-	 * valid, and a load of ids seen before reads on from one to the next. */
+	 * being built, which the batch never writes again, and keeps a copy of
+	 * the block at hand (see store_log): a load of ids seen before reads on
+	 * from one to the next. */
 	logblock *blk[2];
 	bool blk_stored[2];
 	store_log log[2];
@@ -1000,9 +1007,20 @@ static int load_block(store_log *l, MDB_cursor_op op)
 	uint64_t first;
 	if (!block_key(&k, &first))
 		return TIDE_ECORRUPT;
+	const uint8_t *data = v.mv_data;
+	if (l->copies) {
+		if (v.mv_size > l->own_cap) {
+			uint8_t *own = realloc(l->own, v.mv_size);
+			if (!own)
+				return TIDE_ENOMEM;
+			l->own = own;
+			l->own_cap = v.mv_size;
+		}
+		data = memcpy(l->own, v.mv_data, v.mv_size);
+	}
 	if (l->note)
-		l->note(l->arg, v.mv_data, v.mv_size);
-	logblock_read(&l->rd, first, v.mv_data, v.mv_size);
+		l->note(l->arg, data, v.mv_size);
+	logblock_read(&l->rd, first, data, v.mv_size);
 	return 0;
 }
 
@@ -1885,8 +1903,10 @@ int store_batch_begin(store *s, store_batch **out, tide_err *e)
 		b->names[t].first_new = *name_counter(b, t);
 	for (int t = 0; rc == 0 && t < 2; t++)
 		rc = table_empty(b, b->names[t].by_name, &b->names[t].was_empty);
-	for (int k = 0; rc == 0 && k < 2; k++)
+	for (int k = 0; rc == 0 && k < 2; k++) {
+		b->log[k].copies = true;
 		rc = mdb_cursor_open(b->txn, s->dbi[log_table(k)], &b->log[k].cur);
+	}
 	for (int k = 0; rc == 0 && k < 2; k++) {
 		rc = table_empty(b, ids_table(k), &b->base_empty[k]);
 		if (rc == 0)
@@ -1949,8 +1969,10 @@ static void close_lookups(store_batch *b)
 /* Ends the batch's transaction, committing it when asked to. */
 static int end_txn(store_batch *b, bool commit)
 {
-	for (int k = 0; k < 2; k++)
+	for (int k = 0; k < 2; k++) {
 		mdb_cursor_close(b->log[k].cur);
+		free(b->log[k].own);
+	}
 	memset(b->log, 0, sizeof b->log);
 	mdb_cursor_close(b->runs_cur);
 	b->runs_cur = NULL;
