@@ -5,6 +5,7 @@
  * setenv("TZ"), which reads the same tzdata independently. */
 #include "cal.h"
 #include "check.h"
+#include "testrand.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -546,15 +547,6 @@ static void test_tz_open(void)
 
 /* ------------------------------------------- cross-check against glibc */
 
-static uint64_t rng_state = 0x9E3779B97F4A7C15u;
-
-static uint64_t rnd(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return rng_state;
-}
 
 static void libc_tm(int64_t t, struct tm *tm)
 {
@@ -624,10 +616,10 @@ static int crosscheck_zone(const char *name, int64_t lo, int64_t hi, int n, bool
 	fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); } } while (0)
 
 	for (int i = 0; i < n; i++) {
-		int64_t t = lo + (int64_t)(rnd() % (uint64_t)(hi - lo));
+		int64_t t = lo + (int64_t)(testrand_next() % (uint64_t)(hi - lo));
 		/* Near a day boundary half of the time, where transitions are. */
 		if (i & 1)
-			t = cal_period_start(t, CAL_DAY, tz) + (int64_t)(rnd() % 10800) - 5400;
+			t = cal_period_start(t, CAL_DAY, tz) + (int64_t)(testrand_next() % 10800) - 5400;
 
 		/* The local day: the label is the date libc gives, its start is the
 		 * first instant with that date, and t lies inside it.  The only

@@ -2,6 +2,7 @@
  * written appended or merged into, and read back by lookup and in order. */
 #include "check.h"
 #include "scratchenv.h"
+#include "testrand.h"
 #include "idblocks.h"
 
 #include <stdint.h>
@@ -17,16 +18,6 @@ static MDB_txn *open_fresh(MDB_dbi *dbi)
 {
 	*dbi = scratchenv_open(&scratch, 256u << 20, "ids", MDB_INTEGERKEY);
 	return scratch.txn;
-}
-
-static uint64_t state = 0x9e3779b97f4a7c15u;
-
-static uint64_t next_random(void)
-{
-	state ^= state << 13;
-	state ^= state >> 7;
-	state ^= state << 17;
-	return state;
 }
 
 static int by_value(const void *x, const void *y)
@@ -103,7 +94,7 @@ static void test_append_into_empty(void)
 	uint64_t *h = malloc(N * sizeof *h);
 	CHECK(h != NULL);
 	for (size_t i = 0; i < N; i++)
-		h[i] = next_random() | 1;	/* distinct: a xorshift state never repeats */
+		h[i] = testrand_next() | 1;	/* distinct: a xorshift state never repeats */
 	write_sorted(txn, dbi, h, N);
 	check_table(txn, dbi, h, N);
 	MDB_stat st;
@@ -130,7 +121,7 @@ static void test_merge_into_blocks(void)
 	uint64_t *h = malloc((OLD + NEW) * sizeof *h);
 	CHECK(h != NULL);
 	for (size_t i = 0; i < OLD; i++)
-		h[i] = (next_random() >> 2) + (UINT64_C(1) << 61);
+		h[i] = (testrand_next() >> 2) + (UINT64_C(1) << 61);
 	write_sorted(txn, dbi, h, OLD);
 	/* CROWD hashes between two neighbours of the first stream, the rest
 	 * anywhere, including below and above all of it */
@@ -138,7 +129,7 @@ static void test_merge_into_blocks(void)
 	for (size_t i = 0; i < CROWD; i++)
 		h[OLD + i] = gap_at + 1 + i;
 	for (size_t i = OLD + CROWD; i < OLD + NEW; i++)
-		h[i] = next_random() | 1;
+		h[i] = testrand_next() | 1;
 	qsort(h, OLD + NEW, sizeof *h, by_value);
 	for (size_t i = 1; i < OLD + NEW; i++)
 		CHECK(h[i] != h[i - 1]);
