@@ -4,8 +4,9 @@
  * Layout (docs/storage.md has the full story):
  *   orders, contacts   u64 seq of its first event → a block of event
  *                      records (logblock.h)       (MDB_INTEGERKEY, MDB_APPEND)
- *   ids, c_ids         u64 hash(id) → u32 seq, per kind (dedupe; ids_x holds
- *   ids_x              kind+id bytes → u32 seq       the rare hash collisions)
+ *   ids, c_ids         hash(id) → u32 seq, per kind, in blocks of up to 340
+ *                      keyed by their last hash (idblocks.h; dedupe)
+ *   ids_x              kind+id bytes → u32 seq: the rare hash collisions
  *   ids_new, c_ids_new as ids, a batch's into a non-empty ids (merged later)
  *   id_runs            a big batch's dedupe entries in sorted runs (runs.h),
  *                      empty between batches
