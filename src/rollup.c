@@ -499,12 +499,3 @@ int rollup_buf_spill(rollup_buf *b, rollup_each_fn fn, void *arg)
 		clear_slots(b);
 	return rc;
 }
-
-void rollup_buf_clear(rollup_buf *b)
-{
-	if (b->lo <= b->hi)
-		memset(b->cust + b->lo, 0, ((size_t)b->hi - b->lo + 1) * sizeof *b->cust);
-	b->lo = UINT32_MAX;
-	b->hi = 0;
-	clear_slots(b);
-}

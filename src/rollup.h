@@ -100,7 +100,4 @@ int rollup_buf_each(rollup_buf *b, rollup_each_fn fn, void *arg);
  * order given) to what one walk without spills would give. */
 int rollup_buf_spill(rollup_buf *b, rollup_each_fn fn, void *arg);
 
-/* Forgets every pending roll-up (keeps the memory). */
-void rollup_buf_clear(rollup_buf *b);
-
 #endif
