@@ -11,6 +11,7 @@
 
 #include "bgnbd.h"
 #include "bigmem.h"
+#include "custindex.h"
 #include "eval.h"
 #include "idset.h"
 #include "metrics.h"
@@ -937,16 +938,19 @@ static int scan_customer(run *r, eval_ctx *c, store_log *log, tide_result *out)
 	if (rc)
 		return tide_errf(r->e, rc, "reading the customer index: %s", mdb_strerror(rc));
 	int64_t from = p->has_window && !p->need_history ? r->win_start : INT64_MIN;
-	MDB_val k = {sizeof id, &id}, v;
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY); rc == 0;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP)) {
+	custindex_iter it;
+	custindex_iter_start(&it, cur, id, from);
+	for (;;) {
 		int64_t ts;
 		uint64_t seq;
-		store_custkey_decode(v.mv_data, &ts, &seq);
-		if (ts >= r->T)
+		int got = custindex_next(&it, &ts, &seq);
+		if (got < 0) {
+			rc = tide_errf(r->e, got, "reading the customer index: %s", tide_strerror(got));
+			break;
+		}
+		rc = 0;
+		if (got == 0 || ts >= r->T)
 			break;	/* the index is in time order */
-		if (ts < from)
-			continue;
 		MDB_val rec;
 		bool found;
 		if ((rc = store_log_get(log, seq, &rec, &found, r->e)))
@@ -960,7 +964,7 @@ static int scan_customer(run *r, eval_ctx *c, store_log *log, tide_result *out)
 			break;
 	}
 	mdb_cursor_close(cur);
-	return rc == MDB_NOTFOUND ? 0 : rc;
+	return rc;
 }
 
 /* A reader of the log of the query's source, in snap.  The blocks a scan

@@ -16,6 +16,7 @@
 #include "bigend.h"
 #include "colblock.h"
 #include "custbuf.h"
+#include "custindex.h"
 #include "idbuf.h"
 #include "idblocks.h"
 #include "idfilter.h"
@@ -28,7 +29,7 @@
 #include "timefmt.h"
 #include "varint.h"
 
-#define STORE_VERSION 14
+#define STORE_VERSION 15
 #define MAP_INITIAL (UINT64_C(64) << 20)
 
 static const struct {
@@ -49,8 +50,8 @@ static const struct {
 	[DB_CUST_ID] = {"cust_id", MDB_INTEGERKEY},
 	[DB_STR] = {"str", 0},
 	[DB_STR_ID] = {"str_id", MDB_INTEGERKEY},
-	[DB_O_CUST] = {"o_cust", MDB_INTEGERKEY | MDB_DUPSORT | MDB_DUPFIXED},
-	[DB_C_CUST] = {"c_cust", MDB_INTEGERKEY | MDB_DUPSORT | MDB_DUPFIXED},
+	[DB_O_CUST] = {"o_cust", 0},
+	[DB_C_CUST] = {"c_cust", 0},
 	[DB_O_DAYS] = {"o_days", MDB_INTEGERKEY},
 	[DB_C_DAYS] = {"c_days", MDB_INTEGERKEY},
 	[DB_O_ROLL] = {"o_roll", MDB_INTEGERKEY},
@@ -1153,18 +1154,6 @@ int store_decode_contact(uint64_t seq, const MDB_val *v, store_contact *c)
 	return get_tail(&r, &c->ntags, &c->id, &c->tags, &c->tags_len);
 }
 
-void store_custkey_encode(int64_t ts, uint64_t seq, uint8_t out[STORE_CUSTKEY])
-{
-	bigend_put(out, (uint64_t)(ts - TIDE_TS_MIN), 5);	/* < 2^39 */
-	bigend_put(out + 5, seq, 4);
-}
-
-void store_custkey_decode(const uint8_t in[STORE_CUSTKEY], int64_t *ts, uint64_t *seq)
-{
-	*ts = (int64_t)bigend_get(in, 5) + TIDE_TS_MIN;
-	*seq = bigend_get(in + 5, 4);
-}
-
 /* ---- writing ---------------------------------------------------------- */
 
 /* Pending dedupe entries past this many go to a run mid-batch (runs.h),
@@ -1471,15 +1460,15 @@ static store_dbi index_table(int kind)
 	return kind == TIDE_ORDERS ? DB_O_CUST : DB_C_CUST;
 }
 
-/* An index entry in a run: the customer big-endian, then its key in
+/* An index entry in a run: the customer big-endian, then its entry in
  * o_cust / c_cust, so that the entries' byte order is the index's. */
-enum { INDEX_ENTRY = 4 + STORE_CUSTKEY };
+enum { INDEX_ENTRY = 4 + CUSTINDEX_ENTRY };
 
 static void index_entry_encode(const void *entries, size_t i, uint8_t *out)
 {
 	const custbuf_entry *e = (const custbuf_entry *)entries + i;
 	bigend_put(out, e->customer, 4);
-	store_custkey_encode(e->ts, e->seq, out + 4);
+	custindex_entry_encode(e->ts, e->seq, out + 4);
 }
 
 static runs_set index_runs(const store_batch *b, int kind)
@@ -1512,29 +1501,17 @@ static int index_run(store_batch *b, int kind)
 /* Collects one customer's entries at a time, to put them with one call. */
 typedef struct index_writer {
 	store_batch *b;
-	MDB_cursor *cur;
+	custindex_writer out;
 	uint32_t customer;
-	uint8_t *keys;		/* n keys of STORE_CUSTKEY bytes, room for cap */
+	uint8_t *entries;	/* n of CUSTINDEX_ENTRY bytes, room for cap */
 	size_t n, cap;
 } index_writer;
 
-/* Puts the writer's customer's entries with one MDB_MULTIPLE put.  They
- * normally follow the customer's existing ones (MDB_APPENDDUP: no search
- * among them); the rest, of an ingest that goes back in time, are placed
- * one by one. */
 static int put_customer(index_writer *w)
 {
 	if (w->n == 0)
 		return 0;
-	MDB_val k = {sizeof w->customer, &w->customer};
-	MDB_val v[2] = {{STORE_CUSTKEY, w->keys}, {w->n, NULL}};
-	int rc = mdb_cursor_put(w->cur, &k, v, MDB_MULTIPLE | MDB_APPENDDUP);
-	if (rc == MDB_KEYEXIST) {
-		size_t done = v[1].mv_size;
-		v[0].mv_data = w->keys + done * STORE_CUSTKEY;
-		v[1].mv_size = w->n - done;
-		rc = mdb_cursor_put(w->cur, &k, v, MDB_MULTIPLE);
-	}
+	int rc = custindex_put(&w->out, w->customer, w->entries, w->n);
 	w->n = 0;
 	watch_map(w->b);
 	return rc;
@@ -1552,13 +1529,13 @@ static int add_index_entry(void *arg, const uint8_t *entry)
 	}
 	if (w->n == w->cap) {
 		size_t cap = w->cap ? 2 * w->cap : 64;
-		uint8_t *keys = realloc(w->keys, cap * STORE_CUSTKEY);
-		if (!keys)
+		uint8_t *entries = realloc(w->entries, cap * CUSTINDEX_ENTRY);
+		if (!entries)
 			return TIDE_ENOMEM;
-		w->keys = keys;
+		w->entries = entries;
 		w->cap = cap;
 	}
-	memcpy(w->keys + w->n++ * STORE_CUSTKEY, entry + 4, STORE_CUSTKEY);
+	memcpy(w->entries + w->n++ * CUSTINDEX_ENTRY, entry + 4, CUSTINDEX_ENTRY);
 	return 0;
 }
 
@@ -1574,14 +1551,17 @@ static int flush_index(store_batch *b, int kind)
 		return TIDE_ENOMEM;
 	runs_set set = index_runs(b, kind);
 	index_writer w = {.b = b};
-	int rc = mdb_cursor_open(b->txn, b->s->dbi[index_table(kind)], &w.cur);
+	int rc = table_empty(b, index_table(kind), &w.out.append);
+	if (rc == 0)
+		rc = mdb_cursor_open(b->txn, b->s->dbi[index_table(kind)], &w.out.cur);
 	if (rc == 0)
 		rc = runs_merge(b->txn, &set, b->index_runs[kind], &p, add_index_entry, &w);
 	if (rc == 0)
 		rc = put_customer(&w);
-	if (w.cur)
-		mdb_cursor_close(w.cur);
-	free(w.keys);
+	if (w.out.cur)
+		mdb_cursor_close(w.out.cur);
+	custindex_writer_free(&w.out);
+	free(w.entries);
 	custbuf_clear(b->cust_index[kind]);
 	return rc;
 }

@@ -13,8 +13,9 @@
  *   cust / cust_id     customer name ↔ u32 (dense, from 1)
  *   str / str_id       any other string ↔ u32 (sku, tag names and values,
  *                      channel, reason)
- *   o_cust, c_cust     u32 customer → dups of (ts, seq), 9 bytes, sorted:
- *                      one customer's history is one range
+ *   o_cust, c_cust     (customer, first entry) → a block of up to 224 of
+ *                      the customer's (ts, seq) entries, sorted
+ *                      (custindex.h): one customer's history is one range
  *   cust_runs          a big batch's o_cust / c_cust entries in sorted runs
  *                      (runs.h), empty between batches
  *   o_days, c_days     u32 UTC day → store_span: the sequence numbers that
@@ -210,13 +211,6 @@ int store_string(store_snap *r, uint32_t id, tide_str *out);
 /* Lookups by text: 1 found, 0 not, <0 error. */
 int store_customer_find(store_snap *r, const char *p, size_t n, uint32_t *id);
 int store_string_find(store_snap *r, const char *p, size_t n, uint32_t *id);
-
-/* Index entries: the STORE_CUSTKEY-byte (ts, seq) dups of o_cust / c_cust
- * sort by ts then seq under memcmp: 5 bytes of seconds since 0001-01-01
- * (timestamps are years 1..9999) and 4 of sequence, both big-endian. */
-#define STORE_CUSTKEY 9
-void store_custkey_encode(int64_t ts, uint64_t seq, uint8_t out[STORE_CUSTKEY]);
-void store_custkey_decode(const uint8_t in[STORE_CUSTKEY], int64_t *ts, uint64_t *seq);
 
 /* Sequence numbers fit 32 bits in the indexes: a store holds at most
  * 2^32 − 1 events. */
