@@ -1613,6 +1613,7 @@ static int put_rollup(void *arg, uint32_t tag, uint32_t value, uint32_t customer
 		k = (MDB_val){sizeof kb, kb};
 	}
 	rollup r = *delta;
+	unsigned flags = MDB_APPEND;
 	if (!w->b->rolls_empty[t]) {
 		/* a copy: the lookup points its key into the page, which the put
 		 * below may copy or split */
@@ -1622,14 +1623,17 @@ static int put_rollup(void *arg, uint32_t tag, uint32_t value, uint32_t customer
 			if (rollup_decode(v.mv_data, v.mv_size, &r))
 				return TIDE_ECORRUPT;
 			rollup_merge(&r, delta);
-		} else if (rc != MDB_NOTFOUND) {
+			flags = MDB_CURRENT;	/* the cursor is on it: no second search */
+		} else if (rc == MDB_NOTFOUND) {
+			flags = 0;
+		} else {
 			return rc;
 		}
 	}
 	uint8_t buf[ROLLUP_BYTES];
 	v = (MDB_val){rollup_encode(&r, buf), buf};
 	watch_map(w->b);
-	return mdb_cursor_put(w->cur[t], &k, &v, w->b->rolls_empty[t] ? MDB_APPEND : 0);
+	return mdb_cursor_put(w->cur[t], &k, &v, flags);
 }
 
 /* Counts the values of each tag that are new to o_roll_tag; a tag passing
