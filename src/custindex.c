@@ -208,6 +208,9 @@ void custindex_writer_free(custindex_writer *w)
 void custindex_iter_start(custindex_iter *it, MDB_cursor *cur, uint32_t customer, int64_t from)
 {
 	*it = (custindex_iter){.cur = cur, .customer = customer};
+	/* past the last second there is, still within the 5 bytes */
+	if (from > TIDE_TS_MAX)
+		from = TIDE_TS_MAX + 1;
 	custindex_entry_encode(from < TIDE_TS_MIN ? TIDE_TS_MIN : from, 0, it->from);
 }
 
