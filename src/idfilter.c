@@ -83,3 +83,8 @@ bool idfilter_may_hold(const idfilter *f, uint64_t hash)
 	}
 	return true;
 }
+
+void idfilter_prefetch(const idfilter *f, uint64_t hash)
+{
+	__builtin_prefetch(block_of(f, hash));
+}

@@ -30,4 +30,7 @@ void idfilter_add(idfilter *f, uint64_t hash);
 /* false: hash was never added.  true: it may have been. */
 bool idfilter_may_hold(const idfilter *f, uint64_t hash);
 
+/* Starts loading the block idfilter_may_hold(f, hash) will read. */
+void idfilter_prefetch(const idfilter *f, uint64_t hash);
+
 #endif

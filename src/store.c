@@ -2238,7 +2238,10 @@ static uint64_t id_hash(const tide_event *ev)
 
 void store_batch_prefetch(const store_batch *b, const tide_event *ev)
 {
-	idbuf_prefetch(b->ids[ev->kind], id_hash(ev));
+	uint64_t h = id_hash(ev);
+	idbuf_prefetch(b->ids[ev->kind], h);
+	if (b->flushed[ev->kind])
+		idfilter_prefetch(b->flushed[ev->kind], h);
 	strmap_prefetch(b->names[NAMES_CUSTOMERS].cache, ev->customer.p, ev->customer.n);
 }
 

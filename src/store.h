@@ -84,8 +84,8 @@ void store_batch_expect(store_batch *b, tide_kind kind, uint64_t events);
 int store_batch_add(store_batch *b, const tide_event *ev, bool *duplicate, tide_err *e);
 
 /* A hint a few events before adding ev: the memory its add will look at
- * first (its id's dedupe slot, its customer's slot) is loaded meanwhile,
- * instead of each add waiting for it.  Changes nothing. */
+ * first (its id's dedupe slot and filter block, its customer's slot) is
+ * loaded meanwhile, instead of each add waiting for it.  Changes nothing. */
 void store_batch_prefetch(const store_batch *b, const tide_event *ev);
 
 int store_batch_commit(store_batch *b, tide_err *e);

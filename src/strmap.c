@@ -1,8 +1,11 @@
 #include "strmap.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
+
+#include "bigmem.h"
 
 /* Keys this short are kept in the slot itself: customer ids, skus and tag
  * values mostly are, and a lookup then touches one cache line instead of
@@ -24,12 +27,33 @@ typedef struct slot {
  * a lookup prefetched or not would wait for the second one. */
 enum { SLOT_ALIGN = 64 };
 
+/* Slots of a map this big or bigger sit on huge pages (bigmem.h): a bulk
+ * load's customer map grows to hundreds of MB, looked up at random once per
+ * event, and on 4 KiB pages each lookup also missed the TLB.  Smaller maps,
+ * of which a query may make many, stay on the heap. */
+enum { BIG_SLOTS = 1u << 20 };
+
+static bool slots_big(size_t cap)
+{
+	return cap * sizeof(slot) >= BIG_SLOTS;
+}
+
 static slot *slots_new(size_t cap)
 {
+	if (slots_big(cap))
+		return bigmem_alloc(cap * sizeof(slot));
 	slot *s = aligned_alloc(SLOT_ALIGN, cap * sizeof *s);
 	if (s)
 		memset(s, 0, cap * sizeof *s);
 	return s;
+}
+
+static void slots_free(slot *s, size_t cap)
+{
+	if (slots_big(cap))
+		bigmem_free(s, cap * sizeof *s);
+	else
+		free(s);
 }
 
 struct strmap {
@@ -63,7 +87,7 @@ void strmap_free(strmap *m)
 {
 	if (!m)
 		return;
-	free(m->slots);
+	slots_free(m->slots, m->cap);
 	free(m->arena);
 	free(m);
 }
@@ -167,7 +191,7 @@ static int grow(strmap *m)
 			j = (j + 1) & (ncap - 1);
 		ns[j] = *s;
 	}
-	free(m->slots);
+	slots_free(m->slots, m->cap);
 	m->slots = ns;
 	m->cap = ncap;
 	return 0;
