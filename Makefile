@@ -18,7 +18,7 @@ SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 DEB_PKGS := liblmdb-dev:/usr/include/lmdb.h re2c:/usr/bin/re2c \
             lemon:/usr/share/lemon/lempar.c libyajl-dev:/usr/include/yajl/yajl_tree.h tzdata:/usr/share/zoneinfo/UTC libxxhash-dev:/usr/include/xxhash.h \
             libgsl-dev:/usr/include/gsl/gsl_multimin.h sqlite3:/usr/bin/sqlite3 \
-            libmicrohttpd-dev:/usr/include/microhttpd.h curl:/usr/bin/curl
+            libmicrohttpd-dev:/usr/include/microhttpd.h curl:/usr/bin/curl lmdb-utils:/usr/bin/mdb_stat
 
 SRCS     := $(wildcard src/*.c)
 LIB_SRCS := $(filter-out src/main.c,$(SRCS))

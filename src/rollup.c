@@ -81,6 +81,31 @@ int rollup_decode(const void *p, size_t n, rollup *out)
 	return rd.bad || rd.p != rd.end || !sane ? -1 : 0;
 }
 
+void rollup_pack(const rollup *r, uint8_t out[ROLLUP_PACKED])
+{
+	memcpy(out, &r->revenue, 8);
+	memcpy(out + 8, &r->margin, 8);
+	memcpy(out + 16, &r->first_order, 8);
+	memcpy(out + 24, &r->last_order, 8);
+	memcpy(out + 32, &r->orders, 4);
+	memcpy(out + 36, &r->events, 4);
+	memcpy(out + 40, &r->first_seq, 4);
+	out[44] = r->wrapped;
+}
+
+void rollup_unpack(const uint8_t in[ROLLUP_PACKED], rollup *out)
+{
+	memset(out, 0, sizeof *out);	/* padding too, as rollup_decode does */
+	memcpy(&out->revenue, in, 8);
+	memcpy(&out->margin, in + 8, 8);
+	memcpy(&out->first_order, in + 16, 8);
+	memcpy(&out->last_order, in + 24, 8);
+	memcpy(&out->orders, in + 32, 4);
+	memcpy(&out->events, in + 36, 4);
+	memcpy(&out->first_seq, in + 40, 4);
+	out->wrapped = in[44];
+}
+
 /* ---- a batch's pending roll-ups ----------------------------------------- */
 
 /* A (tag pair, customer) roll-up, in one cache line: a batch touches one per
@@ -457,24 +482,67 @@ done:
 	return out;
 }
 
+struct rollup_tags {
+	const rollup_buf *b;
+	tag_ref *order;
+	size_t n;
+};
+
+static rollup_tags *sort_tags(const rollup_buf *b, bool slots_only)
+{
+	rollup_tags *t = malloc(sizeof *t);
+	if (t && !(t->order = tag_order(b, slots_only, &t->n))) {
+		free(t);
+		return NULL;
+	}
+	if (t)
+		t->b = b;
+	return t;
+}
+
+rollup_tags *rollup_tags_sort(const rollup_buf *b)
+{
+	return sort_tags(b, false);
+}
+
+size_t rollup_tags_count(const rollup_tags *t)
+{
+	return t->n;
+}
+
+const rollup *rollup_tags_get(const rollup_tags *t, size_t i, uint32_t *tag, uint32_t *value,
+			      uint32_t *customer)
+{
+	uint32_t pair = ref_pair1(t->b, t->order[i]) - 1;
+	*tag = t->b->pairs[pair][0];
+	*value = t->b->pairs[pair][1];
+	*customer = t->order[i].customer;
+	return ref_rollup(t->b, t->order[i]);
+}
+
+void rollup_tags_free(rollup_tags *t)
+{
+	if (t)
+		free(t->order);
+	free(t);
+}
+
 static int each_tag(rollup_buf *b, bool slots_only, rollup_each_fn fn, void *arg)
 {
-	if (b->lo > b->hi)
-		return 0;
-	size_t n;
-	tag_ref *order = tag_order(b, slots_only, &n);
-	if (!order)
+	rollup_tags *t = sort_tags(b, slots_only);
+	if (!t)
 		return -1;
 	int rc = 0;
-	for (size_t i = 0; rc == 0 && i < n; i++) {
-		uint32_t pair = ref_pair1(b, order[i]) - 1;
-		rc = fn(arg, b->pairs[pair][0], b->pairs[pair][1], order[i].customer, ref_rollup(b, order[i]));
+	for (size_t i = 0; rc == 0 && i < t->n; i++) {
+		uint32_t tag, value, customer;
+		const rollup *r = rollup_tags_get(t, i, &tag, &value, &customer);
+		rc = fn(arg, tag, value, customer, r);
 	}
-	free(order);
+	rollup_tags_free(t);
 	return rc;
 }
 
-int rollup_buf_each(rollup_buf *b, rollup_each_fn fn, void *arg)
+int rollup_buf_each_customer(rollup_buf *b, rollup_each_fn fn, void *arg)
 {
 	for (size_t c = b->lo; c <= b->hi; c++)
 		if (b->cust[c].r.events) {
@@ -482,7 +550,13 @@ int rollup_buf_each(rollup_buf *b, rollup_each_fn fn, void *arg)
 			if (rc)
 				return rc;
 		}
-	return each_tag(b, false, fn, arg);
+	return 0;
+}
+
+int rollup_buf_each(rollup_buf *b, rollup_each_fn fn, void *arg)
+{
+	int rc = rollup_buf_each_customer(b, fn, arg);
+	return rc ? rc : each_tag(b, false, fn, arg);
 }
 
 static void clear_slots(rollup_buf *b)

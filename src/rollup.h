@@ -47,6 +47,13 @@ size_t rollup_encode(const rollup *r, uint8_t out[ROLLUP_BYTES]);
 /* 0, or -1 when the bytes are not a roll-up. */
 int rollup_decode(const void *p, size_t n, rollup *out);
 
+/* A fixed-size form, ROLLUP_PACKED bytes in native byte order: a spilled
+ * roll-up takes it in a run (runs.h), which lives only as long as its
+ * batch's transaction. */
+enum { ROLLUP_PACKED = 45 };
+void rollup_pack(const rollup *r, uint8_t out[ROLLUP_PACKED]);
+void rollup_unpack(const uint8_t in[ROLLUP_PACKED], rollup *out);
+
 /* ---- a batch's pending roll-ups ----------------------------------------- */
 
 typedef struct rollup_buf rollup_buf;
@@ -88,6 +95,22 @@ typedef int (*rollup_each_fn)(void *arg, uint32_t tag, uint32_t value, uint32_t 
 			      const rollup *delta);
 /* 0, the callback's error, or -1 when out of memory. */
 int rollup_buf_each(rollup_buf *b, rollup_each_fn fn, void *arg);
+
+/* Calls fn for the customers' own pending roll-ups only, as
+ * rollup_buf_each does first. */
+int rollup_buf_each_customer(rollup_buf *b, rollup_each_fn fn, void *arg);
+
+/* The pending tag roll-ups in (tag, value, customer) order, to be read by
+ * position: a merge with tag roll-ups spilled to runs reads them so.  Valid
+ * while the buffer does not change; the caller frees it with
+ * rollup_tags_free.  NULL when out of memory. */
+typedef struct rollup_tags rollup_tags;
+rollup_tags *rollup_tags_sort(const rollup_buf *b);
+size_t rollup_tags_count(const rollup_tags *t);
+/* The i-th roll-up, and its key. */
+const rollup *rollup_tags_get(const rollup_tags *t, size_t i, uint32_t *tag, uint32_t *value,
+			      uint32_t *customer);
+void rollup_tags_free(rollup_tags *t);
 
 /* Calls fn, as rollup_buf_each does, for the pending tag roll-ups kept in
  * slots, and forgets them: they are what fills the buffer.  The customers'

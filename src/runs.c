@@ -30,24 +30,71 @@ static void block_key(uint32_t run, uint64_t last_head, uint32_t block, uint8_t 
 	bigend_put(out + 12, block, 4);
 }
 
+struct runs_appender {
+	MDB_cursor *cur;
+	uint32_t run, block;	/* run_key; blocks put so far */
+	size_t size, per, n, entries;	/* per block; in bytes now; in all */
+	uint8_t bytes[BLOCK_BYTES];
+};
+
+int runs_append_start(MDB_txn *txn, const runs_set *set, uint32_t run, runs_appender **out)
+{
+	runs_appender *a = calloc(1, sizeof *a);
+	if (!a)
+		return TIDE_ENOMEM;
+	int rc = mdb_cursor_open(txn, set->dbi, &a->cur);
+	if (rc) {
+		free(a);
+		return rc;
+	}
+	a->run = run_key(set, run);
+	a->size = set->size;
+	a->per = BLOCK_BYTES / set->size;
+	*out = a;
+	return 0;
+}
+
+static int put_block(runs_appender *a)
+{
+	if (a->n == 0)
+		return 0;
+	uint8_t key[KEY];
+	block_key(a->run, bigend_get(a->bytes + (a->n - 1) * a->size, 8), a->block++, key);
+	MDB_val k = {KEY, key}, v = {a->n * a->size, a->bytes};
+	a->n = 0;
+	return mdb_cursor_put(a->cur, &k, &v, 0);
+}
+
+int runs_append(runs_appender *a, const uint8_t *entry)
+{
+	memcpy(a->bytes + a->n * a->size, entry, a->size);
+	a->entries++;
+	return ++a->n == a->per ? put_block(a) : 0;
+}
+
+int runs_append_end(runs_appender *a, size_t *entries)
+{
+	int rc = put_block(a);
+	if (entries)
+		*entries = a->entries;
+	mdb_cursor_close(a->cur);
+	free(a);
+	return rc;
+}
+
 int runs_write(MDB_txn *txn, const runs_set *set, uint32_t run, const runs_pending *p)
 {
-	MDB_cursor *cur = NULL;
-	int rc = mdb_cursor_open(txn, set->dbi, &cur);
-	size_t per = BLOCK_BYTES / set->size;
-	uint8_t last[RUNS_ENTRY_MAX], key[KEY];
-	for (size_t i = 0, block = 0; rc == 0 && i < p->n; i += per, block++) {
-		size_t m = p->n - i < per ? p->n - i : per;
-		p->encode(p->items, i + m - 1, last);
-		block_key(run_key(set, run), bigend_get(last, 8), (uint32_t)block, key);
-		MDB_val k = {KEY, key}, v = {m * set->size, NULL};
-		rc = mdb_cursor_put(cur, &k, &v, MDB_RESERVE);
-		for (size_t j = 0; rc == 0 && j < m; j++)
-			p->encode(p->items, i + j, (uint8_t *)v.mv_data + j * set->size);
+	runs_appender *a;
+	int rc = runs_append_start(txn, set, run, &a);
+	if (rc)
+		return rc;
+	uint8_t entry[RUNS_ENTRY_MAX];
+	for (size_t i = 0; rc == 0 && i < p->n; i++) {
+		p->encode(p->items, i, entry);
+		rc = runs_append(a, entry);
 	}
-	if (cur)
-		mdb_cursor_close(cur);
-	return rc;
+	int end = runs_append_end(a, NULL);
+	return rc ? rc : end;
 }
 
 /* Whether the cursor's last answer is a block of run `run`: *in, and the

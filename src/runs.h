@@ -1,9 +1,10 @@
 /* runs.h — a batch's sorted entries that left memory, as runs in a table.
  *
  * A big batch moves what it has pending out of memory every few million
- * events: its dedupe entries (idbuf.h) and its customer index entries
- * (custbuf.h).  Written into their tables at once, each such flush touched
- * nearly every page of a B-tree of tens of millions of entries, and the
+ * events: its dedupe entries (idbuf.h), its customer index entries
+ * (custbuf.h) and its tag roll-ups (rollup.h).  Written into their tables
+ * at once, each such flush touched nearly every page of a B-tree of tens
+ * of millions of entries, and the
  * flushes of a 100M load rewrote those tables over and over (the dedupe
  * entries 70 of its 263 s, the index 33 s).  Instead each flush writes its
  * entries, sorted, as one run of a table kept for them, in blocks of whole
@@ -27,7 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum { RUNS_ENTRY_MAX = 32 };
+enum { RUNS_ENTRY_MAX = 64 };
 
 typedef struct runs_set {
 	MDB_dbi dbi;
@@ -47,6 +48,17 @@ typedef struct runs_pending {
 
 /* Appends the pending entries as run `run` of the set. */
 int runs_write(MDB_txn *txn, const runs_set *set, uint32_t run, const runs_pending *p);
+
+/* Writes run `run` of the set an entry at a time, for entries that come
+ * from a walk rather than an array: each is copied, and a block is put once
+ * it is full.  Entries must come in order.  runs_append_end puts the last
+ * block, says how many entries the run holds (a run of none is no run:
+ * runs_merge would not find it) and frees the appender, after an error
+ * too. */
+typedef struct runs_appender runs_appender;
+int runs_append_start(MDB_txn *txn, const runs_set *set, uint32_t run, runs_appender **out);
+int runs_append(runs_appender *a, const uint8_t *entry);
+int runs_append_end(runs_appender *a, size_t *entries);
 
 /* Looks, through cur (a cursor on the set's table), in runs 0 .. nruns-1 for
  * an entry whose first 8 bytes are `head` (big-endian): *found, and the

@@ -29,7 +29,7 @@
 #include "timefmt.h"
 #include "varint.h"
 
-#define STORE_VERSION 15
+#define STORE_VERSION 16
 #define MAP_INITIAL (UINT64_C(64) << 20)
 
 static const struct {
@@ -56,6 +56,7 @@ static const struct {
 	[DB_C_DAYS] = {"c_days", MDB_INTEGERKEY},
 	[DB_O_ROLL] = {"o_roll", MDB_INTEGERKEY},
 	[DB_O_ROLL_TAG] = {"o_roll_tag", 0},
+	[DB_ROLL_RUNS] = {"roll_runs", 0},
 	[DB_O_COLS] = {"o_cols", MDB_INTEGERKEY},
 };
 
@@ -196,6 +197,7 @@ struct store_batch {
 	size_t pairs_counted;	/* of rollup_buf_pairs, by count_tag_values */
 	rollfeed *feed;
 	bool rolls_empty[2];
+	uint32_t roll_runs;	/* the spills' runs in roll_runs (runs.h) */
 	uint32_t tag_values[TIDE_TAGS_MAX * 8];
 	/* the block of order heads being built, and whether o_cols already
 	 * holds it (the last block a batch left, which this one extends) */
@@ -1594,9 +1596,16 @@ static bool tag_rolled(const store_batch *b, uint32_t tag)
 	return i >= 0 && b->tag_values[i] != ROLL_OFF;
 }
 
+/* Writes pending roll-ups (put_rollup), spills tag roll-ups into a run
+ * (put_in_run), and adds up a key's deltas met in a merge of the runs
+ * (merge_roll_entry): `held` is the last key met and its sum so far. */
 typedef struct roll_writer {
 	store_batch *b;
 	MDB_cursor *cur[2];	/* o_roll, o_roll_tag */
+	runs_appender *run;
+	bool held;
+	uint8_t held_key[12];
+	rollup held_sum;
 } roll_writer;
 
 /* Adds a pending roll-up to its stored one (rollup_each_fn). */
@@ -1676,23 +1685,137 @@ static int count_tag_values(store_batch *b, MDB_cursor *cur)
 	return 0;
 }
 
+/* A spilled tag roll-up in roll_runs: its key in o_roll_tag, then the
+ * spill's number, so that the deltas of one key merge in the order they
+ * were folded, then the roll-up packed. */
+enum { ROLL_ENTRY = 12 + 4 + ROLLUP_PACKED };
+_Static_assert((int)ROLL_ENTRY <= (int)RUNS_ENTRY_MAX, "a roll-up's run entry must fit a run");
+
+static runs_set roll_runs(const store_batch *b)
+{
+	return (runs_set){b->s->dbi[DB_ROLL_RUNS], 0, ROLL_ENTRY};
+}
+
+static void roll_entry_encode(uint32_t tag, uint32_t value, uint32_t customer, uint32_t run, const rollup *r,
+			      uint8_t out[ROLL_ENTRY])
+{
+	roll_key(tag, value, customer, out);
+	bigend_put(out + 12, run, 4);
+	rollup_pack(r, out + 16);
+}
+
+/* Appends a tag roll-up to the batch's next run (rollup_each_fn). */
+static int put_in_run(void *arg, uint32_t tag, uint32_t value, uint32_t customer, const rollup *delta)
+{
+	roll_writer *w = arg;
+	if (!tag_rolled(w->b, tag))
+		return 0;
+	uint8_t entry[ROLL_ENTRY];
+	roll_entry_encode(tag, value, customer, w->b->roll_runs, delta, entry);
+	watch_map(w->b);
+	return runs_append(w->run, entry);
+}
+
+/* The pending tag roll-ups as the merge's last source, after every run. */
+typedef struct pending_rolls {
+	const rollup_tags *tags;
+	uint32_t run;
+} pending_rolls;
+
+static void pending_roll_encode(const void *items, size_t i, uint8_t *out)
+{
+	const pending_rolls *p = items;
+	uint32_t tag, value, customer;
+	const rollup *r = rollup_tags_get(p->tags, i, &tag, &value, &customer);
+	roll_entry_encode(tag, value, customer, p->run, r, out);
+}
+
+static int put_held(roll_writer *w)
+{
+	if (!w->held)
+		return 0;
+	w->held = false;
+	const uint8_t *k = w->held_key;
+	return put_rollup(w, (uint32_t)bigend_get(k, 4), (uint32_t)bigend_get(k + 4, 4),
+			  (uint32_t)bigend_get(k + 8, 4), &w->held_sum);
+}
+
+/* Adds up the entries of one key, met in a row, and puts their sum when
+ * the next key comes (runs_fn). */
+static int merge_roll_entry(void *arg, const uint8_t *entry)
+{
+	roll_writer *w = arg;
+	rollup r;
+	rollup_unpack(entry + 16, &r);
+	if (w->held && memcmp(w->held_key, entry, sizeof w->held_key) == 0) {
+		rollup_merge(&w->held_sum, &r);
+		return 0;
+	}
+	int rc = put_held(w);
+	memcpy(w->held_key, entry, sizeof w->held_key);
+	w->held_sum = r;
+	w->held = true;
+	return rc;
+}
+
+/* Writes a full buffer's tag roll-ups (rollup_buf_spill) as the next run:
+ * sorted, appended, never merged into o_roll_tag mid-batch, where each
+ * spill was a search and a put among tens of millions of roll-ups. */
+static int spill_rollups(store_batch *b, roll_writer *w)
+{
+	runs_set set = roll_runs(b);
+	int rc = runs_append_start(b->txn, &set, b->roll_runs, &w->run);
+	if (rc)
+		return rc;
+	rc = rollup_buf_spill(b->rolls, put_in_run, w);
+	size_t entries;
+	int end = runs_append_end(w->run, &entries);
+	w->run = NULL;
+	if (rc == 0 && end == 0 && entries)
+		b->roll_runs++;
+	return rc ? rc : end;
+}
+
+/* Writes every pending roll-up at commit: the tag roll-ups merged, key by
+ * key, with the spills' runs, whose table is then emptied. */
+static int commit_rollups(store_batch *b, roll_writer *w)
+{
+	if (b->roll_runs == 0)
+		return rollup_buf_each(b->rolls, put_rollup, w);
+	int rc = rollup_buf_each_customer(b->rolls, put_rollup, w);
+	rollup_tags *tags = rc ? NULL : rollup_tags_sort(b->rolls);
+	if (rc == 0 && !tags)
+		rc = TIDE_ENOMEM;
+	pending_rolls pending = {tags, b->roll_runs};
+	runs_set set = roll_runs(b);
+	runs_pending p = {&pending, tags ? rollup_tags_count(tags) : 0, pending_roll_encode};
+	if (rc == 0)
+		rc = runs_merge(b->txn, &set, b->roll_runs, &p, merge_roll_entry, w);
+	if (rc == 0)
+		rc = put_held(w);
+	rollup_tags_free(tags);
+	if (rc == 0)
+		rc = mdb_drop(b->txn, set.dbi, 0);
+	return rc;
+}
+
 /* Writes the pending roll-ups: at commit all of them; mid-batch (spill)
- * only those a full buffer holds in its slots (rollup_buf_spill). */
+ * only those a full buffer holds in its slots (rollup_buf_spill), as a
+ * run.  Until the commit, o_roll and o_roll_tag hold what they held before
+ * the batch. */
 static int flush_rollups(store_batch *b, bool spill)
 {
-	roll_writer w = {b, {NULL, NULL}};
+	roll_writer w = {.b = b};
 	int rc = mdb_cursor_open(b->txn, b->s->dbi[DB_O_ROLL], &w.cur[0]);
 	if (rc == 0)
 		rc = mdb_cursor_open(b->txn, b->s->dbi[DB_O_ROLL_TAG], &w.cur[1]);
 	if (rc == 0)
 		rc = count_tag_values(b, w.cur[1]);
 	if (rc == 0)
-		rc = spill ? rollup_buf_spill(b->rolls, put_rollup, &w) : rollup_buf_each(b->rolls, put_rollup, &w);
+		rc = spill ? spill_rollups(b, &w) : commit_rollups(b, &w);
 	for (int t = 0; t < 2; t++)
 		if (w.cur[t])
 			mdb_cursor_close(w.cur[t]);
-	b->rolls_empty[0] = b->rolls_empty[0] && spill;
-	b->rolls_empty[1] = false;
 	return rc == -1 ? TIDE_ENOMEM : rc;
 }
 

@@ -47,6 +47,7 @@ static void test_wrapping_is_remembered(void)
 	CHECK(big.wrapped == (ROLLUP_REVENUE_WRAPPED | ROLLUP_MARGIN_WRAPPED));
 }
 
+/* The stored form and the packed form a spill's run holds. */
 static void test_encoding_round_trips(void)
 {
 	rollup cases[3] = {{0}};
@@ -60,6 +61,10 @@ static void test_encoding_round_trips(void)
 		CHECK(n <= ROLLUP_BYTES && rollup_decode(buf, n, &back) == 0);
 		CHECK(memcmp(&back, &cases[i], sizeof back) == 0);
 		CHECK(rollup_decode(buf, n - 1, &back) == -1);	/* cut short */
+		uint8_t packed[ROLLUP_PACKED];
+		rollup_pack(&cases[i], packed);
+		rollup_unpack(packed, &back);
+		CHECK(memcmp(&back, &cases[i], sizeof back) == 0);
 	}
 	uint8_t bad[] = {1, 2, 0, 0, 0, 0, 0};	/* more orders than events */
 	rollup back;

@@ -538,8 +538,8 @@ static void test_other_layout_refused(void)
 	memcpy(info, v.mv_data, v.mv_size);
 	uint64_t version;
 	memcpy(&version, info, sizeof version);
-	CHECK(version == 15);
-	version = 14;
+	CHECK(version == 16);
+	version = 15;
 	memcpy(info, &version, sizeof version);
 	v.mv_data = info;
 	CHECK(mdb_put(txn, meta, &k, &v, 0) == 0 && mdb_txn_commit(txn) == 0);
@@ -548,7 +548,7 @@ static void test_other_layout_refused(void)
 	tide_err e;
 	store_opts ro = {.read_only = true};
 	CHECK(store_open(dir, &ro, &s, &e) == TIDE_ECORRUPT && s == NULL);
-	CHECK(strstr(e.msg, "store format version 14; this tide reads version 15") != NULL);
+	CHECK(strstr(e.msg, "store format version 15; this tide reads version 16") != NULL);
 	CHECK(store_open(dir, NULL, &s, &e) == TIDE_ECORRUPT && s == NULL);
 	CHECK(strstr(e.msg, "export it with the tide that wrote it") != NULL);
 	cleanup(s);	/* no store open: removes the directory */
