@@ -33,7 +33,8 @@ static void block_key(uint32_t run, uint64_t last_head, uint32_t block, uint8_t 
 struct runs_appender {
 	MDB_cursor *cur;
 	uint32_t run, block;	/* run_key; blocks put so far */
-	size_t size, per, n, entries;	/* per block; in bytes now; in all */
+	size_t size, per;	/* bytes per entry, entries per block */
+	size_t n, entries;	/* in the block being filled, in the run so far */
 	uint8_t bytes[BLOCK_BYTES];
 };
 
