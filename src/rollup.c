@@ -491,12 +491,13 @@ struct rollup_tags {
 static rollup_tags *sort_tags(const rollup_buf *b, bool slots_only)
 {
 	rollup_tags *t = malloc(sizeof *t);
-	if (t && !(t->order = tag_order(b, slots_only, &t->n))) {
+	if (!t)
+		return NULL;
+	t->b = b;
+	if (!(t->order = tag_order(b, slots_only, &t->n))) {
 		free(t);
 		return NULL;
 	}
-	if (t)
-		t->b = b;
 	return t;
 }
 
