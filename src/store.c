@@ -2256,8 +2256,13 @@ int store_batch_commit(store_batch *b, tide_err *e)
 		rc = mdb_drop(b->txn, b->s->dbi[DB_ID_RUNS], 0);
 	for (int kind = 0; rc == 0 && kind < 2; kind++)
 		rc = merge_recent(b, kind);
-	for (int kind = 0; rc == 0 && kind < 2; kind++)
+	for (int kind = 0; rc == 0 && kind < 2; kind++) {
 		rc = flush_index(b, kind);
+		/* its two sort buffers, 256 MiB in a large batch, are not
+		 * needed by the roll-ups' commit that follows */
+		custbuf_free(b->cust_index[kind]);
+		b->cust_index[kind] = NULL;
+	}
 	if (rc == 0 && (b->index_runs[0] || b->index_runs[1]))
 		rc = mdb_drop(b->txn, b->s->dbi[DB_CUST_RUNS], 0);
 	if (rc == 0 && rollfeed_drain(b->feed))

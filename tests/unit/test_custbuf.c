@@ -37,9 +37,31 @@ static void test_many_entries_keep_arrival_order(void)
 	custbuf_free(b);
 }
 
+/* Each sort reuses the last one's memory: a batch sorts again after a
+ * clear, with more customers and after the entries outgrew the buffer. */
+static void test_sorts_again_after_growing(void)
+{
+	custbuf *b = custbuf_new();
+	int ordered = 1;
+	for (uint32_t round = 1; round <= 3; round++) {
+		uint32_t customers = 5 * round, n = 30000 * round;
+		for (uint32_t i = 0; i < n; i++)
+			CHECK(custbuf_add(b, (i * 7919u) % customers, i, i) == 0);
+		const custbuf_entry *e = custbuf_sort(b, customers);
+		CHECK(e != NULL && custbuf_count(b) == n);
+		for (size_t i = 1; e && i < n; i++)
+			ordered &= e[i - 1].customer < e[i].customer ||
+				   (e[i - 1].customer == e[i].customer && e[i - 1].seq < e[i].seq);
+		custbuf_clear(b);
+	}
+	CHECK(ordered);
+	custbuf_free(b);
+}
+
 int main(void)
 {
 	RUN(test_sorts_by_customer_then_time);
 	RUN(test_many_entries_keep_arrival_order);
+	RUN(test_sorts_again_after_growing);
 	return run_failed;
 }
