@@ -95,6 +95,35 @@ static void test_merge_in_order(void)
 	scratchenv_remove(&scratch);
 }
 
+/* Eleven runs of different lengths and the pending entries (twelve
+ * sources, not a power of two) merge into the sorted sequence of all their
+ * entries, heads tying often. */
+static void test_merge_many_runs(void)
+{
+	runs_set set;
+	MDB_txn *txn = open_fresh(&set);
+	enum { RUNS = 11, MOST = 150 };
+	static item runs[RUNS + 1][MOST], want[(RUNS + 1) * MOST];
+	size_t n = 0;
+	uint64_t tail = 0;
+	seen *s = fresh_seen(2048);
+	srand(7);
+	for (uint32_t r = 0; r <= RUNS; r++) {
+		size_t len = 1 + (size_t)rand() % MOST;
+		for (size_t i = 0; i < len; i++)
+			want[n++] = runs[r][i] = (item){(uint64_t)(rand() % 40), tail++};
+		qsort(runs[r], len, sizeof *runs[r], by_entry);
+		runs_pending p = {runs[r], len, encode};
+		if (r < RUNS)
+			CHECK(runs_write(txn, &set, r, &p) == 0);
+		else
+			CHECK(runs_merge(txn, &set, RUNS, &p, collect, s) == 0);
+	}
+	qsort(want, n, sizeof *want, by_entry);
+	CHECK(s->n == n && memcmp(s->got, want, n * sizeof *want) == 0);
+	scratchenv_remove(&scratch);
+}
+
 /* A callback's error stops the merge and comes back. */
 static void test_merge_stops_on_error(void)
 {
@@ -213,6 +242,7 @@ static void test_append_one_at_a_time(void)
 int main(void)
 {
 	RUN(test_merge_in_order);
+	RUN(test_merge_many_runs);
 	RUN(test_merge_stops_on_error);
 	RUN(test_find_by_head);
 	RUN(test_runs_across_pages);
