@@ -43,12 +43,6 @@ typedef struct model {
 static model want;
 static uint32_t next_seq;
 
-static int by_value(const void *x, const void *y)
-{
-	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
-	return (a > b) - (a < b);
-}
-
 /* Puts k new entries of customer c, with times in [lo, hi), through w. */
 static void put_some(custindex_writer *w, uint32_t c, size_t k, int64_t lo, int64_t hi)
 {
@@ -57,7 +51,7 @@ static void put_some(custindex_writer *w, uint32_t c, size_t k, int64_t lo, int6
 	CHECK(want.n[c] + k <= MAX_EACH);
 	for (size_t i = 0; i < k; i++)
 		add[i] = (uint64_t)(lo + (int64_t)(testrand_next() % (uint64_t)(hi - lo))) << 32 | ++next_seq;
-	qsort(add, k, sizeof *add, by_value);
+	qsort(add, k, sizeof *add, testrand_by_value);
 	for (size_t i = 0; i < k; i++) {
 		custindex_entry_encode((int64_t)(add[i] >> 32), (uint32_t)add[i], enc + i * CUSTINDEX_ENTRY);
 		want.v[c][want.n[c]++] = add[i];
@@ -70,7 +64,7 @@ static void check_walk(MDB_cursor *cur, uint32_t c, int64_t from)
 {
 	static uint64_t sorted[MAX_EACH];
 	memcpy(sorted, want.v[c], want.n[c] * sizeof *sorted);
-	qsort(sorted, want.n[c], sizeof *sorted, by_value);
+	qsort(sorted, want.n[c], sizeof *sorted, testrand_by_value);
 	size_t i = 0;
 	while (i < want.n[c] && (int64_t)(sorted[i] >> 32) < from)
 		i++;

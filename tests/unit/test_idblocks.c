@@ -20,12 +20,6 @@ static MDB_txn *open_fresh(MDB_dbi *dbi)
 	return scratch.txn;
 }
 
-static int by_value(const void *x, const void *y)
-{
-	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
-	return (a > b) - (a < b);
-}
-
 /* The sequence each test gives a hash: any function of it will do. */
 static uint32_t seq_of(uint64_t h)
 {
@@ -34,7 +28,7 @@ static uint32_t seq_of(uint64_t h)
 
 static void write_sorted(MDB_txn *txn, MDB_dbi dbi, uint64_t *h, size_t n)
 {
-	qsort(h, n, sizeof *h, by_value);
+	qsort(h, n, sizeof *h, testrand_by_value);
 	idblocks_writer *w;
 	CHECK(idblocks_open(txn, dbi, &w) == 0);
 	for (size_t i = 0; i < n; i++)
@@ -130,7 +124,7 @@ static void test_merge_into_blocks(void)
 		h[OLD + i] = gap_at + 1 + i;
 	for (size_t i = OLD + CROWD; i < OLD + NEW; i++)
 		h[i] = testrand_next() | 1;
-	qsort(h, OLD + NEW, sizeof *h, by_value);
+	qsort(h, OLD + NEW, sizeof *h, testrand_by_value);
 	for (size_t i = 1; i < OLD + NEW; i++)
 		CHECK(h[i] != h[i - 1]);
 	uint64_t *fresh = malloc(NEW * sizeof *fresh);

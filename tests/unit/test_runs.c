@@ -3,6 +3,7 @@
 #include "check.h"
 #include "scratchenv.h"
 #include "runs.h"
+#include "testrand.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -107,11 +108,10 @@ static void test_merge_many_runs(void)
 	size_t n = 0;
 	uint64_t tail = 0;
 	seen *s = fresh_seen(2048);
-	srand(7);
 	for (uint32_t r = 0; r <= RUNS; r++) {
-		size_t len = 1 + (size_t)rand() % MOST;
+		size_t len = 1 + testrand_next() % MOST;
 		for (size_t i = 0; i < len; i++)
-			want[n++] = runs[r][i] = (item){(uint64_t)(rand() % 40), tail++};
+			want[n++] = runs[r][i] = (item){testrand_next() % 40, tail++};
 		qsort(runs[r], len, sizeof *runs[r], by_entry);
 		runs_pending p = {runs[r], len, encode};
 		if (r < RUNS)
