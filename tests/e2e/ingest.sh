@@ -23,8 +23,8 @@ expect_status reingest 0 "$TIDE" ingest "$db" orders "$TMP/d/orders.csv"
 expect_contains reingest_duplicates "$TMP/out" "$N rows, 0 stored, $N duplicates"
 expect_eq reingest_count "$(count_of "$db" orders)" "$N"
 
-# A batch that moves its dedupe entries to the table every 500 ids (and
-# rebuilds its filter of them as it fills) still finds every id again.
+# A batch that moves its dedupe entries to the table every 500 ids (its
+# filter of them sized from the input's bytes) still finds every id again.
 TIDE_FLUSH_AT=500 "$TIDE" ingest "$TMP/dbflush" orders "$TMP/d/orders.csv" "$TMP/d/orders.csv" \
 	>"$TMP/out" 2>"$TMP/err"
 expect_contains dedupe_across_flushes "$TMP/out" "$((2 * N)) rows, $N stored, $N duplicates"
