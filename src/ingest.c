@@ -93,7 +93,7 @@ static int add_row(store_batch *b, const rowpipe_row *row, FILE *bad_out, ingest
 		return 1;
 	}
 	bool dup;
-	int rc = store_batch_add(b, &row->ev, &dup, e);
+	int rc = store_batch_add_hashed(b, &row->ev, row->key, &dup, e);
 	if (rc)
 		return rc;
 	if (dup)
@@ -120,14 +120,15 @@ static int load_all(store_batch *b, tide_kind kind, const char *const *paths, in
 			rc = tide_reader_open(&r, kind, paths[i], opts->format, e);
 		}
 		rowpipe *pipe;
-		if (rc || (rc = rowpipe_open(&pipe, r, e)))
+		if (rc || (rc = rowpipe_open(&pipe, r, store_id_hash, e)))
 			break;
 		const rowpipe_row *rows;
 		size_t n;
 		while ((rc = rowpipe_next(pipe, &rows, &n, e)) == 1) {
 			for (size_t j = 0; j < n && rc == 1; j++) {
-				if (j + PREFETCH_AHEAD < n && rows[j + PREFETCH_AHEAD].rc == 0)
-					store_batch_prefetch(b, &rows[j + PREFETCH_AHEAD].ev);
+				size_t ahead = j + PREFETCH_AHEAD;
+				if (ahead < n && rows[ahead].rc == 0)
+					store_batch_prefetch(b, &rows[ahead].ev, rows[ahead].key);
 				rc = add_row(b, &rows[j], bad_out, res, e);
 			}
 			if (rc != 1)

@@ -24,6 +24,7 @@ typedef struct block {
 
 struct rowpipe {
 	tide_reader *r;
+	rowpipe_key_fn key;
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t filled_cv, freed_cv;
@@ -80,7 +81,7 @@ static size_t event_bytes(const tide_event *ev)
 
 /* Copies the event's strings into the block; false when it does not fit
  * (or, in an empty block, when memory ran out). */
-static bool put_event(block *b, const tide_event *ev)
+static bool put_event(block *b, const tide_event *ev, rowpipe_key_fn key)
 {
 	if (!make_room(b, event_bytes(ev)))
 		return false;
@@ -100,6 +101,7 @@ static bool put_event(block *b, const tide_event *ev)
 	keep(b, &row->ev.sku);
 	keep(b, &row->ev.channel);
 	keep(b, &row->ev.reason);
+	row->key = key(&row->ev);
 	return true;
 }
 
@@ -147,10 +149,10 @@ static void publish(rowpipe *p)
 
 /* Copies the row the reader returned with rc into b; false when it does
  * not fit (or, in an empty block, when memory ran out). */
-static bool put_row(block *b, int rc, const tide_event *ev, const tide_err *e, const char *text,
-		    size_t text_len)
+static bool put_row(const rowpipe *p, block *b, int rc, const tide_event *ev, const tide_err *e,
+		    const char *text, size_t text_len)
 {
-	return rc == 1 ? put_event(b, ev) : put_bad(b, e->msg, text, text_len);
+	return rc == 1 ? put_event(b, ev, p->key) : put_bad(b, e->msg, text, text_len);
 }
 
 /* Hands over b as the last block: the input ends after its rows with rc,
@@ -179,14 +181,14 @@ static void *read_main(void *arg)
 		}
 		size_t len = 0;
 		const char *text = rc == TIDE_EINPUT ? tide_reader_row(p->r, &len) : NULL;
-		bool placed = put_row(b, rc, &ev, &e, text, len);
+		bool placed = put_row(p, b, rc, &ev, &e, text, len);
 		if (!placed && b->n > 0) {
 			/* The row that did not fit is still the reader's: its views
 			 * hold until the next tide_reader_next. */
 			publish(p);
 			if (!(b = next_free(p, ++k)))
 				break;
-			placed = put_row(b, rc, &ev, &e, text, len);
+			placed = put_row(p, b, rc, &ev, &e, text, len);
 		}
 		if (!placed) {
 			end_input(p, b, tide_errf(&e, TIDE_ENOMEM, "out of memory reading the input"), &e);
@@ -200,7 +202,7 @@ static void *read_main(void *arg)
 	return NULL;
 }
 
-int rowpipe_open(rowpipe **out, tide_reader *r, tide_err *e)
+int rowpipe_open(rowpipe **out, tide_reader *r, rowpipe_key_fn key, tide_err *e)
 {
 	rowpipe *p = calloc(1, sizeof *p);
 	if (!p) {
@@ -208,6 +210,7 @@ int rowpipe_open(rowpipe **out, tide_reader *r, tide_err *e)
 		return tide_errf(e, TIDE_ENOMEM, "out of memory");
 	}
 	p->r = r;
+	p->key = key;
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->filled_cv, NULL);
 	pthread_cond_init(&p->freed_cv, NULL);

@@ -19,6 +19,7 @@
 #define TIDE_ROWPIPE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "err.h"
 #include "event.h"
@@ -29,13 +30,19 @@ typedef struct rowpipe rowpipe;
 typedef struct rowpipe_row {
 	int rc;			/* 0: ev is an event; TIDE_EINPUT: a bad row */
 	tide_event ev;		/* when rc == 0 */
+	uint64_t key;		/* when rc == 0: the key function's value of ev */
 	const char *msg;	/* when rc != 0: "name:line: field: reason" */
 	const char *text;	/* when rc != 0: the row, as tide_reader_row gives it */
 	size_t text_len;
 } rowpipe_row;
 
-/* Starts reading r on a new thread.  0, or an error (r is closed). */
-int rowpipe_open(rowpipe **out, tide_reader *r, tide_err *e);
+/* What the reading thread computes of each event besides parsing it, off
+ * the consumer's thread; a pure function of the event. */
+typedef uint64_t (*rowpipe_key_fn)(const tide_event *ev);
+
+/* Starts reading r on a new thread, each row's key computed there with
+ * key.  0, or an error (r is closed). */
+int rowpipe_open(rowpipe **out, tide_reader *r, rowpipe_key_fn key, tide_err *e);
 
 /* The next block: 1 with *rows and *n > 0, 0 at the end of the input, or the
  * reader's final error (any but TIDE_EINPUT) once the rows before it have

@@ -2403,15 +2403,14 @@ static int encode_tags(store_batch *b, const tide_event *ev, uint8_t *p, size_t 
 	return 0;
 }
 
-static uint64_t id_hash(const tide_event *ev)
+uint64_t store_id_hash(const tide_event *ev)
 {
 	uint64_t h = XXH3_64bits_withSeed(ev->id.p, ev->id.n, (uint64_t)ev->kind + 1);
 	return h + (h == 0);	/* 0 marks a free slot in idbuf */
 }
 
-void store_batch_prefetch(const store_batch *b, const tide_event *ev)
+void store_batch_prefetch(const store_batch *b, const tide_event *ev, uint64_t h)
 {
-	uint64_t h = id_hash(ev);
 	idbuf_prefetch(b->ids[ev->kind], h);
 	if (b->flushed[ev->kind])
 		idfilter_prefetch(b->flushed[ev->kind], h);
@@ -2463,10 +2462,9 @@ static int find_in_runs(store_batch *b, int kind, uint64_t h, uint32_t *seq, int
 /* The event's id seen before in this kind?  Looks in the batch's pending
  * entries, its runs and the kind's two hash tables, then in the exact-id
  * table that holds the rare ids whose hash another id already took. */
-static int check_duplicate(store_batch *b, const tide_event *ev, uint64_t seq, bool *dup)
+static int check_duplicate(store_batch *b, const tide_event *ev, uint64_t h, uint64_t seq, bool *dup)
 {
 	int kind = ev->kind;
-	uint64_t h = id_hash(ev);
 	uint32_t seq32 = (uint32_t)seq, other32;
 	int found = idbuf_get(b->ids[kind], h, &other32), rc = 0;
 	const idfilter *f = b->flushed[kind];
@@ -2563,6 +2561,12 @@ static int note_span(store_batch *b, tide_kind kind, int64_t ts, uint64_t seq)
 
 int store_batch_add(store_batch *b, const tide_event *ev, bool *duplicate, tide_err *e)
 {
+	return store_batch_add_hashed(b, ev, store_id_hash(ev), duplicate, e);
+}
+
+int store_batch_add_hashed(store_batch *b, const tide_event *ev, uint64_t id_hash, bool *duplicate,
+			   tide_err *e)
+{
 	uint64_t seq = b->info.next_seq;
 	if (seq > STORE_SEQ_MAX)
 		return tide_errf(e, TIDE_EFULL, "the store holds %llu events, its limit",
@@ -2570,7 +2574,7 @@ int store_batch_add(store_batch *b, const tide_event *ev, bool *duplicate, tide_
 	if (ev->ts < TIDE_TS_MIN || ev->ts > TIDE_TS_MAX ||
 	    (ev->has_next_followup && (ev->next_followup < TIDE_TS_MIN || ev->next_followup > TIDE_TS_MAX)))
 		return tide_errf(e, TIDE_EINPUT, "timestamp outside years 1..9999");
-	int rc = check_duplicate(b, ev, seq, duplicate);
+	int rc = check_duplicate(b, ev, id_hash, seq, duplicate);
 	if (rc || *duplicate)
 		goto done;
 

@@ -83,10 +83,21 @@ void store_batch_expect(store_batch *b, tide_kind kind, uint64_t events);
  * is dead: abort it, store_grow(), and replay the batch. */
 int store_batch_add(store_batch *b, const tide_event *ev, bool *duplicate, tide_err *e);
 
-/* A hint a few events before adding ev: the memory its add will look at
- * first (its id's dedupe slot and filter block, its customer's slot) is
- * loaded meanwhile, instead of each add waiting for it.  Changes nothing. */
-void store_batch_prefetch(const store_batch *b, const tide_event *ev);
+/* The hash the dedupe check files ev's id under: a function of its kind and
+ * id only, so a caller may compute it ahead, on another thread (a bulk load
+ * has its parsing thread do it: hashing each id on the writer's thread,
+ * twice, was 1.4% of a 100M load). */
+uint64_t store_id_hash(const tide_event *ev);
+
+/* store_batch_add, with ev's store_id_hash already known. */
+int store_batch_add_hashed(store_batch *b, const tide_event *ev, uint64_t id_hash, bool *duplicate,
+			   tide_err *e);
+
+/* A hint a few events before adding ev, whose store_id_hash is id_hash: the
+ * memory its add will look at first (its id's dedupe slot and filter block,
+ * its customer's slot) is loaded meanwhile, instead of each add waiting for
+ * it.  Changes nothing. */
+void store_batch_prefetch(const store_batch *b, const tide_event *ev, uint64_t id_hash);
 
 int store_batch_commit(store_batch *b, tide_err *e);
 void store_batch_abort(store_batch *b);

@@ -1,9 +1,11 @@
 /* test_rowpipe.c — the reading thread hands over every row the reader
  * gives, in order and intact, bad rows included, across many blocks; then
  * the end of the input, or the reader's final error after the rows before
- * it; and it can be closed mid-input. */
+ * it; and it can be closed mid-input.  Each event carries the key the
+ * pipe's function gave it. */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,12 +43,22 @@ static char *make_csv(size_t *len)
 	return s;
 }
 
+/* The key each row carries: the number in its id ("o123": 123), computed
+ * on the reading thread. */
+static uint64_t id_number(const tide_event *ev)
+{
+	uint64_t n = 0;
+	for (size_t i = 1; i < ev->id.n; i++)
+		n = n * 10 + (uint64_t)(ev->id.p[i] - '0');
+	return n;
+}
+
 static rowpipe *open_pipe(FILE *f, tide_err *e)
 {
 	tide_reader *r;
 	rowpipe *p = NULL;
 	if (tide_reader_open_stream(&r, TIDE_ORDERS, f, "orders.csv", TIDE_FMT_CSV, e) == 0)
-		CHECK(rowpipe_open(&p, r, e) == 0);
+		CHECK(rowpipe_open(&p, r, id_number, e) == 0);
 	CHECK(p != NULL);
 	return p;
 }
@@ -96,6 +108,7 @@ static void check_row(const rowpipe_row *row, int i)
 	const tide_event *ev = &row->ev;
 	snprintf(want, sizeof want, "o%d", i);
 	CHECK(ev->id.n == strlen(want) && memcmp(ev->id.p, want, ev->id.n) == 0);
+	CHECK(row->key == (uint64_t)i);
 	snprintf(want, sizeof want, "c%d", i % 97);
 	CHECK(ev->customer.n == strlen(want) && memcmp(ev->customer.p, want, ev->customer.n) == 0);
 	CHECK(ev->ts == 1700000000 + i && ev->amount == 15000);
