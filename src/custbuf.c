@@ -8,8 +8,8 @@
 
 /* The sort's output array and its counts are kept from one sort to the
  * next: a large batch sorts every few million entries, and on this kind of
- * VM memory touched for the first time costs ~2.5 ms per MB, so fresh ones
- * (128 MiB and 8 bytes a customer) took most of each sort's time. */
+ * VM memory touched for the first time costs ~2.5 ms per MB, so a fresh
+ * array (128 MiB) and counts took most of each sort's time. */
 struct custbuf {
 	custbuf_entry *e, *spare;
 	size_t n, cap, spare_cap;	/* entries of bigmem */
@@ -74,9 +74,7 @@ static void order_run(custbuf_entry *e, size_t n)
 		}
 }
 
-/* A counting sort by customer: ids are dense (interned in order), so one
- * count per id and one pass that places each entry, stable, so each
- * customer's run keeps arrival order. */
+/* Room for the sort's output and nstart counts, the counts zeroed. */
 static int reserve_sort(custbuf *b, size_t nstart)
 {
 	if (b->spare_cap < b->cap) {
@@ -97,6 +95,9 @@ static int reserve_sort(custbuf *b, size_t nstart)
 	return 0;
 }
 
+/* A counting sort by customer: ids are dense (interned in order), so one
+ * count per id and one pass that places each entry, stable, so each
+ * customer's run keeps arrival order. */
 const custbuf_entry *custbuf_sort(custbuf *b, uint32_t customers)
 {
 	if (b->n == 0)
