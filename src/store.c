@@ -1783,13 +1783,11 @@ static int spill_rollups(store_batch *b, roll_writer *w)
 	return rc ? rc : end;
 }
 
-/* Writes every pending roll-up at commit: the tag roll-ups, sorted
- * (rollup_tags_sort) when there are spills' runs, merged key by key with
- * them, whose table is then emptied. */
+/* Writes every pending roll-up at commit: the customers' own, then the tag
+ * roll-ups (tags, sorted) merged key by key with the spills' runs, if any,
+ * whose table is then emptied. */
 static int commit_rollups(store_batch *b, roll_writer *w, const rollup_tags *tags)
 {
-	if (b->roll_runs == 0)
-		return rollup_buf_each(b->rolls, put_rollup, w);
 	int rc = rollup_buf_each_customer(b->rolls, put_rollup, w);
 	pending_rolls pending = {tags, b->roll_runs};
 	runs_set set = roll_runs(b);
@@ -1798,17 +1796,16 @@ static int commit_rollups(store_batch *b, roll_writer *w, const rollup_tags *tag
 		rc = runs_merge(b->txn, &set, b->roll_runs, &p, merge_roll_entry, w);
 	if (rc == 0)
 		rc = put_held(w);
-	if (rc == 0)
+	if (rc == 0 && b->roll_runs)
 		rc = mdb_drop(b->txn, set.dbi, 0);
 	return rc;
 }
 
-/* Writes the pending roll-ups: at commit all of them (with the tag
- * roll-ups sorted when there are runs); mid-batch (spill, tags NULL) only
- * those a full buffer holds in its slots (rollup_buf_spill), as a run.
- * Until the commit, o_roll and o_roll_tag hold what they held before the
- * batch. */
-static int flush_rollups(store_batch *b, bool spill, const rollup_tags *tags)
+/* Writes the pending roll-ups: at commit (tags, the pending tag roll-ups
+ * sorted) all of them; mid-batch (tags NULL) only those a full buffer holds
+ * in its slots (rollup_buf_spill), as a run.  Until the commit, o_roll and
+ * o_roll_tag hold what they held before the batch. */
+static int flush_rollups(store_batch *b, const rollup_tags *tags)
 {
 	roll_writer w = {.b = b};
 	int rc = mdb_cursor_open(b->txn, b->s->dbi[DB_O_ROLL], &w.cur[0]);
@@ -1817,7 +1814,7 @@ static int flush_rollups(store_batch *b, bool spill, const rollup_tags *tags)
 	if (rc == 0)
 		rc = count_tag_values(b, w.cur[1]);
 	if (rc == 0)
-		rc = spill ? spill_rollups(b, &w) : commit_rollups(b, &w, tags);
+		rc = tags ? commit_rollups(b, &w, tags) : spill_rollups(b, &w);
 	for (int t = 0; t < 2; t++)
 		if (w.cur[t])
 			mdb_cursor_close(w.cur[t]);
@@ -1834,7 +1831,7 @@ static int add_rollups(store_batch *b, uint32_t customer, const uint32_t *pairs,
 		return 0;
 	if (rollfeed_drain(b->feed))
 		return TIDE_ENOMEM;
-	return flush_rollups(b, true, NULL);
+	return flush_rollups(b, NULL);
 }
 
 /* The last entry of table t, if it has one. */
@@ -2225,8 +2222,8 @@ static int put_names(store_batch *b, int t, const new_names *nn)
 /* What the commit writes last, sorted on a thread of its own (bgjob.h)
  * while the writer writes the log's tail, the ids and the index, on the
  * core the parser has left: the new names (1.3 s at 100M orders) and the
- * tag roll-ups that a merge with spilled runs reads by position (1.0 s).
- * Both read only memory the writer leaves alone until the join. */
+ * pending tag roll-ups, which the roll-ups' merge reads by position (1.0
+ * s).  Both read only memory the writer leaves alone until the join. */
 typedef struct commit_sorts {
 	store_batch *b;
 	new_names names[2];
@@ -2239,8 +2236,7 @@ static void sort_for_commit(void *arg)
 	commit_sorts *cs = arg;
 	for (int t = 0; t < 2; t++)
 		cs->failed |= !sort_names(cs->b, t, &cs->names[t]);
-	if (cs->b->roll_runs)
-		cs->failed |= !(cs->tags = rollup_tags_sort(cs->b->rolls));
+	cs->failed |= !(cs->tags = rollup_tags_sort(cs->b->rolls));
 }
 
 /* Merges the batch's day spans into the time index. */
@@ -2310,7 +2306,7 @@ int store_batch_commit(store_batch *b, tide_err *e)
 	for (int t = 0; rc == 0 && t < 2; t++)
 		rc = put_names(b, t, &sorts.names[t]);
 	if (rc == 0)
-		rc = flush_rollups(b, false, sorts.tags);
+		rc = flush_rollups(b, sorts.tags);
 	for (int t = 0; t < 2; t++)
 		free(sorts.names[t].v);
 	rollup_tags_free(sorts.tags);
