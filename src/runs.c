@@ -1,149 +1,276 @@
 #include "runs.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bigend.h"
 #include "err.h"
 
-/* Runs number below 2^24: at one per 8.4M events or more (the store's
- * flush sizes) of a store's at most 2^32, a kind makes at most 512.  Only
- * the tests' TIDE_FLUSH_AT, set tiny on a huge batch, could reach 2^24. */
-static uint32_t run_key(const runs_set *set, uint32_t run)
+/* A run's entries lie end to end in the file.  Memory keeps where each run
+ * starts, how many entries it holds, and the head (first 8 bytes) of the
+ * last entry of each of its segments of SEGMENT_BYTES: a lookup bisects
+ * those to the one segment that can hold its head, and reads only that.
+ * That is 8 bytes of memory per 4 KiB of runs, 7 MB for the 3.4 GB a 100M
+ * load writes.  Writes and a merge's reads go in chunks of CHUNK_BYTES. */
+enum { SEGMENT_BYTES = 4096, CHUNK_BYTES = 256 << 10 };
+
+typedef struct run {
+	uint64_t offset;	/* of its first entry in the file */
+	uint64_t entries;
+	size_t first_head;	/* its segments' heads start at heads[first_head] */
+} run;
+
+struct runs {
+	char *dir;
+	int fd;			/* -1 until the first run */
+	size_t size, per_segment;
+	uint64_t end;		/* bytes of the file in use */
+	run *v;
+	uint32_t n, cap;
+	uint64_t *heads;
+	size_t nheads, capheads;
+	bool appending;
+};
+
+runs *runs_new(const char *dir, size_t size)
 {
-	return set->space << 24 | run;
+	runs *r = calloc(1, sizeof *r);
+	if (!r || !(r->dir = strdup(dir))) {
+		free(r);
+		return NULL;
+	}
+	r->fd = -1;
+	r->size = size;
+	r->per_segment = SEGMENT_BYTES / size;
+	return r;
 }
 
-/* A run is a sequence of blocks, each of up to BLOCK_BYTES of whole entries
- * (one overflow page), keyed by 16 bytes in memcmp order: the run, the head
- * (first 8 bytes) of the block's last entry, and the block's number in the
- * run, which keeps the keys unique where heads repeat, all big-endian.  So
- * the first block of a run whose key is not below (run, h, 0) is the one
- * that holds the run's first entry with a head of h or more. */
-enum { BLOCK_BYTES = 4080, KEY = 16 };
-
-static void block_key(uint32_t run, uint64_t last_head, uint32_t block, uint8_t out[KEY])
+void runs_free(runs *r)
 {
-	bigend_put(out, run, 4);
-	bigend_put(out + 4, last_head, 8);
-	bigend_put(out + 12, block, 4);
+	if (!r)
+		return;
+	if (r->fd >= 0)
+		close(r->fd);
+	free(r->dir);
+	free(r->v);
+	free(r->heads);
+	free(r);
+}
+
+uint32_t runs_count(const runs *r)
+{
+	return r->n;
+}
+
+/* Makes the file, with no name: where the file system cannot (no
+ * O_TMPFILE), under a name removed at once. */
+static int open_file(runs *r)
+{
+	r->fd = open(r->dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (r->fd >= 0)
+		return 0;
+	size_t len = strlen(r->dir) + sizeof "/runs.XXXXXX";
+	char *path = malloc(len);
+	if (!path)
+		return TIDE_ENOMEM;
+	snprintf(path, len, "%s/runs.XXXXXX", r->dir);
+	r->fd = mkostemp(path, O_CLOEXEC);
+	int rc = r->fd < 0 ? errno : 0;
+	if (rc == 0)
+		unlink(path);
+	free(path);
+	return rc;
+}
+
+static int write_at(int fd, const uint8_t *bytes, size_t len, uint64_t offset)
+{
+	while (len) {
+		ssize_t done = pwrite(fd, bytes, len, (off_t)offset);
+		if (done < 0 && errno == EINTR)
+			continue;
+		if (done <= 0)
+			return done < 0 ? errno : EIO;
+		bytes += done;
+		len -= (size_t)done;
+		offset += (uint64_t)done;
+	}
+	return 0;
+}
+
+static int read_at(int fd, uint8_t *bytes, size_t len, uint64_t offset)
+{
+	while (len) {
+		ssize_t done = pread(fd, bytes, len, (off_t)offset);
+		if (done < 0 && errno == EINTR)
+			continue;
+		if (done <= 0)
+			return done < 0 ? errno : TIDE_ECORRUPT;
+		bytes += done;
+		len -= (size_t)done;
+		offset += (uint64_t)done;
+	}
+	return 0;
+}
+
+static int push_head(runs *r, const uint8_t *entry)
+{
+	if (r->nheads == r->capheads) {
+		size_t cap = r->capheads ? 2 * r->capheads : 1024;
+		uint64_t *heads = realloc(r->heads, cap * sizeof *heads);
+		if (!heads)
+			return TIDE_ENOMEM;
+		r->heads = heads;
+		r->capheads = cap;
+	}
+	r->heads[r->nheads++] = bigend_get(entry, 8);
+	return 0;
 }
 
 struct runs_appender {
-	MDB_cursor *cur;
-	uint32_t run, block;	/* run_key; blocks put so far */
-	size_t size, per;	/* bytes per entry, entries per block */
-	size_t n, entries;	/* in the block being filled, in the run so far */
-	uint8_t bytes[BLOCK_BYTES];
+	runs *r;
+	run at;			/* the run so far */
+	size_t n, per_chunk;	/* entries in bytes[], and room there */
+	size_t to_segment;	/* entries until the current segment is whole */
+	uint8_t bytes[CHUNK_BYTES];
 };
 
-int runs_append_start(MDB_txn *txn, const runs_set *set, uint32_t run, runs_appender **out)
+int runs_append_start(runs *r, runs_appender **out)
 {
-	runs_appender *a = calloc(1, sizeof *a);
+	if (r->appending)
+		return TIDE_EUSAGE;
+	int rc = r->fd < 0 ? open_file(r) : 0;
+	if (rc)
+		return rc;
+	runs_appender *a = malloc(sizeof *a);
 	if (!a)
 		return TIDE_ENOMEM;
-	int rc = mdb_cursor_open(txn, set->dbi, &a->cur);
-	if (rc) {
-		free(a);
-		return rc;
-	}
-	a->run = run_key(set, run);
-	a->size = set->size;
-	a->per = BLOCK_BYTES / set->size;
+	a->r = r;
+	a->at = (run){r->end, 0, r->nheads};
+	a->n = 0;
+	a->per_chunk = CHUNK_BYTES / r->size;
+	a->to_segment = r->per_segment;
+	r->appending = true;
 	*out = a;
 	return 0;
 }
 
-static int put_block(runs_appender *a)
+static int write_chunk(runs_appender *a)
 {
-	if (a->n == 0)
-		return 0;
-	uint8_t key[KEY];
-	block_key(a->run, bigend_get(a->bytes + (a->n - 1) * a->size, 8), a->block++, key);
-	MDB_val k = {KEY, key}, v = {a->n * a->size, a->bytes};
+	runs *r = a->r;
+	int rc = write_at(r->fd, a->bytes, a->n * r->size, r->end);
+	r->end += a->n * r->size;
 	a->n = 0;
-	return mdb_cursor_put(a->cur, &k, &v, 0);
+	return rc;
+}
+
+/* Takes the entry just placed at bytes[n]. */
+static int took(runs_appender *a)
+{
+	const uint8_t *entry = a->bytes + a->n * a->r->size;
+	a->at.entries++;
+	int rc = --a->to_segment ? 0 : push_head(a->r, entry);
+	if (a->to_segment == 0)
+		a->to_segment = a->r->per_segment;
+	if (rc == 0 && ++a->n == a->per_chunk)
+		rc = write_chunk(a);
+	return rc;
 }
 
 int runs_append(runs_appender *a, const uint8_t *entry)
 {
-	memcpy(a->bytes + a->n * a->size, entry, a->size);
-	a->entries++;
-	return ++a->n == a->per ? put_block(a) : 0;
+	memcpy(a->bytes + a->n * a->r->size, entry, a->r->size);
+	return took(a);
 }
 
 int runs_append_end(runs_appender *a, size_t *entries)
 {
-	int rc = put_block(a);
+	runs *r = a->r;
+	/* the last entry, still in bytes[] even when its chunk was written */
+	const uint8_t *last = a->bytes + ((a->n ? a->n : a->per_chunk) - 1) * r->size;
+	int rc = a->n ? write_chunk(a) : 0;
+	if (rc == 0 && a->at.entries && a->to_segment != r->per_segment)
+		rc = push_head(r, last);
+	if (rc == 0 && a->at.entries && r->n == r->cap) {
+		uint32_t cap = r->cap ? 2 * r->cap : 16;
+		run *v = realloc(r->v, cap * sizeof *v);
+		if (v) {
+			r->v = v;
+			r->cap = cap;
+		} else {
+			rc = TIDE_ENOMEM;
+		}
+	}
+	if (rc == 0 && a->at.entries) {
+		r->v[r->n++] = a->at;
+	} else {
+		r->end = a->at.offset;	/* no run: its space is taken again */
+		r->nheads = a->at.first_head;
+	}
 	if (entries)
-		*entries = a->entries;
-	mdb_cursor_close(a->cur);
+		*entries = rc ? 0 : (size_t)a->at.entries;
+	r->appending = false;
 	free(a);
 	return rc;
 }
 
-int runs_write(MDB_txn *txn, const runs_set *set, uint32_t run, const runs_pending *p)
+int runs_write(runs *r, const runs_pending *p)
 {
 	runs_appender *a;
-	int rc = runs_append_start(txn, set, run, &a);
+	int rc = runs_append_start(r, &a);
 	if (rc)
 		return rc;
-	uint8_t entry[RUNS_ENTRY_MAX];
 	for (size_t i = 0; rc == 0 && i < p->n; i++) {
-		p->encode(p->items, i, entry);
-		rc = runs_append(a, entry);
+		p->encode(p->items, i, a->bytes + a->n * r->size);
+		rc = took(a);
 	}
 	int end = runs_append_end(a, NULL);
 	return rc ? rc : end;
 }
 
-/* Whether the cursor's last answer is a block of run `run`: *in, and the
- * block's entries in [*at, *end) when it is. */
-static int run_block(int rc, const MDB_val *k, const MDB_val *v, uint32_t run, size_t size, bool *in,
-		     const uint8_t **at, const uint8_t **end)
+/* Index of the first of n heads not below `head`, n when none. */
+static size_t lower_bound(const uint64_t *heads, size_t n, uint64_t head)
 {
-	*in = false;
-	if (rc)
-		return rc == MDB_NOTFOUND ? 0 : rc;
-	if (k->mv_size != KEY)
-		return TIDE_ECORRUPT;
-	if (bigend_get(k->mv_data, 4) != run)
-		return 0;
-	if (v->mv_size == 0 || v->mv_size % size || v->mv_size > BLOCK_BYTES)
-		return TIDE_ECORRUPT;
-	*in = true;
-	*at = v->mv_data;
-	*end = *at + v->mv_size;
-	return 0;
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (heads[mid] < head)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
 }
 
-int runs_find(MDB_cursor *cur, const runs_set *set, uint32_t nruns, uint64_t head, uint8_t *out, int *found)
+int runs_find(runs *r, uint64_t head, uint8_t *out, int *found)
 {
 	*found = 0;
-	for (uint32_t r = 0; r < nruns; r++) {
-		uint8_t key[KEY];
-		block_key(run_key(set, r), head, 0, key);
-		MDB_val k = {KEY, key}, v;
-		const uint8_t *at, *end;
-		bool in;
-		int rc = run_block(mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE), &k, &v, run_key(set, r), set->size,
-				   &in, &at, &end);
+	for (uint32_t i = 0; i < r->n; i++) {
+		const run *at = &r->v[i];
+		size_t segments = (size_t)((at->entries + r->per_segment - 1) / r->per_segment);
+		size_t s = lower_bound(r->heads + at->first_head, segments, head);
+		if (s == segments)
+			continue;
+		uint64_t first = (uint64_t)s * r->per_segment;
+		size_t n = (size_t)(at->entries - first < r->per_segment ? at->entries - first : r->per_segment);
+		uint8_t segment[SEGMENT_BYTES];
+		int rc = read_at(r->fd, segment, n * r->size, at->offset + first * r->size);
 		if (rc)
 			return rc;
-		if (!in)
-			continue;
-		size_t lo = 0, hi = (size_t)(end - at) / set->size;	/* the first head not below `head` is at lo */
+		size_t lo = 0, hi = n;	/* the first head not below `head` is at lo */
 		while (lo < hi) {
 			size_t mid = lo + (hi - lo) / 2;
-			if (bigend_get(at + mid * set->size, 8) < head)
+			if (bigend_get(segment + mid * r->size, 8) < head)
 				lo = mid + 1;
 			else
 				hi = mid;
 		}
-		const uint8_t *entry = at + lo * set->size;
-		if (entry < end && bigend_get(entry, 8) == head) {
-			memcpy(out, entry, set->size);
+		if (lo < n && bigend_get(segment + lo * r->size, 8) == head) {
+			memcpy(out, segment + lo * r->size, r->size);
 			*found = 1;
 			return 0;
 		}
@@ -151,16 +278,14 @@ int runs_find(MDB_cursor *cur, const runs_set *set, uint32_t nruns, uint64_t hea
 	return 0;
 }
 
-/* One sorted source of the merge: a run, read a block at a time, or the
- * pending entries, encoded one at a time into `own`.  Its entry at hand is
- * `entry`, and its first 8 bytes the merge's head[] for it (UINT64_MAX once
- * it is done).  A run's block is copied into `block`: the merge's callback
- * writes, and LMDB's answers hold only until the next write (a page this
- * transaction wrote may be moved out of memory, its buffer reused). */
+/* One sorted source of the merge: a run, read a chunk at a time into
+ * `chunk`, or the pending entries (p), encoded one at a time into `own`.
+ * Its entry at hand is `entry`, and its first 8 bytes the merge's head[]
+ * for it (UINT64_MAX once it is done). */
 typedef struct source {
-	MDB_cursor *cur;	/* NULL: the pending entries */
-	uint32_t run;
-	uint8_t block[BLOCK_BYTES];
+	uint8_t *chunk;		/* NULL: the pending entries */
+	size_t cap;		/* entries chunk holds */
+	uint64_t offset, left;	/* the run's next entry not yet read, and how many are */
 	const uint8_t *at, *end;
 	const runs_pending *p;
 	size_t next;
@@ -169,24 +294,9 @@ typedef struct source {
 	uint8_t own[RUNS_ENTRY_MAX];
 } source;
 
-/* Moves s's cursor by op (from key k, for MDB_SET_RANGE) and copies the
- * block it lands on into s when that is of s's run: *in. */
-static int take_block(source *s, MDB_val *k, MDB_cursor_op op, size_t size, bool *in)
+static int advance(const runs *r, source *s, uint64_t *head)
 {
-	MDB_val v;
-	const uint8_t *at, *end;
-	int rc = run_block(mdb_cursor_get(s->cur, k, &v, op), k, &v, s->run, size, in, &at, &end);
-	if (rc == 0 && *in) {
-		memcpy(s->block, at, (size_t)(end - at));
-		s->at = s->block;
-		s->end = s->block + (end - at);
-	}
-	return rc;
-}
-
-static int advance(source *s, size_t size, uint64_t *head)
-{
-	if (!s->cur) {
+	if (!s->chunk) {
 		s->done = !s->p || s->next == s->p->n;
 		if (s->done) {
 			*head = UINT64_MAX;
@@ -198,36 +308,36 @@ static int advance(source *s, size_t size, uint64_t *head)
 		return 0;
 	}
 	if (s->at == s->end) {
-		MDB_val k;
-		bool in;
-		int rc = take_block(s, &k, MDB_NEXT, size, &in);
-		if (rc)
-			return rc;
-		if (!in) {
+		if (s->left == 0) {
 			s->done = true;
 			*head = UINT64_MAX;
 			return 0;
 		}
+		size_t n = s->left < s->cap ? (size_t)s->left : s->cap;
+		int rc = read_at(r->fd, s->chunk, n * r->size, s->offset);
+		if (rc)
+			return rc;
+		s->offset += n * r->size;
+		s->left -= n;
+		s->at = s->chunk;
+		s->end = s->chunk + n * r->size;
 	}
 	s->entry = s->at;
 	*head = bigend_get(s->at, 8);
-	s->at += size;
+	s->at += r->size;
 	return 0;
 }
 
-/* Positions s at the first block of run `run`. */
-static int open_run(MDB_txn *txn, const runs_set *set, uint32_t run, source *s)
+/* Gives source s run `at`, and a chunk of its size up to CHUNK_BYTES. */
+static int open_run(const runs *r, const run *at, source *s)
 {
-	int rc = mdb_cursor_open(txn, set->dbi, &s->cur);
-	if (rc)
-		return rc;
-	s->run = run_key(set, run);
-	uint8_t key[KEY];
-	block_key(s->run, 0, 0, key);
-	MDB_val k = {KEY, key};
-	bool in;
-	rc = take_block(s, &k, MDB_SET_RANGE, set->size, &in);
-	return rc ? rc : in ? 0 : TIDE_ECORRUPT;
+	s->cap = CHUNK_BYTES / r->size;
+	if (at->entries < s->cap)
+		s->cap = (size_t)at->entries;
+	s->chunk = malloc(s->cap * r->size);
+	s->offset = at->offset;
+	s->left = at->entries;
+	return s->chunk ? 0 : TIDE_ENOMEM;
 }
 
 /* Whether source a's entry comes before source b's when their heads are
@@ -281,10 +391,10 @@ static uint32_t build(uint32_t *loser, uint32_t *won, uint32_t width, const uint
 	return won[1];
 }
 
-int runs_merge(MDB_txn *txn, const runs_set *set, uint32_t nruns, const runs_pending *p, runs_fn fn,
-	       void *arg)
+int runs_merge(runs *r, const runs_pending *p, runs_fn fn, void *arg)
 {
-	uint32_t nsrc = nruns + 1, width = 1;
+	uint32_t nruns = r->n, nsrc = nruns + 1, width = 1;
+	size_t size = r->size;
 	while (width < nsrc)
 		width *= 2;
 	source *src = calloc(width, sizeof *src);
@@ -302,21 +412,20 @@ int runs_merge(MDB_txn *txn, const runs_set *set, uint32_t nruns, const runs_pen
 		head[s] = UINT64_MAX;
 	}
 	int rc = 0;
-	for (uint32_t r = 0; rc == 0 && r < nruns; r++)
-		rc = open_run(txn, set, r, &src[r]);
-	for (uint32_t r = 0; rc == 0 && r < nsrc; r++)
-		rc = advance(&src[r], set->size, &head[r]);
+	for (uint32_t i = 0; rc == 0 && i < nruns; i++)
+		rc = open_run(r, &r->v[i], &src[i]);
+	for (uint32_t i = 0; rc == 0 && i < nsrc; i++)
+		rc = advance(r, &src[i], &head[i]);
 	/* the matches' losers in tree[1 .. width), build()'s winners above */
-	uint32_t least = rc ? 0 : build(tree, tree + width, width, head, src, set->size);
+	uint32_t least = rc ? 0 : build(tree, tree + width, width, head, src, size);
 	while (rc == 0 && !src[least].done) {
 		rc = fn(arg, src[least].entry);
 		if (rc == 0)
-			rc = advance(&src[least], set->size, &head[least]);
-		least = replay(tree, width, least, head, src, set->size);
+			rc = advance(r, &src[least], &head[least]);
+		least = replay(tree, width, least, head, src, size);
 	}
-	for (uint32_t r = 0; r < nruns; r++)
-		if (src[r].cur)
-			mdb_cursor_close(src[r].cur);
+	for (uint32_t i = 0; i < nruns; i++)
+		free(src[i].chunk);
 	free(src);
 	free(head);
 	free(tree);

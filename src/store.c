@@ -45,8 +45,6 @@ static const struct {
 	[DB_IDS_NEW] = {"ids_new", MDB_INTEGERKEY},
 	[DB_C_IDS_NEW] = {"c_ids_new", MDB_INTEGERKEY},
 	[DB_IDS_X] = {"ids_x", 0},
-	[DB_ID_RUNS] = {"id_runs", 0},
-	[DB_CUST_RUNS] = {"cust_runs", 0},
 	[DB_CUST] = {"cust", 0},
 	[DB_CUST_ID] = {"cust_id", MDB_INTEGERKEY},
 	[DB_STR] = {"str", 0},
@@ -57,7 +55,6 @@ static const struct {
 	[DB_C_DAYS] = {"c_days", MDB_INTEGERKEY},
 	[DB_O_ROLL] = {"o_roll", MDB_INTEGERKEY},
 	[DB_O_ROLL_TAG] = {"o_roll_tag", 0},
-	[DB_ROLL_RUNS] = {"roll_runs", 0},
 	[DB_O_COLS] = {"o_cols", MDB_INTEGERKEY},
 };
 
@@ -165,20 +162,18 @@ struct store_batch {
 	bool base_empty[2], recent_empty[2];
 	MDB_cursor *hash_cur[2][2];	/* per kind, on the base and the recent table */
 	size_t ids_flush_at;	/* pending entries that make a flush */
-	/* per kind, the runs the batch's flushes wrote to id_runs (runs.h),
-	 * how many entries they hold, and a filter of their hashes (NULL
-	 * without memory for it: lookups then read every run); a cursor on
-	 * id_runs once there is a run */
-	uint32_t nruns[2];
+	/* per kind, the runs the batch's flushes wrote (runs.h), how many
+	 * entries they hold, and a filter of their hashes (NULL without memory
+	 * for it: lookups then read every run) */
+	runs *id_runs[2];
 	size_t nflushed[2];
 	idfilter *flushed[2];
 	uint64_t expected[2];	/* events per kind (store_batch_expect) */
-	MDB_cursor *runs_cur;
 	/* (customer, ts, seq) entries per kind not yet in o_cust / c_cust,
-	 * the runs of them the batch's flushes wrote to cust_runs (runs.h),
-	 * and the count of pending entries that makes a flush */
+	 * the runs of them the batch's flushes wrote (runs.h), and the count
+	 * of pending entries that makes a flush */
 	custbuf *cust_index[2];
-	uint32_t index_runs[2];
+	runs *index_runs[2];
 	size_t index_flush_at;
 	/* this batch's day spans, merged into o_days / c_days at commit */
 	strmap *day_index;
@@ -199,7 +194,7 @@ struct store_batch {
 	size_t pairs_counted;	/* of rollup_buf_pairs, by count_tag_values */
 	rollfeed *feed;
 	bool rolls_empty[2];
-	uint32_t roll_runs;	/* the spills' runs in roll_runs (runs.h) */
+	runs *roll_runs;	/* the spills' runs (runs.h) */
 	uint32_t tag_values[TIDE_TAGS_MAX * 8];
 	/* the block of order heads being built, and whether o_cols already
 	 * holds it (the last block a batch left, which this one extends) */
@@ -1303,11 +1298,6 @@ static uint32_t id_entry_seq(const uint8_t *entry)
 	return seq;
 }
 
-static runs_set id_runs(const store_batch *b, int kind)
-{
-	return (runs_set){b->s->dbi[DB_ID_RUNS], (uint32_t)kind, ID_ENTRY};
-}
-
 /* A kind's pending dedupe entries, sorted (idbuf_sort). */
 static runs_pending pending_ids(store_batch *b, int kind, size_t n)
 {
@@ -1329,7 +1319,7 @@ static int add_to_filter(void *arg, const uint8_t *entry)
 static int fit_filter(store_batch *b, int kind, size_t n)
 {
 	idfilter *f = b->flushed[kind];
-	if (!f && b->nruns[kind])
+	if (!f && runs_count(b->id_runs[kind]))
 		return 0;	/* no memory for it earlier */
 	size_t total = b->nflushed[kind] + n;
 	if (f && total <= idfilter_capacity(f))
@@ -1338,8 +1328,7 @@ static int fit_filter(store_batch *b, int kind, size_t n)
 	if (!f && room < b->expected[kind])
 		room = (size_t)b->expected[kind];
 	idfilter *bigger = idfilter_new(room);
-	runs_set set = id_runs(b, kind);
-	int rc = bigger && f ? runs_merge(b->txn, &set, b->nruns[kind], NULL, add_to_filter, bigger) : 0;
+	int rc = bigger && f ? runs_merge(b->id_runs[kind], NULL, add_to_filter, bigger) : 0;
 	idfilter_free(f);
 	if (rc) {
 		idfilter_free(bigger);
@@ -1358,12 +1347,9 @@ static int flush_run(store_batch *b, int kind)
 	if (idbuf_sort(ib, &n))
 		return TIDE_ENOMEM;
 	int rc = fit_filter(b, kind, n);
-	if (rc == 0 && !b->runs_cur)
-		rc = mdb_cursor_open(b->txn, b->s->dbi[DB_ID_RUNS], &b->runs_cur);
-	runs_set set = id_runs(b, kind);
 	runs_pending p = pending_ids(b, kind, n);
 	if (rc == 0)
-		rc = runs_write(b->txn, &set, b->nruns[kind], &p);
+		rc = runs_write(b->id_runs[kind], &p);
 	idfilter *f = b->flushed[kind];
 	for (size_t i = 0; rc == 0 && f && i < n; i++) {
 		uint64_t h;
@@ -1371,10 +1357,8 @@ static int flush_run(store_batch *b, int kind)
 		idbuf_at(ib, i, &h, &seq);
 		idfilter_add(f, h);
 	}
-	b->nruns[kind]++;
 	b->nflushed[kind] += n;
 	idbuf_clear(ib);
-	watch_map(b);
 	return rc;
 }
 
@@ -1407,16 +1391,15 @@ static int flush_ids(store_batch *b, int kind)
 	size_t n;
 	if (idbuf_sort(ib, &n))
 		return TIDE_ENOMEM;
-	if (n == 0 && b->nruns[kind] == 0)
+	if (n == 0 && runs_count(b->id_runs[kind]) == 0)
 		return 0;
 	bool into_base = b->base_empty[kind];
 	ids_writer w = {b, NULL, 0};
 	int rc = idblocks_open(b->txn, b->s->dbi[into_base ? ids_table(kind) : recent_table(kind)], &w.w);
 	if (rc)
 		return rc;
-	runs_set set = id_runs(b, kind);
 	runs_pending p = pending_ids(b, kind, n);
-	rc = runs_merge(b->txn, &set, b->nruns[kind], &p, put_id, &w);
+	rc = runs_merge(b->id_runs[kind], &p, put_id, &w);
 	int closed = idblocks_close(w.w, rc == 0);
 	idbuf_clear(ib);
 	*(into_base ? &b->base_empty[kind] : &b->recent_empty[kind]) = false;
@@ -1480,11 +1463,6 @@ static void index_entry_encode(const void *entries, size_t i, uint8_t *out)
 	custindex_entry_encode(e->ts, e->seq, out + 4);
 }
 
-static runs_set index_runs(const store_batch *b, int kind)
-{
-	return (runs_set){b->s->dbi[DB_CUST_RUNS], (uint32_t)kind, INDEX_ENTRY};
-}
-
 /* A kind's pending index entries, sorted; NULL p->items when out of memory. */
 static runs_pending pending_index(store_batch *b, int kind)
 {
@@ -1500,10 +1478,8 @@ static int index_run(store_batch *b, int kind)
 	runs_pending p = pending_index(b, kind);
 	if (!p.items)
 		return TIDE_ENOMEM;
-	runs_set set = index_runs(b, kind);
-	int rc = runs_write(b->txn, &set, b->index_runs[kind]++, &p);
+	int rc = runs_write(b->index_runs[kind], &p);
 	custbuf_clear(b->cust_index[kind]);
-	watch_map(b);
 	return rc;
 }
 
@@ -1553,18 +1529,17 @@ static int add_index_entry(void *arg, const uint8_t *entry)
  * order, so the cursor stays near the page it last wrote. */
 static int flush_index(store_batch *b, int kind)
 {
-	if (custbuf_count(b->cust_index[kind]) == 0 && b->index_runs[kind] == 0)
+	if (custbuf_count(b->cust_index[kind]) == 0 && runs_count(b->index_runs[kind]) == 0)
 		return 0;
 	runs_pending p = pending_index(b, kind);
 	if (!p.items && custbuf_count(b->cust_index[kind]))
 		return TIDE_ENOMEM;
-	runs_set set = index_runs(b, kind);
 	index_writer w = {.b = b};
 	int rc = table_empty(b, index_table(kind), &w.out.append);
 	if (rc == 0)
 		rc = mdb_cursor_open(b->txn, b->s->dbi[index_table(kind)], &w.out.cur);
 	if (rc == 0)
-		rc = runs_merge(b->txn, &set, b->index_runs[kind], &p, add_index_entry, &w);
+		rc = runs_merge(b->index_runs[kind], &p, add_index_entry, &w);
 	if (rc == 0)
 		rc = put_customer(&w);
 	if (w.out.cur)
@@ -1698,11 +1673,6 @@ static int count_tag_values(store_batch *b, MDB_cursor *cur)
 enum { ROLL_ENTRY = 12 + 4 + ROLLUP_PACKED };
 _Static_assert((int)ROLL_ENTRY <= (int)RUNS_ENTRY_MAX, "a roll-up's run entry must fit a run");
 
-static runs_set roll_runs(const store_batch *b)
-{
-	return (runs_set){b->s->dbi[DB_ROLL_RUNS], 0, ROLL_ENTRY};
-}
-
 static void roll_entry_encode(uint32_t tag, uint32_t value, uint32_t customer, uint32_t run, const rollup *r,
 			      uint8_t out[ROLL_ENTRY])
 {
@@ -1718,8 +1688,7 @@ static int put_in_run(void *arg, uint32_t tag, uint32_t value, uint32_t customer
 	if (!tag_rolled(w->b, tag))
 		return 0;
 	uint8_t entry[ROLL_ENTRY];
-	roll_entry_encode(tag, value, customer, w->b->roll_runs, delta, entry);
-	watch_map(w->b);
+	roll_entry_encode(tag, value, customer, runs_count(w->b->roll_runs), delta, entry);
 	return runs_append(w->run, entry);
 }
 
@@ -1770,34 +1739,26 @@ static int merge_roll_entry(void *arg, const uint8_t *entry)
  * spill was a search and a put among tens of millions of roll-ups. */
 static int spill_rollups(store_batch *b, roll_writer *w)
 {
-	runs_set set = roll_runs(b);
-	int rc = runs_append_start(b->txn, &set, b->roll_runs, &w->run);
+	int rc = runs_append_start(b->roll_runs, &w->run);
 	if (rc)
 		return rc;
 	rc = rollup_buf_spill(b->rolls, put_in_run, w);
-	size_t entries;
-	int end = runs_append_end(w->run, &entries);
+	int end = runs_append_end(w->run, NULL);
 	w->run = NULL;
-	if (rc == 0 && end == 0 && entries)
-		b->roll_runs++;
 	return rc ? rc : end;
 }
 
 /* Writes every pending roll-up at commit: the customers' own, then the tag
- * roll-ups (tags, sorted) merged key by key with the spills' runs, if any,
- * whose table is then emptied. */
+ * roll-ups (tags, sorted) merged key by key with the spills' runs, if any. */
 static int commit_rollups(store_batch *b, roll_writer *w, const rollup_tags *tags)
 {
 	int rc = rollup_buf_each_customer(b->rolls, put_rollup, w);
-	pending_rolls pending = {tags, b->roll_runs};
-	runs_set set = roll_runs(b);
+	pending_rolls pending = {tags, runs_count(b->roll_runs)};
 	runs_pending p = {&pending, rollup_tags_count(tags), pending_roll_encode};
 	if (rc == 0)
-		rc = runs_merge(b->txn, &set, b->roll_runs, &p, merge_roll_entry, w);
+		rc = runs_merge(b->roll_runs, &p, merge_roll_entry, w);
 	if (rc == 0)
 		rc = put_held(w);
-	if (rc == 0 && b->roll_runs)
-		rc = mdb_drop(b->txn, set.dbi, 0);
 	return rc;
 }
 
@@ -1988,6 +1949,11 @@ int store_batch_begin(store *s, store_batch **out, tide_err *e)
 	b->index_flush_at = flush_set ? flush_count : CUSTBUF_MAX;
 	b->cust_index[0] = custbuf_new();
 	b->cust_index[1] = custbuf_new();
+	for (int k = 0; k < 2; k++) {
+		b->id_runs[k] = runs_new(s->dir, ID_ENTRY);
+		b->index_runs[k] = runs_new(s->dir, INDEX_ENTRY);
+	}
+	b->roll_runs = runs_new(s->dir, ROLL_ENTRY);
 	b->rolls = rollup_buf_new();
 	if (b->rolls && flush_set)
 		rollup_buf_set_full_at(b->rolls, flush_count);
@@ -1997,7 +1963,8 @@ int store_batch_begin(store *s, store_batch **out, tide_err *e)
 	b->blk[1] = malloc(sizeof *b->blk[1]);
 	int rc = 0;
 	if (!b->names[0].cache || !b->names[1].cache || !b->day_index || !b->ids[0] || !b->ids[1] ||
-	    !b->cust_index[0] || !b->cust_index[1] || !b->feed || !b->cols || !b->blk[0] || !b->blk[1]) {
+	    !b->cust_index[0] || !b->cust_index[1] || !b->id_runs[0] || !b->id_runs[1] || !b->index_runs[0] ||
+	    !b->index_runs[1] || !b->roll_runs || !b->feed || !b->cols || !b->blk[0] || !b->blk[1]) {
 		rc = tide_errf(e, TIDE_ENOMEM, "out of memory");
 		goto fail;
 	}
@@ -2084,8 +2051,6 @@ static int end_txn(store_batch *b, bool commit)
 		free(b->log[k].own);
 	}
 	memset(b->log, 0, sizeof b->log);
-	mdb_cursor_close(b->runs_cur);
-	b->runs_cur = NULL;
 	close_lookups(b);
 	int rc = 0;
 	if (commit)
@@ -2113,6 +2078,11 @@ void store_batch_abort(store_batch *b)
 		close(b->statm);
 	custbuf_free(b->cust_index[0]);
 	custbuf_free(b->cust_index[1]);
+	for (int k = 0; k < 2; k++) {
+		runs_free(b->id_runs[k]);
+		runs_free(b->index_runs[k]);
+	}
+	runs_free(b->roll_runs);
 	rollfeed_stop(b->feed);
 	rollup_buf_free(b->rolls);
 	free(b->cols);
@@ -2287,8 +2257,6 @@ int store_batch_commit(store_batch *b, tide_err *e)
 		rc = flush_cols(b);
 	for (int kind = 0; rc == 0 && kind < 2; kind++)
 		rc = flush_ids(b, kind);
-	if (rc == 0 && b->runs_cur)
-		rc = mdb_drop(b->txn, b->s->dbi[DB_ID_RUNS], 0);
 	for (int kind = 0; rc == 0 && kind < 2; kind++)
 		rc = merge_recent(b, kind);
 	for (int kind = 0; rc == 0 && kind < 2; kind++) {
@@ -2298,8 +2266,6 @@ int store_batch_commit(store_batch *b, tide_err *e)
 		custbuf_free(b->cust_index[kind]);
 		b->cust_index[kind] = NULL;
 	}
-	if (rc == 0 && (b->index_runs[0] || b->index_runs[1]))
-		rc = mdb_drop(b->txn, b->s->dbi[DB_CUST_RUNS], 0);
 	bgjob_join(sorting);
 	if (rc == 0 && sorts.failed)
 		rc = TIDE_ENOMEM;
@@ -2448,8 +2414,7 @@ static int find_hash(store_batch *b, int kind, bool recent, uint64_t h, uint32_t
 static int find_in_runs(store_batch *b, int kind, uint64_t h, uint32_t *seq, int *found)
 {
 	uint8_t entry[ID_ENTRY];
-	runs_set set = id_runs(b, kind);
-	int rc = runs_find(b->runs_cur, &set, b->nruns[kind], h, entry, found);
+	int rc = runs_find(b->id_runs[kind], h, entry, found);
 	if (rc == 0 && *found)
 		*seq = id_entry_seq(entry);
 	return rc;
@@ -2464,7 +2429,7 @@ static int check_duplicate(store_batch *b, const tide_event *ev, uint64_t h, uin
 	uint32_t seq32 = (uint32_t)seq, other32;
 	int found = idbuf_get(b->ids[kind], h, &other32), rc = 0;
 	const idfilter *f = b->flushed[kind];
-	if (!found && b->nruns[kind] && (!f || idfilter_may_hold(f, h)))
+	if (!found && runs_count(b->id_runs[kind]) && (!f || idfilter_may_hold(f, h)))
 		rc = find_in_runs(b, kind, h, &other32, &found);
 	if (rc == 0 && !found && !b->recent_empty[kind])
 		rc = find_hash(b, kind, true, h, &other32, &found);

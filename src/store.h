@@ -8,16 +8,12 @@
  *                      keyed by their last hash (idblocks.h; dedupe)
  *   ids_x              kind+id bytes → u32 seq: the rare hash collisions
  *   ids_new, c_ids_new as ids, a batch's into a non-empty ids (merged later)
- *   id_runs            a big batch's dedupe entries in sorted runs (runs.h),
- *                      empty between batches
  *   cust / cust_id     customer name ↔ u32 (dense, from 1)
  *   str / str_id       any other string ↔ u32 (sku, tag names and values,
  *                      channel, reason)
  *   o_cust, c_cust     (customer, first entry) → a block of up to 224 of
  *                      the customer's (ts, seq) entries, sorted
  *                      (custindex.h): one customer's history is one range
- *   cust_runs          a big batch's o_cust / c_cust entries in sorted runs
- *                      (runs.h), empty between batches
  *   o_days, c_days     u32 UTC day → store_span: the sequence numbers that
  *                      hold that day's events (the time index)
  *   o_roll             u32 customer → rollup (rollup.h): all its orders
@@ -201,9 +197,9 @@ uint32_t store_tag_lookup(const uint8_t *tags, uint32_t tags_len, uint32_t name)
 
 /* Database handles, for the query engine's cursors. */
 typedef enum {
-	DB_META, DB_ORDERS, DB_CONTACTS, DB_IDS, DB_C_IDS, DB_IDS_NEW, DB_C_IDS_NEW, DB_IDS_X, DB_ID_RUNS, DB_CUST_RUNS,
+	DB_META, DB_ORDERS, DB_CONTACTS, DB_IDS, DB_C_IDS, DB_IDS_NEW, DB_C_IDS_NEW, DB_IDS_X,
 	DB_CUST, DB_CUST_ID, DB_STR, DB_STR_ID, DB_O_CUST, DB_C_CUST, DB_O_DAYS, DB_C_DAYS,
-	DB_O_ROLL, DB_O_ROLL_TAG, DB_ROLL_RUNS, DB_O_COLS, DB_COUNT
+	DB_O_ROLL, DB_O_ROLL_TAG, DB_O_COLS, DB_COUNT
 } store_dbi;
 
 MDB_dbi store_dbi_of(const store *s, store_dbi which);

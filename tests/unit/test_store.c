@@ -1,6 +1,9 @@
 /* Unit tests of store.c: append, dedupe, atomic abort, decode, indexes. */
+#include <dirent.h>
 #include <lmdb.h>
+#include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -35,6 +38,19 @@ static store *open_fresh(void)
 	tide_err e;
 	CHECK(store_open(dir, NULL, &s, &e) == 0);
 	return s;
+}
+
+/* Whether the store's directory holds only LMDB's two files: a batch's
+ * runs never leave a file of their own behind. */
+static bool only_lmdb_files(void)
+{
+	DIR *d = opendir(dir);
+	int others = 0;
+	for (struct dirent *de; d && (de = readdir(d));)
+		others += de->d_name[0] != '.' && strcmp(de->d_name, "data.mdb") && strcmp(de->d_name, "lock.mdb");
+	if (d)
+		closedir(d);
+	return d && others == 0;
 }
 
 static void cleanup(store *s)
@@ -201,7 +217,7 @@ static void test_customer_index_across_batches(void)
 		tide_err e;
 		CHECK(store_snap_begin(s, &r, &e) == 0);
 		/* a block per customer: c1's later entries went into its block */
-		CHECK(entries(r, DB_O_CUST) == 3 && entries(r, DB_CUST_RUNS) == 0);
+		CHECK(entries(r, DB_O_CUST) == 3 && only_lmdb_files());
 		store_snap_end(r);
 		cleanup(s);
 	}
@@ -508,11 +524,7 @@ static void test_ids_runs_merged_at_commit(void)
 		CHECK(unsetenv("TIDE_FLUSH_AT") == 0);
 		check_ids(s, 300, 30);
 		add_known(s, 0, 331, 330);
-		store_snap *r;
-		tide_err e;
-		CHECK(store_snap_begin(s, &r, &e) == 0);
-		CHECK(entries(r, DB_ID_RUNS) == 0);
-		store_snap_end(r);
+		CHECK(only_lmdb_files());
 		cleanup(s);
 	}
 }
