@@ -1667,7 +1667,7 @@ static int count_tag_values(store_batch *b, MDB_cursor *cur)
 	return 0;
 }
 
-/* A spilled tag roll-up in roll_runs: its key in o_roll_tag, then the
+/* A spilled tag roll-up in a run: its key in o_roll_tag, then the
  * spill's number, so that the deltas of one key merge in the order they
  * were folded, then the roll-up packed. */
 enum { ROLL_ENTRY = 12 + 4 + ROLLUP_PACKED };
