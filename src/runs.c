@@ -8,7 +8,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bgjob.h"
 #include "bigend.h"
 #include "err.h"
 
@@ -18,7 +17,7 @@
  * those to the one segment that can hold its head, and reads only that.
  * That is 8 bytes of memory per 4 KiB of runs, 7 MB for the 3.4 GB a 100M
  * load writes.  Writes and a merge's reads go in chunks of CHUNK_BYTES. */
-enum { SEGMENT_BYTES = 4096, CHUNK_BYTES = 1 << 20 };
+enum { SEGMENT_BYTES = 4096, CHUNK_BYTES = 256 << 10 };
 
 typedef struct run {
 	uint64_t offset;	/* of its first entry in the file */
@@ -132,52 +131,13 @@ static int push_head(runs *r, const uint8_t *entry)
 	return 0;
 }
 
-/* A chunk on its way to the file.  The write runs on a thread of its own
- * (bgjob.h) while the caller fills the other chunk: a flush's pwrite copies
- * into fresh page-cache pages, which this VM's host backs on first touch
- * (~6 s of a 100M load's writer when it wrote them itself), and the core
- * the parser leaves idle during a flush can take that. */
-typedef struct chunk_write {
-	int fd;
-	const uint8_t *bytes;
-	size_t len;
-	uint64_t offset;
-	int rc;
-	bgjob *job;		/* NULL: no write in flight */
-} chunk_write;
-
-static void write_chunk_now(void *arg)
-{
-	chunk_write *w = arg;
-	w->rc = write_at(w->fd, w->bytes, w->len, w->offset);
-}
-
-/* Waits for the write in flight, if any: the result of the last write. */
-static int chunk_written(chunk_write *w)
-{
-	bgjob_join(w->job);
-	w->job = NULL;
-	return w->rc;
-}
-
 struct runs_appender {
 	runs *r;
 	run at;			/* the run so far */
-	uint8_t *bytes;		/* the chunk being filled: n entries, room for per_chunk */
-	size_t n, per_chunk;
+	size_t n, per_chunk;	/* entries in bytes[], and room there */
 	size_t to_segment;	/* entries until the current segment is whole */
-	uint8_t *chunk[2];	/* bytes is one, the write in flight has the other */
-	int filling;
-	chunk_write out;
-	int failed;		/* the first error: the run is lost */
+	uint8_t bytes[CHUNK_BYTES];
 };
-
-static void appender_free(runs_appender *a)
-{
-	free(a->chunk[0]);
-	free(a->chunk[1]);
-	free(a);
-}
 
 int runs_append_start(runs *r, runs_appender **out)
 {
@@ -186,15 +146,12 @@ int runs_append_start(runs *r, runs_appender **out)
 	int rc = r->fd < 0 ? open_file(r) : 0;
 	if (rc)
 		return rc;
-	runs_appender *a = calloc(1, sizeof *a);
-	if (!a || !(a->chunk[0] = malloc(CHUNK_BYTES)) || !(a->chunk[1] = malloc(CHUNK_BYTES))) {
-		if (a)
-			appender_free(a);
+	runs_appender *a = malloc(sizeof *a);
+	if (!a)
 		return TIDE_ENOMEM;
-	}
 	a->r = r;
 	a->at = (run){r->end, 0, r->nheads};
-	a->bytes = a->chunk[0];
+	a->n = 0;
 	a->per_chunk = CHUNK_BYTES / r->size;
 	a->to_segment = r->per_segment;
 	r->appending = true;
@@ -202,21 +159,13 @@ int runs_append_start(runs *r, runs_appender **out)
 	return 0;
 }
 
-/* Sends the chunk being filled to the file, once the one before is there,
- * and fills the other. */
 static int write_chunk(runs_appender *a)
 {
 	runs *r = a->r;
-	int rc = chunk_written(&a->out);
-	if (rc)
-		return rc;
-	a->out = (chunk_write){r->fd, a->bytes, a->n * r->size, r->end, 0, NULL};
-	a->out.job = bgjob_start(write_chunk_now, &a->out);
+	int rc = write_at(r->fd, a->bytes, a->n * r->size, r->end);
 	r->end += a->n * r->size;
-	a->filling ^= 1;
-	a->bytes = a->chunk[a->filling];
 	a->n = 0;
-	return 0;
+	return rc;
 }
 
 /* Takes the entry just placed at bytes[n]. */
@@ -229,8 +178,6 @@ static int took(runs_appender *a)
 		a->to_segment = a->r->per_segment;
 	if (rc == 0 && ++a->n == a->per_chunk)
 		rc = write_chunk(a);
-	if (rc && !a->failed)
-		a->failed = rc;
 	return rc;
 }
 
@@ -243,14 +190,9 @@ int runs_append(runs_appender *a, const uint8_t *entry)
 int runs_append_end(runs_appender *a, size_t *entries)
 {
 	runs *r = a->r;
-	/* the last entry: in the chunk being filled, or at the end of the one
-	 * sent last, whose memory stays as it was */
-	const uint8_t *last = a->n ? a->bytes + (a->n - 1) * r->size
-				   : a->chunk[a->filling ^ 1] + (a->per_chunk - 1) * r->size;
-	int rc = a->failed ? a->failed : a->n ? write_chunk(a) : 0;
-	int written = chunk_written(&a->out);
-	if (rc == 0)
-		rc = written;
+	/* the last entry, still in bytes[] even when its chunk was written */
+	const uint8_t *last = a->bytes + ((a->n ? a->n : a->per_chunk) - 1) * r->size;
+	int rc = a->n ? write_chunk(a) : 0;
 	if (rc == 0 && a->at.entries && a->to_segment != r->per_segment)
 		rc = push_head(r, last);
 	if (rc == 0 && a->at.entries && r->n == r->cap) {
@@ -272,7 +214,7 @@ int runs_append_end(runs_appender *a, size_t *entries)
 	if (entries)
 		*entries = rc ? 0 : (size_t)a->at.entries;
 	r->appending = false;
-	appender_free(a);
+	free(a);
 	return rc;
 }
 

@@ -66,7 +66,7 @@ static void encode(const void *items, size_t i, uint8_t *out)
 
 /* What a merge gave, up to cap entries; past that, the callback fails. */
 typedef struct seen {
-	item got[1 << 18];
+	item got[1 << 17];
 	size_t n, cap;
 } seen;
 
@@ -196,7 +196,7 @@ static void test_runs_across_segments(void)
 	runs *r = open_fresh();
 	runs *other = runs_new(dir, SIZE);
 	CHECK(other != NULL);
-	enum { N0 = 200000, N1 = 700 };	/* run 0: two chunks of 80,659 and a part */
+	enum { N0 = 70000, N1 = 700 };	/* run 0: three chunks and a half */
 	static item run0[N0], run1[N1], all[N0 + N1];
 	for (size_t i = 0; i < N0; i++)
 		run0[i] = (item){i < 100 ? 3 : i < 900 ? 5 : i + 8, i};	/* head 5 spans three segments */
@@ -234,7 +234,7 @@ static void test_runs_across_segments(void)
 static void test_append_one_at_a_time(void)
 {
 	runs *r = open_fresh_sized(RUNS_ENTRY_MAX);
-	enum { N = 40000 };	/* two chunks of 16,384 and a part */
+	enum { N = 9000 };	/* two chunks of 4096 and a part */
 	runs_appender *a, *second;
 	CHECK(runs_append_start(r, &a) == 0);
 	size_t entries;
