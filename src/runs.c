@@ -17,12 +17,12 @@
  * those to the one segment that can hold its head, and reads only that.
  * That is 8 bytes of memory per 4 KiB of runs, 7 MB for the 3.4 GB a 100M
  * load writes.  Writes and a merge's reads go in chunks of CHUNK_BYTES. */
-enum { SEGMENT_BYTES = 4096, CHUNK_BYTES = 256 << 10 };
+enum { SEGMENT_BYTES = 4096, CHUNK_BYTES = 256 << 10, HEAD = 8 };
 
 typedef struct run {
 	uint64_t offset;	/* of its first entry in the file */
 	uint64_t entries;
-	size_t first_head;	/* its segments' heads start at heads[first_head] */
+	size_t first_head;	/* its segments' heads start at head first_head */
 } run;
 
 struct runs {
@@ -32,7 +32,7 @@ struct runs {
 	uint64_t end;		/* bytes of the file in use */
 	run *v;
 	uint32_t n, cap;
-	uint64_t *heads;
+	uint8_t *heads;		/* HEAD bytes each, as in the entries */
 	size_t nheads, capheads;
 	bool appending;
 };
@@ -121,13 +121,13 @@ static int push_head(runs *r, const uint8_t *entry)
 {
 	if (r->nheads == r->capheads) {
 		size_t cap = r->capheads ? 2 * r->capheads : 1024;
-		uint64_t *heads = realloc(r->heads, cap * sizeof *heads);
+		uint8_t *heads = realloc(r->heads, cap * HEAD);
 		if (!heads)
 			return TIDE_ENOMEM;
 		r->heads = heads;
 		r->capheads = cap;
 	}
-	r->heads[r->nheads++] = bigend_get(entry, 8);
+	memcpy(r->heads + r->nheads++ * HEAD, entry, HEAD);
 	return 0;
 }
 
@@ -232,13 +232,14 @@ int runs_write(runs *r, const runs_pending *p)
 	return rc ? rc : end;
 }
 
-/* Index of the first of n heads not below `head`, n when none. */
-static size_t lower_bound(const uint64_t *heads, size_t n, uint64_t head)
+/* Index of the first of n items, `stride` bytes apart, whose head is not
+ * below `head`; n when none. */
+static size_t first_not_below(const uint8_t *items, size_t n, size_t stride, uint64_t head)
 {
 	size_t lo = 0, hi = n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (heads[mid] < head)
+		if (bigend_get(items + mid * stride, HEAD) < head)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -252,7 +253,7 @@ int runs_find(runs *r, uint64_t head, uint8_t *out, int *found)
 	for (uint32_t i = 0; i < r->n; i++) {
 		const run *at = &r->v[i];
 		size_t segments = (size_t)((at->entries + r->per_segment - 1) / r->per_segment);
-		size_t s = lower_bound(r->heads + at->first_head, segments, head);
+		size_t s = first_not_below(r->heads + at->first_head * HEAD, segments, HEAD, head);
 		if (s == segments)
 			continue;
 		uint64_t first = (uint64_t)s * r->per_segment;
@@ -261,16 +262,9 @@ int runs_find(runs *r, uint64_t head, uint8_t *out, int *found)
 		int rc = read_at(r->fd, segment, n * r->size, at->offset + first * r->size);
 		if (rc)
 			return rc;
-		size_t lo = 0, hi = n;	/* the first head not below `head` is at lo */
-		while (lo < hi) {
-			size_t mid = lo + (hi - lo) / 2;
-			if (bigend_get(segment + mid * r->size, 8) < head)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		if (lo < n && bigend_get(segment + lo * r->size, 8) == head) {
-			memcpy(out, segment + lo * r->size, r->size);
+		size_t e = first_not_below(segment, n, r->size, head);
+		if (e < n && bigend_get(segment + e * r->size, HEAD) == head) {
+			memcpy(out, segment + e * r->size, r->size);
 			*found = 1;
 			return 0;
 		}
@@ -304,7 +298,7 @@ static int advance(const runs *r, source *s, uint64_t *head)
 		}
 		s->p->encode(s->p->items, s->next++, s->own);
 		s->entry = s->own;
-		*head = bigend_get(s->own, 8);
+		*head = bigend_get(s->own, HEAD);
 		return 0;
 	}
 	if (s->at == s->end) {
@@ -323,7 +317,7 @@ static int advance(const runs *r, source *s, uint64_t *head)
 		s->end = s->chunk + n * r->size;
 	}
 	s->entry = s->at;
-	*head = bigend_get(s->at, 8);
+	*head = bigend_get(s->at, HEAD);
 	s->at += r->size;
 	return 0;
 }
@@ -348,7 +342,7 @@ static bool tie_before(const source *src, uint32_t a, uint32_t b, size_t size)
 {
 	if (src[a].done || src[b].done)
 		return !src[a].done;
-	return memcmp(src[a].entry + 8, src[b].entry + 8, size - 8) < 0;
+	return memcmp(src[a].entry + HEAD, src[b].entry + HEAD, size - HEAD) < 0;
 }
 
 static bool before(const uint64_t *head, const source *src, uint32_t a, uint32_t b, size_t size)
