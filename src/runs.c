@@ -87,29 +87,16 @@ static int open_file(runs *r)
 	return rc;
 }
 
-static int write_at(int fd, const uint8_t *bytes, size_t len, uint64_t offset)
+/* Writes or reads all len bytes at offset: pwrite, or pread, which finds a
+ * run cut short when the file ends first. */
+static int file_io(int fd, bool writing, uint8_t *bytes, size_t len, uint64_t offset)
 {
 	while (len) {
-		ssize_t done = pwrite(fd, bytes, len, (off_t)offset);
+		ssize_t done = writing ? pwrite(fd, bytes, len, (off_t)offset) : pread(fd, bytes, len, (off_t)offset);
 		if (done < 0 && errno == EINTR)
 			continue;
 		if (done <= 0)
-			return done < 0 ? errno : EIO;
-		bytes += done;
-		len -= (size_t)done;
-		offset += (uint64_t)done;
-	}
-	return 0;
-}
-
-static int read_at(int fd, uint8_t *bytes, size_t len, uint64_t offset)
-{
-	while (len) {
-		ssize_t done = pread(fd, bytes, len, (off_t)offset);
-		if (done < 0 && errno == EINTR)
-			continue;
-		if (done <= 0)
-			return done < 0 ? errno : TIDE_ECORRUPT;
+			return done < 0 ? errno : writing ? EIO : TIDE_ECORRUPT;
 		bytes += done;
 		len -= (size_t)done;
 		offset += (uint64_t)done;
@@ -162,7 +149,7 @@ int runs_append_start(runs *r, runs_appender **out)
 static int write_chunk(runs_appender *a)
 {
 	runs *r = a->r;
-	int rc = write_at(r->fd, a->bytes, a->n * r->size, r->end);
+	int rc = file_io(r->fd, true, a->bytes, a->n * r->size, r->end);
 	r->end += a->n * r->size;
 	a->n = 0;
 	return rc;
@@ -259,7 +246,7 @@ int runs_find(runs *r, uint64_t head, uint8_t *out, int *found)
 		uint64_t first = (uint64_t)s * r->per_segment;
 		size_t n = (size_t)(at->entries - first < r->per_segment ? at->entries - first : r->per_segment);
 		uint8_t segment[SEGMENT_BYTES];
-		int rc = read_at(r->fd, segment, n * r->size, at->offset + first * r->size);
+		int rc = file_io(r->fd, false, segment, n * r->size, at->offset + first * r->size);
 		if (rc)
 			return rc;
 		size_t e = first_not_below(segment, n, r->size, head);
@@ -308,7 +295,7 @@ static int advance(const runs *r, source *s, uint64_t *head)
 			return 0;
 		}
 		size_t n = s->left < s->cap ? (size_t)s->left : s->cap;
-		int rc = read_at(r->fd, s->chunk, n * r->size, s->offset);
+		int rc = file_io(r->fd, false, s->chunk, n * r->size, s->offset);
 		if (rc)
 			return rc;
 		s->offset += n * r->size;
