@@ -29,7 +29,6 @@ struct runs {
 	char *dir;
 	int fd;			/* -1 until the first run */
 	size_t size, per_segment;
-	uint64_t end;		/* bytes of the file in use */
 	run *v;
 	uint32_t n, cap;
 	uint8_t *heads;		/* HEAD bytes each, as in the entries */
@@ -65,6 +64,14 @@ void runs_free(runs *r)
 uint32_t runs_count(const runs *r)
 {
 	return r->n;
+}
+
+/* Where the next run starts: after the last one (a run that failed is not
+ * one, so its space is taken again). */
+static uint64_t end_of_runs(const runs *r)
+{
+	const run *last = r->n ? &r->v[r->n - 1] : NULL;
+	return last ? last->offset + last->entries * r->size : 0;
 }
 
 /* Makes the file, with no name: where the file system cannot (no
@@ -137,7 +144,7 @@ int runs_append_start(runs *r, runs_appender **out)
 	if (!a)
 		return TIDE_ENOMEM;
 	a->r = r;
-	a->at = (run){r->end, 0, r->nheads};
+	a->at = (run){end_of_runs(r), 0, r->nheads};
 	a->n = 0;
 	a->per_chunk = CHUNK_BYTES / r->size;
 	a->to_segment = r->per_segment;
@@ -148,9 +155,9 @@ int runs_append_start(runs *r, runs_appender **out)
 
 static int write_chunk(runs_appender *a)
 {
-	runs *r = a->r;
-	int rc = file_io(r->fd, true, a->bytes, a->n * r->size, r->end);
-	r->end += a->n * r->size;
+	size_t size = a->r->size;
+	uint64_t first = a->at.entries - a->n;	/* the chunk's first entry in the run */
+	int rc = file_io(a->r->fd, true, a->bytes, a->n * size, a->at.offset + first * size);
 	a->n = 0;
 	return rc;
 }
@@ -192,12 +199,10 @@ int runs_append_end(runs_appender *a, size_t *entries)
 			rc = TIDE_ENOMEM;
 		}
 	}
-	if (rc == 0 && a->at.entries) {
+	if (rc == 0 && a->at.entries)
 		r->v[r->n++] = a->at;
-	} else {
-		r->end = a->at.offset;	/* no run: its space is taken again */
-		r->nheads = a->at.first_head;
-	}
+	else
+		r->nheads = a->at.first_head;	/* no run: no heads */
 	if (entries)
 		*entries = rc ? 0 : (size_t)a->at.entries;
 	r->appending = false;
