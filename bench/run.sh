@@ -18,7 +18,7 @@
 # (and docs/bench-growth.png when more than one size has results).
 #
 # Environment: ENGINES (default "tide duckdb sqlite"), RUNS (5), ROUNDS (20),
-# INGEST_RUNS (3 up to 10m orders, else 1), BUILD (build), SEED (1), and time
+# INGEST_RUNS (3), BUILD (build), SEED (1), and time
 # budgets for the large sizes: QUERY_BUDGET (60 s: no more timed runs of a query
 # once two or more took that long together) and DASH_BUDGET (120 s: no more
 # dashboard rounds once three or more took that long).
@@ -43,7 +43,7 @@ case $SIZE in
 *) echo "usage: bench/run.sh SIZE   (SIZE: 10k 100k 1m 10m 100m, or a number of orders)" >&2; exit 2 ;;
 esac
 [[ $SIZE =~ ^[0-9]+[km]?$ && $N -ge 1000 ]] || { echo "run.sh: SIZE must be >= 1000 orders" >&2; exit 2; }
-INGEST_RUNS=${INGEST_RUNS:-$(( N <= 10000000 ? 3 : 1 ))}
+INGEST_RUNS=${INGEST_RUNS:-3}
 
 DATA=$BENCH/data/$SIZE
 WORK=$BENCH/work/$SIZE
@@ -172,9 +172,13 @@ ingest_one() {	# engine kind file label
 step_ingest() {
 	say "(a) bulk ingest: $N orders, $contacts contacts, $INGEST_RUNS run(s) each"
 	# Round by round, each engine in turn: a drift of the machine during the
-	# step then falls on every engine's runs alike.
-	for ((r = 1; r <= INGEST_RUNS; r++)); do
-		for e in $ENGINES; do
+	# step then falls on every engine's runs alike.  Each round starts with
+	# the next engine, so that none is always the first to load after the
+	# step before (its page cache, the files it deleted).
+	for ((r = 1; r <= INGEST_RUNS && ${#ENGINES}; r++)); do
+		local order=($ENGINES)
+		local k=$(( (r - 1) % ${#order[@]} ))
+		for e in "${order[@]:k}" "${order[@]:0:k}"; do
 			rm -rf $(store_files "$e")
 			if ingest_one "$e" orders "$DATA/orders.csv" ingest_orders | record "$e"; then
 				bytes "$e" ingest_orders $(store_files "$e")
