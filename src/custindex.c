@@ -7,6 +7,7 @@
 
 #include "bigend.h"
 #include "err.h"
+#include "grow.h"
 #include "timefmt.h"
 
 void custindex_entry_encode(int64_t ts, uint64_t seq, uint8_t out[CUSTINDEX_ENTRY])
@@ -45,16 +46,10 @@ static uint32_t key_customer(const MDB_val *k)
 
 static int reserve(custindex_writer *w, size_t entries)
 {
-	if (entries <= w->cap)
-		return 0;
-	size_t cap = w->cap ? w->cap : 256;
-	while (cap < entries)
-		cap *= 2;
-	uint8_t *buf = realloc(w->buf, cap * CUSTINDEX_ENTRY);
+	uint8_t *buf = grow_reserve(w->buf, &w->cap, entries, CUSTINDEX_ENTRY, 256);
 	if (!buf)
 		return TIDE_ENOMEM;
 	w->buf = buf;
-	w->cap = cap;
 	return 0;
 }
 

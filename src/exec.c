@@ -13,6 +13,7 @@
 #include "bigmem.h"
 #include "custindex.h"
 #include "eval.h"
+#include "grow.h"
 #include "idset.h"
 #include "metrics.h"
 #include "money.h"
@@ -61,7 +62,7 @@ _Static_assert(sizeof(group) == 64, "a group's hot part is one cache line");
 typedef struct group_more {
 	int64_t pstart;		/* start of the group's period, with a period key */
 	metrics_day *days;
-	uint32_t ndays, capdays;
+	size_t ndays, capdays;
 	/* contacts; c_stage means something only when c_staged */
 	uint64_t w_contacts;
 	bool c_any, c_has_nf, c_staged;
@@ -627,12 +628,10 @@ static int agg_add(run *r, agg_state *a, const slot *s, value v)
 			return eval_error_at(s->arg, r->p, tide_errf(r->e, TIDE_EQUERY, "median() takes numbers, found %s",
 								     val_type_name(v.type)), r->e);
 		if (a->nlist == a->caplist) {
-			size_t nc = a->caplist ? a->caplist * 2 : 16;
-			value *nl = realloc(a->list, nc * sizeof *nl);
+			value *nl = grow_reserve(a->list, &a->caplist, a->nlist + 1, sizeof *nl, 16);
 			if (!nl)
 				return nomem(r);
 			a->list = nl;
-			a->caplist = nc;
 		}
 		a->list[a->nlist++] = v;
 		return 0;
@@ -678,12 +677,10 @@ static int push_day(run *r, table *t, group_more *m, int64_t ts, int64_t amount)
 {
 	t->owns_more = true;
 	if (m->ndays == m->capdays) {
-		uint32_t nc = m->capdays ? m->capdays * 2 : 8;
-		metrics_day *nd = realloc(m->days, nc * sizeof *nd);
+		metrics_day *nd = grow_reserve(m->days, &m->capdays, m->ndays + 1, sizeof *nd, 8);
 		if (!nd)
 			return nomem(r);
 		m->days = nd;
-		m->capdays = nc;
 	}
 	m->days[m->ndays].day = tide_ts_day(ts);
 	m->days[m->ndays].amount = amount;

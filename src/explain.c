@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "exec.h"
+#include "grow.h"
 #include "metrics.h"
 #include "plan.h"
 #include "timefmt.h"
@@ -33,14 +34,12 @@ static void sb_printf(sbuf *b, const char *fmt, ...)
 			b->len += (size_t)n;
 			return;
 		}
-		size_t ncap = (b->cap ? b->cap * 2 : 1024) + (size_t)n;
-		char *np = realloc(b->p, ncap);
+		char *np = grow_reserve(b->p, &b->cap, b->len + (size_t)n + 1, 1, 1024);
 		if (!np) {
 			b->oom = true;
 			return;
 		}
 		b->p = np;
-		b->cap = ncap;
 	}
 }
 

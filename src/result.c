@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cal.h"
+#include "grow.h"
 #include "timefmt.h"
 
 /* ---- storage -------------------------------------------------------- */
@@ -126,14 +127,11 @@ static int append_row(tide_result *r, const value *row, tide_err *e)
 {
 	size_t nc = (size_t)r->ncols;
 	if (r->nrows == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 64;
-		if (nc && cap > SIZE_MAX / sizeof(value) / nc)
-			return nomem(e);
-		value *cells = realloc(r->cells, (nc ? cap * nc : 1) * sizeof(value));
+		/* a row of no columns still takes a cell's room: cells is never NULL */
+		value *cells = grow_reserve(r->cells, &r->cap, r->nrows + 1, (nc ? nc : 1) * sizeof(value), 64);
 		if (!cells)
 			return nomem(e);
 		r->cells = cells;
-		r->cap = cap;
 	}
 	int rc = copy_row(r, r->cells + r->nrows * nc, row, e);
 	if (rc == 0)

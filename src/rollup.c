@@ -5,6 +5,7 @@
 
 #include "bigmem.h"
 #include "event.h"
+#include "grow.h"
 #include "money.h"
 #include "strmap.h"
 #include "varint.h"
@@ -230,12 +231,10 @@ static int pair_of(rollup_buf *b, uint32_t tag, uint32_t value, uint32_t *out)
 		return 0;
 	}
 	if (b->npairs == b->cappairs) {
-		size_t n = b->cappairs ? b->cappairs * 2 : 64;
-		void *np = realloc(b->pairs, n * sizeof *b->pairs);
+		void *np = grow_reserve(b->pairs, &b->cappairs, b->npairs + 1, sizeof *b->pairs, 64);
 		if (!np)
 			return -1;
 		b->pairs = np;
-		b->cappairs = n;
 	}
 	*out = (uint32_t)b->npairs;
 	b->pairs[b->npairs][0] = tag;

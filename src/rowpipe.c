@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
+
 /* A block of 1024 rows is ~200 KB with its strings: it is handed over while
  * still in the shared cache, and the hand-overs (a lock, sometimes a wake-up)
  * cost one row's time per thousand.  Four blocks let the reader run a little
@@ -48,14 +50,10 @@ static bool make_room(block *b, size_t need)
 	}
 	if (b->n > 0)
 		return false;
-	size_t cap = b->cap ? b->cap : ARENA_FIRST;
-	while (cap < need)
-		cap *= 2;
-	char *a = realloc(b->arena, cap);
+	char *a = grow_reserve(b->arena, &b->cap, need, 1, ARENA_FIRST);
 	if (!a)
 		return false;
 	b->arena = a;
-	b->cap = cap;
 	b->used = 0;
 	return true;
 }

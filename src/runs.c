@@ -10,6 +10,7 @@
 
 #include "bigend.h"
 #include "err.h"
+#include "grow.h"
 
 /* A run's entries lie end to end in the file.  Memory keeps where each run
  * starts, how many entries it holds, and the head (first 8 bytes) of the
@@ -114,12 +115,10 @@ static int file_io(int fd, bool writing, uint8_t *bytes, size_t len, uint64_t of
 static int push_head(runs *r, const uint8_t *entry)
 {
 	if (r->nheads == r->capheads) {
-		size_t cap = r->capheads ? 2 * r->capheads : 1024;
-		uint8_t *heads = realloc(r->heads, cap * HEAD);
+		uint8_t *heads = grow_reserve(r->heads, &r->capheads, r->nheads + 1, HEAD, 1024);
 		if (!heads)
 			return TIDE_ENOMEM;
 		r->heads = heads;
-		r->capheads = cap;
 	}
 	memcpy(r->heads + r->nheads++ * HEAD, entry, HEAD);
 	return 0;

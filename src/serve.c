@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <xxhash.h>
 
+#include "grow.h"
 #include "mhd.h"
 #include "rcache.h"
 
@@ -240,16 +241,10 @@ static bool append(request *rq, const char *data, size_t n)
 {
 	if (rq->len + n >= MAX_QUERY_BYTES)
 		return false;
-	if (rq->len + n + 1 > rq->cap) {
-		size_t cap = rq->cap ? rq->cap : 1024;
-		while (cap < rq->len + n + 1)
-			cap *= 2;
-		char *nb = realloc(rq->body, cap);
-		if (!nb)
-			return false;
-		rq->body = nb;
-		rq->cap = cap;
-	}
+	char *nb = grow_reserve(rq->body, &rq->cap, rq->len + n + 1, 1, 1024);
+	if (!nb)
+		return false;
+	rq->body = nb;
 	memcpy(rq->body + rq->len, data, n);
 	rq->len += n;
 	rq->body[rq->len] = '\0';

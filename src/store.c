@@ -18,6 +18,7 @@
 #include "colblock.h"
 #include "custbuf.h"
 #include "custindex.h"
+#include "grow.h"
 #include "idbuf.h"
 #include "idblocks.h"
 #include "idfilter.h"
@@ -1513,12 +1514,10 @@ static int add_index_entry(void *arg, const uint8_t *entry)
 		w->customer = customer;
 	}
 	if (w->n == w->cap) {
-		size_t cap = w->cap ? 2 * w->cap : 64;
-		uint8_t *entries = realloc(w->entries, cap * CUSTINDEX_ENTRY);
+		uint8_t *entries = grow_reserve(w->entries, &w->cap, w->n + 1, CUSTINDEX_ENTRY, 64);
 		if (!entries)
 			return TIDE_ENOMEM;
 		w->entries = entries;
-		w->cap = cap;
 	}
 	memcpy(w->entries + w->n++ * CUSTINDEX_ENTRY, entry + 4, CUSTINDEX_ENTRY);
 	return 0;
