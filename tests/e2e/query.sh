@@ -199,6 +199,20 @@ expect_eq cut_by_margin "$(cutq 'margin()' DESC)" "z,40.00"
 expect_eq cut_by_ltv "$(cutq 'lifetime_value()' DESC)" "z,40.00"
 expect_eq cut_by_revenue_asc "$(cutq 'revenue()' ASC)" "y,30.00"
 
+# Ties through the cut, met after the LIMIT best are already held: thirty
+# customers of one order each, arriving c30 first, so the rows that win on
+# the customer are the last groups the scan makes.
+for i in $(seq 30 -1 1); do printf 'o%02d,2025-02-%02d,c%02d,10\n' "$i" "$(( i % 28 + 1 ))" "$i"; done |
+	{ echo "id,ts,customer,amount"; cat; } >"$TMP/ties.csv"
+"$TIDE" ingest "$TMP/ties.db" orders "$TMP/ties.csv" >/dev/null
+expect_eq cut_keeps_later_ties "$("$TIDE" query "$TMP/ties.db" --format csv "SELECT customer, orders() AS n FROM orders GROUP BY customer ORDER BY n DESC, customer LIMIT 3")" "customer,n
+c01,1
+c02,1
+c03,1"
+expect_eq cut_keeps_later_ties_asc "$("$TIDE" query "$TMP/ties.db" --format csv "SELECT customer, revenue() AS r FROM orders GROUP BY customer ORDER BY r, customer LIMIT 2")" "customer,r
+c01,10.00
+c02,10.00"
+
 # A query that begins with a comment is the query, not an unknown option;
 # one given twice is a usage error.
 expect_eq comment_first "$("$TIDE" query "$db" --format csv $'-- revenue of all\nSELECT revenue() AS r FROM orders WHERE customer = \'alice\'')" "r
