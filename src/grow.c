@@ -5,7 +5,7 @@
 
 void *grow_reserve(void *items, size_t *cap, size_t need, size_t each, size_t first)
 {
-	if (need <= *cap)
+	if (need <= *cap && *cap > 0)
 		return items;
 	size_t n = *cap ? *cap : (first ? first : 1);
 	while (n < need) {

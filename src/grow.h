@@ -16,7 +16,8 @@
  * or `first` when it is 0, doubled until it does.  Returns the array, moved
  * or not, and sets *cap; NULL when out of memory or when the bytes would pass
  * SIZE_MAX, leaving items and *cap as they were.  A call with need <= *cap
- * returns items unchanged. */
+ * returns items unchanged; an array of no capacity is always allocated, even
+ * for need 0, so that NULL always means failure. */
 void *grow_reserve(void *items, size_t *cap, size_t need, size_t each, size_t first);
 
 #endif

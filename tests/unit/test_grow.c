@@ -15,6 +15,15 @@ static void test_first_reserve_takes_the_first_capacity(void)
 	free(a);
 }
 
+static void test_empty_array_is_made_even_for_nothing(void)
+{
+	size_t cap = 0;
+	int *a = grow_reserve(NULL, &cap, 0, sizeof *a, 4);
+	CHECK(a != NULL);	/* NULL would read as out of memory */
+	CHECK(cap == 4);
+	free(a);
+}
+
 static void test_reserve_doubles_until_it_holds(void)
 {
 	size_t cap = 0;
@@ -59,6 +68,7 @@ static void test_reserve_past_size_max_fails_unchanged(void)
 int main(void)
 {
 	RUN(test_first_reserve_takes_the_first_capacity);
+	RUN(test_empty_array_is_made_even_for_nothing);
 	RUN(test_reserve_doubles_until_it_holds);
 	RUN(test_reserve_that_fits_changes_nothing);
 	RUN(test_reserve_past_size_max_fails_unchanged);
