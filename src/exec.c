@@ -2146,15 +2146,13 @@ static int cut_by_int_slot(run *r, table *t, size_t *order, size_t *n, metric_fn
 			heap[0] = v;
 			int_sift(heap, k, 0, desc);
 		}
-		if (ncand == capcand) {
-			size_t *more = grow_reserve(cand, &capcand, ncand + 1, sizeof *cand, 2 * k);
-			if (!more)
-				rc = nomem(r);
-			else
-				cand = more;
+		size_t *more = grow_reserve(cand, &capcand, ncand + 1, sizeof *cand, 2 * k);
+		if (!more) {
+			rc = nomem(r);
+			continue;
 		}
-		if (rc == 0)
-			cand[ncand++] = order[i];
+		cand = more;
+		cand[ncand++] = order[i];
 	}
 	size_t kept = 0;
 	for (size_t j = 0; rc == 0 && j < ncand; j++)

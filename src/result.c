@@ -127,7 +127,7 @@ static int append_row(tide_result *r, const value *row, tide_err *e)
 {
 	size_t nc = (size_t)r->ncols;
 	if (r->nrows == r->cap) {
-		/* a row of no columns still takes a cell's room: cells is never NULL */
+		/* grow_reserve counts elements of some bytes: a row of no columns takes one cell's room */
 		value *cells = grow_reserve(r->cells, &r->cap, r->nrows + 1, (nc ? nc : 1) * sizeof(value), 64);
 		if (!cells)
 			return nomem(e);
