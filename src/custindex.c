@@ -200,26 +200,30 @@ void custindex_writer_free(custindex_writer *w)
 
 /* ---- reading ---- */
 
-void custindex_iter_start(custindex_iter *it, MDB_cursor *cur, uint32_t customer, int64_t from)
+void custindex_iter_start(custindex_iter *it, MDB_cursor *base, MDB_cursor *recent, uint32_t customer,
+			  int64_t from)
 {
-	*it = (custindex_iter){.cur = cur, .customer = customer};
+	*it = (custindex_iter){.part = {{.cur = base}, {.cur = recent}}, .customer = customer};
+	for (int i = 0; i < 2; i++)
+		it->part[i].done = it->part[i].cur == NULL;
 	/* past the last second there is, still within the 5 bytes */
 	if (from > TIDE_TS_MAX)
 		from = TIDE_TS_MAX + 1;
 	custindex_entry_encode(from < TIDE_TS_MIN ? TIDE_TS_MIN : from, 0, it->from);
 }
 
-/* Moves to the customer's next block that holds an entry at or after from. */
-static int next_block(custindex_iter *it)
+/* Moves a part to the customer's next block that holds an entry at or after
+ * from. */
+static int next_block(custindex_part *p, uint32_t customer, const uint8_t *from)
 {
 	uint8_t key[CUSTINDEX_KEY] = {0};
-	bigend_put(key, it->customer, 4);
+	bigend_put(key, customer, 4);
 	MDB_val k = {sizeof key, key}, v;
 	for (;;) {
-		int rc = mdb_cursor_get(it->cur, &k, &v, it->started ? MDB_NEXT : MDB_SET_RANGE);
-		it->started = true;
-		if (rc == MDB_NOTFOUND || (rc == 0 && key_customer(&k) != it->customer)) {
-			it->done = true;
+		int rc = mdb_cursor_get(p->cur, &k, &v, p->started ? MDB_NEXT : MDB_SET_RANGE);
+		p->started = true;
+		if (rc == MDB_NOTFOUND || (rc == 0 && key_customer(&k) != customer)) {
+			p->done = true;
 			return 0;
 		}
 		if (rc)
@@ -228,26 +232,38 @@ static int next_block(custindex_iter *it)
 		if (!block_ok(&k, &v, &n))
 			return TIDE_ECORRUPT;
 		const uint8_t *at = v.mv_data, *end = at + v.mv_size;
-		if (memcmp(end - CUSTINDEX_ENTRY, it->from, CUSTINDEX_ENTRY) < 0)
+		if (memcmp(end - CUSTINDEX_ENTRY, from, CUSTINDEX_ENTRY) < 0)
 			continue;	/* all of it before from */
-		while (memcmp(at, it->from, CUSTINDEX_ENTRY) < 0)
+		while (memcmp(at, from, CUSTINDEX_ENTRY) < 0)
 			at += CUSTINDEX_ENTRY;
-		it->at = at;
-		it->end = end;
+		p->at = at;
+		p->end = end;
 		return 0;
 	}
 }
 
 int custindex_next(custindex_iter *it, int64_t *ts, uint64_t *seq)
 {
-	if (it->at == it->end && !it->done) {
-		int rc = next_block(it);
-		if (rc)
-			return rc;
+	for (int i = 0; i < 2; i++) {
+		custindex_part *p = &it->part[i];
+		if (p->at == p->end && !p->done) {
+			int rc = next_block(p, it->customer, it->from);
+			if (rc)
+				return rc;
+		}
 	}
-	if (it->done)
+	custindex_part *base = &it->part[0], *recent = &it->part[1], *next;
+	if (base->done && recent->done)
 		return 0;
-	custindex_entry_decode(it->at, ts, seq);
-	it->at += CUSTINDEX_ENTRY;
+	if (base->done || recent->done) {
+		next = base->done ? recent : base;
+	} else {
+		int c = memcmp(base->at, recent->at, CUSTINDEX_ENTRY);
+		if (c == 0)
+			return TIDE_ECORRUPT;
+		next = c < 0 ? base : recent;
+	}
+	custindex_entry_decode(next->at, ts, seq);
+	next->at += CUSTINDEX_ENTRY;
 	return 1;
 }

@@ -59,20 +59,29 @@ int custindex_put(custindex_writer *w, uint32_t customer, const uint8_t *entries
 
 void custindex_writer_free(custindex_writer *w);
 
-/* A walk of one customer's entries, from a time on. */
-typedef struct custindex_iter {
-	MDB_cursor *cur;
-	uint32_t customer;
-	uint8_t from[CUSTINDEX_ENTRY];	/* entries below it are skipped */
+/* One table's part of a walk: the block it is in. */
+typedef struct custindex_part {
+	MDB_cursor *cur;	/* NULL: a table with nothing to give */
 	const uint8_t *at, *end;	/* the current block's entries still to give */
 	bool started, done;
+} custindex_part;
+
+/* A walk of one customer's entries, from a time on, through the base table
+ * and the recent one that later batches write (store.c), merged in (ts, seq)
+ * order.  An entry is in one of the two only. */
+typedef struct custindex_iter {
+	custindex_part part[2];
+	uint32_t customer;
+	uint8_t from[CUSTINDEX_ENTRY];	/* entries below it are skipped */
 } custindex_iter;
 
-/* Starts a walk through cur, a cursor on the table, of the customer's
- * entries with ts >= from. */
-void custindex_iter_start(custindex_iter *it, MDB_cursor *cur, uint32_t customer, int64_t from);
+/* Starts a walk of the customer's entries with ts >= from, through base and
+ * recent, cursors on the two tables (recent may be NULL). */
+void custindex_iter_start(custindex_iter *it, MDB_cursor *base, MDB_cursor *recent, uint32_t customer,
+			  int64_t from);
 
-/* 1 and the next entry, 0 after the customer's last, or an error. */
+/* 1 and the next entry, 0 after the customer's last, or an error
+ * (TIDE_ECORRUPT for an entry in both tables). */
 int custindex_next(custindex_iter *it, int64_t *ts, uint64_t *seq);
 
 #endif

@@ -929,14 +929,13 @@ static int scan_customer(run *r, eval_ctx *c, store_log *log, tide_result *out)
 	int rc = store_customer_find(p->snap, p->point_customer, strlen(p->point_customer), &id);
 	if (rc <= 0)
 		return rc < 0 ? tide_errf(r->e, rc, "reading customers: %s", tide_strerror(rc)) : 0;
-	MDB_cursor *cur;
-	store *s = store_of_snap(p->snap);
-	rc = mdb_cursor_open(store_snap_txn(p->snap), store_dbi_of(s, orders ? DB_O_CUST : DB_C_CUST), &cur);
-	if (rc)
-		return tide_errf(r->e, rc, "reading the customer index: %s", mdb_strerror(rc));
 	int64_t from = p->has_window && !p->need_history ? r->win_start : INT64_MIN;
 	custindex_iter it;
-	custindex_iter_start(&it, cur, id, from);
+	rc = store_index_walk(p->snap, orders ? TIDE_ORDERS : TIDE_CONTACTS, id, from, &it);
+	if (rc) {
+		store_index_walk_end(&it);
+		return tide_errf(r->e, rc, "reading the customer index: %s", mdb_strerror(rc));
+	}
 	for (;;) {
 		int64_t ts;
 		uint64_t seq;
@@ -960,7 +959,7 @@ static int scan_customer(run *r, eval_ctx *c, store_log *log, tide_result *out)
 		if ((rc = visit_event(r, c, seq, &rec, out)))
 			break;
 	}
-	mdb_cursor_close(cur);
+	store_index_walk_end(&it);
 	return rc;
 }
 

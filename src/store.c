@@ -31,7 +31,7 @@
 #include "timefmt.h"
 #include "varint.h"
 
-#define STORE_VERSION 16
+#define STORE_VERSION 17
 #define MAP_INITIAL (UINT64_C(64) << 20)
 
 static const struct {
@@ -52,6 +52,8 @@ static const struct {
 	[DB_STR_ID] = {"str_id", MDB_INTEGERKEY},
 	[DB_O_CUST] = {"o_cust", 0},
 	[DB_C_CUST] = {"c_cust", 0},
+	[DB_O_CUST_NEW] = {"o_cust_new", 0},
+	[DB_C_CUST_NEW] = {"c_cust_new", 0},
 	[DB_O_DAYS] = {"o_days", MDB_INTEGERKEY},
 	[DB_C_DAYS] = {"c_days", MDB_INTEGERKEY},
 	[DB_O_ROLL] = {"o_roll", MDB_INTEGERKEY},
@@ -176,6 +178,10 @@ struct store_batch {
 	custbuf *cust_index[2];
 	runs *index_runs[2];
 	size_t index_flush_at;
+	/* per kind, whether the base index was empty at the batch's start (its
+	 * entries go there, else to the recent index), and whether the commit
+	 * moves the recent index into the base (merge_recent) */
+	bool index_empty[2], index_fold[2];
 	/* this batch's day spans, merged into o_days / c_days at commit */
 	strmap *day_index;
 	store_span *spans;
@@ -1411,8 +1417,9 @@ static int flush_ids(store_batch *b, int kind)
 
 /* At commit: moves a kind's recent hashes into its base table, in hash
  * order, once they are more than 1/RECENT_SHARE of it, and empties the
- * recent table.  A hash is in one of the two only (the base holds the
- * kind's other events' hashes, but for the rare ids in ids_x). */
+ * recent table; the recent index follows (flush_index).  A hash is in one
+ * of the two only (the base holds the kind's other events' hashes, but for
+ * the rare ids in ids_x). */
 static int merge_recent(store_batch *b, int kind)
 {
 	uint64_t recent = b->info.recent_ids[kind], base = b->info.events[kind] - recent;
@@ -1428,6 +1435,7 @@ static int merge_recent(store_batch *b, int kind)
 	if (rc == 0)
 		rc = closed ? closed : mdb_drop(b->txn, from, 0);
 	b->info.recent_ids[kind] = 0;
+	b->index_fold[kind] = true;
 	return rc;
 }
 
@@ -1451,6 +1459,34 @@ static int table_empty(store_batch *b, store_dbi t, bool *empty)
 static store_dbi index_table(int kind)
 {
 	return kind == TIDE_ORDERS ? DB_O_CUST : DB_C_CUST;
+}
+
+/* The table a batch into a kind's non-empty index writes its entries to
+ * instead, as with the dedupe hashes (recent_table): customers come at
+ * random, so a small batch touches, and LMDB copies, nearly every page of
+ * the base (a 1% batch at 10M orders reached ~90% of o_cust's 160 MB).  The
+ * recent index moves into the base when the recent hashes do, so the two
+ * recent tables hold the same events, at most an eighth of the base's. */
+static store_dbi recent_index_table(int kind)
+{
+	return kind == TIDE_ORDERS ? DB_O_CUST_NEW : DB_C_CUST_NEW;
+}
+
+int store_index_walk(store_snap *r, tide_kind kind, uint32_t customer, int64_t from, custindex_iter *it)
+{
+	MDB_cursor *cur[2] = {NULL, NULL};
+	int rc = mdb_cursor_open(r->txn, r->s->dbi[index_table(kind)], &cur[0]);
+	if (rc == 0)
+		rc = mdb_cursor_open(r->txn, r->s->dbi[recent_index_table(kind)], &cur[1]);
+	custindex_iter_start(it, cur[0], cur[1], customer, from);
+	return rc;
+}
+
+void store_index_walk_end(custindex_iter *it)
+{
+	for (int i = 0; i < 2; i++)
+		if (it->part[i].cur)
+			mdb_cursor_close(it->part[i].cur);
 }
 
 /* An index entry in a run: the customer big-endian, then its entry in
@@ -1523,28 +1559,75 @@ static int add_index_entry(void *arg, const uint8_t *entry)
 	return 0;
 }
 
+static int open_index_writer(store_batch *b, store_dbi t, index_writer *w)
+{
+	*w = (index_writer){.b = b};
+	int rc = table_empty(b, t, &w->out.append);
+	return rc ? rc : mdb_cursor_open(b->txn, b->s->dbi[t], &w->out.cur);
+}
+
+/* Puts the writer's last customer, and frees it; rc: how it went so far. */
+static int close_index_writer(index_writer *w, int rc)
+{
+	if (rc == 0)
+		rc = put_customer(w);
+	if (w->out.cur)
+		mdb_cursor_close(w->out.cur);
+	custindex_writer_free(&w->out);
+	free(w->entries);
+	return rc;
+}
+
+/* At commit: moves a kind's recent index into its base, customer by
+ * customer in key order, and empties it. */
+static int fold_recent_index(store_batch *b, int kind)
+{
+	index_writer w;
+	MDB_cursor *from = NULL;
+	int rc = open_index_writer(b, index_table(kind), &w);
+	if (rc == 0)
+		rc = mdb_cursor_open(b->txn, b->s->dbi[recent_index_table(kind)], &from);
+	MDB_val k, v;
+	for (int op = MDB_FIRST; rc == 0 && (rc = mdb_cursor_get(from, &k, &v, op)) == 0; op = MDB_NEXT) {
+		if (k.mv_size != CUSTINDEX_KEY || v.mv_size % CUSTINDEX_ENTRY || v.mv_size > CUSTINDEX_CAP * CUSTINDEX_ENTRY) {
+			rc = TIDE_ECORRUPT;
+			break;
+		}
+		/* a copy: the puts into the base may run while the block is read */
+		uint8_t block[CUSTINDEX_CAP * CUSTINDEX_ENTRY], entry[INDEX_ENTRY];
+		memcpy(block, v.mv_data, v.mv_size);
+		memcpy(entry, k.mv_data, 4);
+		for (size_t at = 0; rc == 0 && at < v.mv_size; at += CUSTINDEX_ENTRY) {
+			memcpy(entry + 4, block + at, CUSTINDEX_ENTRY);
+			rc = add_index_entry(&w, entry);
+		}
+	}
+	if (rc == MDB_NOTFOUND)
+		rc = 0;
+	if (from)
+		mdb_cursor_close(from);
+	rc = close_index_writer(&w, rc);
+	return rc ? rc : mdb_drop(b->txn, b->s->dbi[recent_index_table(kind)], 0);
+}
+
 /* At commit (or mid-batch, into an empty index): writes a kind's index
  * entries, its runs and those still in memory, customer by customer in key
- * order, so the cursor stays near the page it last wrote. */
+ * order, so the cursor stays near the page it last wrote: into the base
+ * when it was empty or takes the recent index in, else into the recent. */
 static int flush_index(store_batch *b, int kind)
 {
-	if (custbuf_count(b->cust_index[kind]) == 0 && runs_count(b->index_runs[kind]) == 0)
-		return 0;
+	int rc = b->index_fold[kind] ? fold_recent_index(b, kind) : 0;
+	if (rc || (custbuf_count(b->cust_index[kind]) == 0 && runs_count(b->index_runs[kind]) == 0))
+		return rc;
 	runs_pending p = pending_index(b, kind);
 	if (!p.items && custbuf_count(b->cust_index[kind]))
 		return TIDE_ENOMEM;
-	index_writer w = {.b = b};
-	int rc = table_empty(b, index_table(kind), &w.out.append);
-	if (rc == 0)
-		rc = mdb_cursor_open(b->txn, b->s->dbi[index_table(kind)], &w.out.cur);
+	bool into_base = b->index_empty[kind] || b->index_fold[kind];
+	index_writer w;
+	rc = open_index_writer(b, into_base ? index_table(kind) : recent_index_table(kind), &w);
 	if (rc == 0)
 		rc = runs_merge(b->index_runs[kind], &p, add_index_entry, &w);
-	if (rc == 0)
-		rc = put_customer(&w);
-	if (w.out.cur)
-		mdb_cursor_close(w.out.cur);
-	custindex_writer_free(&w.out);
-	free(w.entries);
+	rc = close_index_writer(&w, rc);
 	custbuf_clear(b->cust_index[kind]);
 	return rc;
 }
@@ -1986,6 +2069,8 @@ int store_batch_begin(store *s, store_batch **out, tide_err *e)
 		rc = table_empty(b, ids_table(k), &b->base_empty[k]);
 		if (rc == 0)
 			rc = table_empty(b, recent_table(k), &b->recent_empty[k]);
+		if (rc == 0)
+			rc = table_empty(b, index_table(k), &b->index_empty[k]);
 		if (rc == 0)
 			rc = table_empty(b, k ? DB_O_ROLL_TAG : DB_O_ROLL, &b->rolls_empty[k]);
 	}

@@ -34,6 +34,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "custindex.h"
 #include "event.h"
 #include "rollup.h"
 
@@ -198,11 +199,18 @@ uint32_t store_tag_lookup(const uint8_t *tags, uint32_t tags_len, uint32_t name)
 /* Database handles, for the query engine's cursors. */
 typedef enum {
 	DB_META, DB_ORDERS, DB_CONTACTS, DB_IDS, DB_C_IDS, DB_IDS_NEW, DB_C_IDS_NEW, DB_IDS_X,
-	DB_CUST, DB_CUST_ID, DB_STR, DB_STR_ID, DB_O_CUST, DB_C_CUST, DB_O_DAYS, DB_C_DAYS,
-	DB_O_ROLL, DB_O_ROLL_TAG, DB_O_COLS, DB_COUNT
+	DB_CUST, DB_CUST_ID, DB_STR, DB_STR_ID, DB_O_CUST, DB_C_CUST, DB_O_CUST_NEW, DB_C_CUST_NEW,
+	DB_O_DAYS, DB_C_DAYS, DB_O_ROLL, DB_O_ROLL_TAG, DB_O_COLS, DB_COUNT
 } store_dbi;
 
 MDB_dbi store_dbi_of(const store *s, store_dbi which);
+
+/* Starts a walk of one customer's entries in a kind's customer index, with
+ * ts >= from, in (ts, seq) order, through both of the index's tables (the
+ * base and the recent one later batches write); custindex_next gives them.
+ * store_index_walk_end closes its cursors, also after a failed start. */
+int store_index_walk(store_snap *r, tide_kind kind, uint32_t customer, int64_t from, custindex_iter *it);
+void store_index_walk_end(custindex_iter *it);
 /* Gives back this process's mappings of the store's pages from address lo
  * up to hi (both within data a read of r returned): they stay in the
  * kernel's page cache, and a page read again is mapped again.  A long scan

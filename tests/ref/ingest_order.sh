@@ -10,17 +10,19 @@ O=$TMP/g/orders.csv K=$TMP/g/contacts.csv
 hdr=$(head -1 "$O"); khdr=$(head -1 "$K")
 n=$(($(wc -l <"$O") - 1)); third=$((n / 3))
 # batch 1: the newest third, newest first; batch 2: the oldest third, shuffled;
-# batch 3: the middle third, plus 50 repeats of batch-1 ids with their amounts changed
+# batch 3: the middle third but its last 100, plus 50 repeats of batch-1 ids with their
+# amounts changed; batch 4: those 100, shuffled, small enough to stay in the recent tables
 { echo "$hdr"; tail -n +2 "$O" | tail -n "$third" | tac; } >"$TMP/b1.csv"
 { echo "$hdr"; tail -n +2 "$O" | head -n "$third" | shuf --random-source=<(yes 41); } >"$TMP/b2.csv"
-{ echo "$hdr"; tail -n +2 "$O" | head -n $((n - third)) | tail -n +$((third + 1));
+{ echo "$hdr"; tail -n +2 "$O" | head -n $((n - third - 100)) | tail -n +$((third + 1));
   tail -n +2 "$TMP/b1.csv" | head -50 | awk -F, -v OFS=, '{ $4 = $4 + 1000; print }'; } >"$TMP/b3.csv"
+{ echo "$hdr"; tail -n +2 "$O" | head -n $((n - third)) | tail -n 100 | shuf --random-source=<(yes 43); } >"$TMP/b4.csv"
 { echo "$khdr"; tail -n +2 "$K" | shuf --random-source=<(yes 42); } >"$TMP/k1.csv"
 
 DB=$TMP/ooo.db
-for b in b1 b2 b3; do "$TIDE" ingest "$DB" orders "$TMP/$b.csv" >/dev/null; done
+for b in b1 b2 b3 b4; do "$TIDE" ingest "$DB" orders "$TMP/$b.csv" >/dev/null; done
 "$TIDE" ingest "$DB" contacts "$TMP/k1.csv" >/dev/null
-{ echo "$hdr"; for b in b1 b2 b3; do tail -n +2 "$TMP/$b.csv"; done | awk -F, '!seen[$1]++'; } >"$TMP/all.csv"
+{ echo "$hdr"; for b in b1 b2 b3 b4; do tail -n +2 "$TMP/$b.csv"; done | awk -F, '!seen[$1]++'; } >"$TMP/all.csv"
 load_sql ooo "$TMP/all.csv" "$TMP/k1.csv"
 
 newcase ooo_stored_once
@@ -59,6 +61,21 @@ rc ooo_contacts "customer:key s:str n:int lc:ts nf:ts o:bool cv:ratio" \
 	        followup_overdue() AS o, conversion() AS cv FROM contacts GROUP BY customer" \
 	"SELECT customer, stage AS s, contacts AS n, last_contact AS lc, next_followup AS nf,
 	        followup_overdue AS o, conversion AS cv FROM ckc"
+# One customer's metrics read through the customer index, whose entries of batch 4 are in
+# its recent table (until it holds more than an eighth of the base's): the customers of
+# batch 4's first rows, each also in earlier batches.
+ctx "$T" "$(mo_before "$T" 12)" mo 12
+newcase ooo_recent_index_read
+recent=$(mdb_stat -s o_cust_new "$DB" | sed -n 's/^ *Entries: //p')
+[ "${recent:-0}" -gt 0 ] || casefail "o_cust_new holds ${recent:-no} entries: the point queries below would not read it"
+ccol=$(head -1 "$O" | tr , '\n' | grep -nx customer | cut -d: -f1)
+for X in $(tail -n +2 "$TMP/b4.csv" | cut -d, -f"$ccol" | sort -u | head -4); do
+	rc "ooo_point_$X" "customer:key r:money n:int fo:ts lo:ts st:ratio" \
+		"SELECT customer, revenue() AS r, orders() AS n, first_order() AS fo, last_order() AS lo,
+		        stability(1mo) AS st FROM orders WHERE customer = '$X' WINDOW 12mo GROUP BY customer" \
+		"SELECT customer, revenue AS r, orders AS n, first_ts AS fo, last_ts AS lo, stability AS st
+		 FROM cmc WHERE customer = '$X'"
+done
 ctx "$T" "$(mo_before "$T" 3)" mo 3
 rc ooo_contacts_3mo "customer:key s:str n:int o:bool" \
 	"SELECT customer, stage() AS s, contacts() AS n, followup_overdue() AS o FROM contacts WINDOW 3mo GROUP BY customer" \

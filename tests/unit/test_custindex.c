@@ -69,7 +69,7 @@ static void check_walk(MDB_cursor *cur, uint32_t c, int64_t from)
 	while (i < want.n[c] && (int64_t)(sorted[i] >> 32) < from)
 		i++;
 	custindex_iter it;
-	custindex_iter_start(&it, cur, c, from);
+	custindex_iter_start(&it, cur, NULL, c, from);
 	int64_t ts;
 	uint64_t seq;
 	int rc;
@@ -165,7 +165,7 @@ static void test_corruption_is_refused(void)
 	MDB_val k = {sizeof key, key}, v = {CUSTINDEX_ENTRY, e};
 	CHECK(mdb_put(scratch.txn, dbi, &k, &v, 0) == 0);
 	custindex_iter it;
-	custindex_iter_start(&it, cur, 6, INT64_MIN);
+	custindex_iter_start(&it, cur, NULL, 6, INT64_MIN);
 	int64_t ts;
 	uint64_t seq;
 	CHECK(custindex_next(&it, &ts, &seq) == TIDE_ECORRUPT);
@@ -179,10 +179,62 @@ static void test_corruption_is_refused(void)
 	scratchenv_remove(&scratch);
 }
 
+/* A walk through a base and a recent table merges the two in time order,
+ * from a time on, and refuses an entry found in both. */
+static void test_walk_merges_base_and_recent(void)
+{
+	MDB_dbi base = scratchenv_open(&scratch, 16u << 20, "o_cust", 0), recent;
+	CHECK(mdb_dbi_open(scratch.txn, "o_cust_new", MDB_CREATE, &recent) == 0);
+	MDB_cursor *cur[2];
+	CHECK(mdb_cursor_open(scratch.txn, base, &cur[0]) == 0 && mdb_cursor_open(scratch.txn, recent, &cur[1]) == 0);
+	custindex_writer w[2] = {{.cur = cur[0]}, {.cur = cur[1]}};
+	/* customer 3's times 0..599 (seq = time + 1) go to the base or the
+	 * recent table at random, 300 in a row at most per put */
+	uint8_t e[2][600 * CUSTINDEX_ENTRY];
+	size_t n[2] = {0, 0};
+	for (int64_t t = 0; t < 600; t++) {
+		int to = (int)(testrand_next() % 2);
+		custindex_entry_encode(t, (uint64_t)t + 1, e[to] + n[to]++ * CUSTINDEX_ENTRY);
+	}
+	for (int i = 0; i < 2; i++)
+		CHECK(custindex_put(&w[i], 3, e[i], n[i]) == 0);
+	uint8_t other[CUSTINDEX_ENTRY];
+	custindex_entry_encode(5, 1000, other);
+	CHECK(custindex_put(&w[1], 4, other, 1) == 0);	/* the next customer's */
+	int64_t from[] = {INT64_MIN, 0, 17, 599, 600};
+	for (size_t f = 0; f < sizeof from / sizeof *from; f++) {
+		custindex_iter it;
+		custindex_iter_start(&it, cur[0], cur[1], 3, from[f]);
+		int64_t ts, want_ts = from[f] < 0 ? 0 : from[f];
+		uint64_t seq;
+		int rc;
+		while ((rc = custindex_next(&it, &ts, &seq)) == 1) {
+			CHECK(ts == want_ts && seq == (uint64_t)want_ts + 1);
+			want_ts++;
+		}
+		CHECK(rc == 0 && want_ts == 600);
+	}
+	CHECK(custindex_put(&w[1], 3, e[0], 1) == 0);	/* the base's first, again in the recent */
+	custindex_iter it;
+	custindex_iter_start(&it, cur[0], cur[1], 3, INT64_MIN);
+	int64_t ts;
+	uint64_t seq;
+	int rc;
+	while ((rc = custindex_next(&it, &ts, &seq)) == 1)
+		;
+	CHECK(rc == TIDE_ECORRUPT);
+	for (int i = 0; i < 2; i++) {
+		custindex_writer_free(&w[i]);
+		mdb_cursor_close(cur[i]);
+	}
+	scratchenv_remove(&scratch);
+}
+
 int main(void)
 {
 	RUN(test_entries_order_by_time);
 	RUN(test_batches_forward_and_back);
 	RUN(test_corruption_is_refused);
+	RUN(test_walk_merges_base_and_recent);
 	return run_failed;
 }

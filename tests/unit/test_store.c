@@ -135,17 +135,15 @@ static int index_times(store *s, const char *cust, int64_t *ts, int max)
 	tide_err e;
 	store_snap *r;
 	CHECK(store_snap_begin(s, &r, &e) == 0);
-	MDB_cursor *cur;
-	CHECK(mdb_cursor_open(store_snap_txn(r), store_dbi_of(s, DB_O_CUST), &cur) == 0);
 	uint32_t id;
 	CHECK(store_customer_find(r, cust, strlen(cust), &id) == 1);
 	custindex_iter it;
-	custindex_iter_start(&it, cur, id, INT64_MIN);
+	CHECK(store_index_walk(r, TIDE_ORDERS, id, INT64_MIN, &it) == 0);
 	int n = 0;
 	uint64_t seq;
 	while (n < max && custindex_next(&it, &ts[n], &seq) == 1)
 		n++;
-	mdb_cursor_close(cur);
+	store_index_walk_end(&it);
 	store_snap_end(r);
 	return n;
 }
@@ -529,6 +527,73 @@ static void test_ids_runs_merged_at_commit(void)
 	}
 }
 
+/* Orders o<from>..o<to - 1> of customers c0..c4 as one batch, at times that
+ * go back and forth (i * 7919 mod 100000), noting each customer's times. */
+static void add_spread(store *s, int from, int to, int64_t *times[5], int n[5])
+{
+	tide_err e;
+	store_batch *b;
+	bool dup;
+	char id[32], cust[8];
+	CHECK(store_batch_begin(s, &b, &e) == 0);
+	for (int i = from; i < to; i++) {
+		snprintf(id, sizeof id, "o%d", i);
+		snprintf(cust, sizeof cust, "c%d", i % 5);
+		int64_t ts = (int64_t)i * 7919 % 100000;
+		tide_event ev = order(id, cust, ts, 1);
+		CHECK(store_batch_add(b, &ev, &dup, &e) == 0 && !dup);
+		times[i % 5][n[i % 5]++] = ts;
+	}
+	CHECK(store_batch_commit(b, &e) == 0);
+}
+
+static int by_time(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Each customer's walk gives every time noted for it, in order, and the
+ * index's two tables hold base and recent blocks. */
+static void check_index(store *s, int64_t *times[5], const int n[5], size_t base, size_t recent)
+{
+	static int64_t got[2000];
+	char cust[8];
+	for (int c = 0; c < 5; c++) {
+		snprintf(cust, sizeof cust, "c%d", c);
+		qsort(times[c], (size_t)n[c], sizeof *times[c], by_time);
+		CHECK(index_times(s, cust, got, 2000) == n[c] && memcmp(got, times[c], (size_t)n[c] * sizeof *got) == 0);
+	}
+	tide_err e;
+	store_snap *r;
+	CHECK(store_snap_begin(s, &r, &e) == 0);
+	CHECK(entries(r, DB_O_CUST) == base && entries(r, DB_O_CUST_NEW) == recent);
+	store_snap_end(r);
+}
+
+/* A batch into a non-empty index puts its entries into the recent index,
+ * whose entries a customer's walk merges with the base's in time order; it
+ * moves into the base with the recent hashes, once they are more than an
+ * eighth of the base's. */
+static void test_index_recent_then_folded(void)
+{
+	static int64_t t0[2000], t1[2000], t2[2000], t3[2000], t4[2000];
+	int64_t *times[5] = {t0, t1, t2, t3, t4};
+	int n[5] = {0};
+	store *s = open_fresh();
+	add_spread(s, 0, 800, times, n);
+	check_index(s, times, n, 5, 0);	/* 160 entries a customer: a block each */
+	add_spread(s, 800, 850, times, n);
+	check_index(s, times, n, 5, 5);	/* back and forth in time, among the base's */
+	add_spread(s, 850, 900, times, n);
+	check_index(s, times, n, 5, 5);	/* into the recent blocks */
+	add_spread(s, 900, 901, times, n);
+	check_index(s, times, n, 5, 0);	/* 101 > 800 / 8: folded */
+	add_spread(s, 901, 903, times, n);
+	check_index(s, times, n, 5, 2);
+	cleanup(s);
+}
+
 /* A store another layout wrote is refused on open, with the versions named
  * and what to do.  The version is the first u64 of
  * meta's "info" record. */
@@ -550,8 +615,8 @@ static void test_other_layout_refused(void)
 	memcpy(info, v.mv_data, v.mv_size);
 	uint64_t version;
 	memcpy(&version, info, sizeof version);
-	CHECK(version == 16);
-	version = 15;
+	CHECK(version == 17);
+	version = 16;
 	memcpy(info, &version, sizeof version);
 	v.mv_data = info;
 	CHECK(mdb_put(txn, meta, &k, &v, 0) == 0 && mdb_txn_commit(txn) == 0);
@@ -560,7 +625,7 @@ static void test_other_layout_refused(void)
 	tide_err e;
 	store_opts ro = {.read_only = true};
 	CHECK(store_open(dir, &ro, &s, &e) == TIDE_ECORRUPT && s == NULL);
-	CHECK(strstr(e.msg, "store format version 15; this tide reads version 16") != NULL);
+	CHECK(strstr(e.msg, "store format version 16; this tide reads version 17") != NULL);
 	CHECK(store_open(dir, NULL, &s, &e) == TIDE_ECORRUPT && s == NULL);
 	CHECK(strstr(e.msg, "export it with the tide that wrote it") != NULL);
 	cleanup(s);	/* no store open: removes the directory */
@@ -577,6 +642,7 @@ int main(void)
 	RUN(test_log_blocks_across_batches);
 	RUN(test_ids_recent_then_merged);
 	RUN(test_ids_runs_merged_at_commit);
+	RUN(test_index_recent_then_folded);
 	RUN(test_other_layout_refused);
 	return run_failed;
 }
