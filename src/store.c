@@ -58,6 +58,8 @@ static const struct {
 	[DB_C_DAYS] = {"c_days", MDB_INTEGERKEY},
 	[DB_O_ROLL] = {"o_roll", MDB_INTEGERKEY},
 	[DB_O_ROLL_TAG] = {"o_roll_tag", 0},
+	[DB_O_ROLL_NEW] = {"o_roll_new", MDB_INTEGERKEY},
+	[DB_O_ROLL_TAG_NEW] = {"o_roll_tag_new", 0},
 	[DB_O_COLS] = {"o_cols", MDB_INTEGERKEY},
 };
 
@@ -194,8 +196,9 @@ struct store_batch {
 	bool tags_dirty;
 	/* per kind and tag position, the name last seen there (tag_name) */
 	tag_memo names_seen[2][TIDE_TAGS_MAX];
-	/* order roll-ups not yet in o_roll / o_roll_tag, and whether each table
-	 * was empty (then they append); per name in tags[TIDE_ORDERS], how many
+	/* order roll-ups not yet written, and whether each base table (per
+	 * roll_table) was empty at the batch's start (then they go there,
+	 * appended, else to the recent one); per name in tags[TIDE_ORDERS], how many
 	 * values have roll-ups (see roll_list_key) */
 	rollup_buf *rolls;	/* the feed's until drained */
 	size_t pairs_counted;	/* of rollup_buf_pairs, by count_tag_values */
@@ -592,39 +595,77 @@ bool store_tag_rolled(store_snap *r, uint32_t tag)
 	return false;
 }
 
+/* The roll-up tables: per customer (t 0) or per (tag, value, customer)
+ * (t 1); the base, or the recent one later batches write (flush_rollups). */
+static store_dbi roll_table(int t, bool recent)
+{
+	static const store_dbi tables[2][2] = {{DB_O_ROLL, DB_O_ROLL_NEW}, {DB_O_ROLL_TAG, DB_O_ROLL_TAG_NEW}};
+	return tables[t][recent];
+}
+
+/* One table's part of a walk of the roll-ups of a tag value (or of every
+ * customer, tag 0): the entry it is at. */
+typedef struct roll_walk {
+	MDB_cursor *cur;
+	bool started, done;
+	uint32_t customer;
+	rollup ru;
+} roll_walk;
+
+/* Moves w to its next entry within key's range (its first 8 bytes, for a
+ * tag), or marks it done. */
+static int roll_walk_next(roll_walk *w, uint32_t tag, const uint8_t key[12])
+{
+	MDB_val k = {12, (void *)key}, v;
+	int rc = mdb_cursor_get(w->cur, &k, &v, w->started ? MDB_NEXT : tag ? MDB_SET_RANGE : MDB_FIRST);
+	w->started = true;
+	if (rc == MDB_NOTFOUND || (rc == 0 && tag && (k.mv_size != 12 || memcmp(k.mv_data, key, 8) != 0))) {
+		w->done = true;
+		return 0;
+	}
+	if (rc)
+		return rc;
+	if (tag)
+		w->customer = roll_key_customer(k.mv_data);
+	else
+		memcpy(&w->customer, k.mv_data, sizeof w->customer);
+	return rollup_decode(v.mv_data, v.mv_size, &w->ru) ? TIDE_ECORRUPT : 0;
+}
+
 int store_rollups(store_snap *r, uint32_t tag, uint32_t value, store_rollup_fn fn, void *arg,
 		  tide_err *e)
 {
 	if (!store_tag_rolled(r, tag))
 		return 0;
-	MDB_cursor *cur;
-	int rc = mdb_cursor_open(r->txn, r->s->dbi[tag ? DB_O_ROLL_TAG : DB_O_ROLL], &cur);
-	if (rc)
-		return lmdb_err(e, rc, "reading roll-ups");
+	/* the base's and the recent table's, merged by customer: a customer
+	 * in both has the two added up, as the base will hold them */
+	roll_walk w[2] = {{0}, {0}};
 	uint8_t kb[12];
 	roll_key(tag, value, 0, kb);
-	MDB_val k = {sizeof kb, kb}, v;
-	for (rc = mdb_cursor_get(cur, &k, &v, tag ? MDB_SET_RANGE : MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		uint32_t customer;
-		if (tag && (k.mv_size != sizeof kb || memcmp(k.mv_data, kb, 8) != 0))
+	int rc = 0;
+	for (int i = 0; rc == 0 && i < 2; i++)
+		if ((rc = mdb_cursor_open(r->txn, r->s->dbi[roll_table(tag != 0, i)], &w[i].cur)) == 0)
+			rc = roll_walk_next(&w[i], tag, kb);
+	int given = 0;	/* fn's answer, passed on as it is */
+	while (rc == 0 && !(w[0].done && w[1].done)) {
+		roll_walk *next = w[0].done ? &w[1] : w[1].done ? &w[0] : w[1].customer < w[0].customer ? &w[1] : &w[0];
+		bool both = !w[0].done && !w[1].done && w[0].customer == w[1].customer;
+		if (both)
+			rollup_merge(&w[0].ru, &w[1].ru);
+		if ((given = fn(arg, next->customer, &next->ru)))
 			break;
-		if (tag)
-			customer = roll_key_customer(k.mv_data);
-		else
-			memcpy(&customer, k.mv_data, sizeof customer);
-		rollup ru;
-		if (rollup_decode(v.mv_data, v.mv_size, &ru)) {
-			mdb_cursor_close(cur);
-			return tide_errf(e, TIDE_ECORRUPT, "store is corrupt: a roll-up does not decode");
-		}
-		if ((rc = fn(arg, customer, &ru))) {
-			mdb_cursor_close(cur);
-			return rc;
-		}
+		rc = roll_walk_next(next, tag, kb);
+		if (rc == 0 && both)
+			rc = roll_walk_next(&w[1], tag, kb);
 	}
-	mdb_cursor_close(cur);
-	return rc == 0 || rc == MDB_NOTFOUND ? 1 : lmdb_err(e, rc, "reading roll-ups");
+	for (int i = 0; i < 2; i++)
+		if (w[i].cur)
+			mdb_cursor_close(w[i].cur);
+	if (given)
+		return given;
+	if (rc == TIDE_ECORRUPT)
+		return tide_errf(e, rc, "store is corrupt: a roll-up does not decode");
+	return rc == 0 ? 1 : lmdb_err(e, rc, "reading roll-ups");
 }
 
 int store_tag_names(store_snap *r, tide_kind kind, uint32_t *names, int max, tide_err *e)
@@ -1665,7 +1706,8 @@ static bool tag_rolled(const store_batch *b, uint32_t tag)
  * (merge_roll_entry): `held` is the last key met and its sum so far. */
 typedef struct roll_writer {
 	store_batch *b;
-	MDB_cursor *cur[2];	/* o_roll, o_roll_tag */
+	MDB_cursor *cur[2];	/* per roll_table, on the one the commit writes */
+	bool append[2];		/* which was empty: keys come in rising order */
 	runs_appender *run;
 	bool held;
 	uint8_t held_key[12];
@@ -1687,7 +1729,7 @@ static int put_rollup(void *arg, uint32_t tag, uint32_t value, uint32_t customer
 	}
 	rollup r = *delta;
 	unsigned flags = MDB_APPEND;
-	if (!w->b->rolls_empty[t]) {
+	if (!w->append[t]) {
 		/* a copy: the lookup points its key into the page, which the put
 		 * below may copy or split */
 		MDB_val found = k;
@@ -1709,12 +1751,40 @@ static int put_rollup(void *arg, uint32_t tag, uint32_t value, uint32_t customer
 	return mdb_cursor_put(w->cur[t], &k, &v, flags);
 }
 
-/* Counts the values of each tag that are new to o_roll_tag; a tag passing
- * ROLL_VALUES_MAX loses its roll-ups (queries on it scan the log).  Each
- * pair is looked at once per batch, when first met: a spill leaves pairs
- * that only customers' own roll-ups hold unwritten until the commit, and
- * they would be counted again at every spill. */
-static int count_tag_values(store_batch *b, MDB_cursor *cur)
+/* Whether cur's table has a roll-up of the tag value in key (its first 8
+ * bytes). */
+static int has_tag_value(MDB_cursor *cur, const uint8_t key[12], bool *has)
+{
+	MDB_val k = {12, (void *)key}, v;
+	int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	*has = rc == 0 && memcmp(k.mv_data, key, 8) == 0;
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* Deletes every roll-up of a tag from cur's table. */
+static int drop_tag(MDB_cursor *cur, uint32_t tag)
+{
+	uint8_t kb[12];
+	roll_key(tag, 0, 0, kb);
+	MDB_val k = {sizeof kb, kb}, v;
+	int rc;
+	/* sought again after each delete: a cursor that deleted the table's
+	 * last entry has no current one to ask for */
+	while ((rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE)) == 0 && memcmp(k.mv_data, kb, 4) == 0) {
+		if ((rc = mdb_cursor_del(cur, 0)))
+			return rc;
+		k = (MDB_val){sizeof kb, kb};
+	}
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* Counts the values of each tag that are new to the tag roll-ups (in
+ * neither table: tags[] are cursors on the base and the recent one); a tag
+ * passing ROLL_VALUES_MAX loses its roll-ups (queries on it scan the log).
+ * Each pair is looked at once per batch, when first met: a spill leaves
+ * pairs that only customers' own roll-ups hold unwritten until the commit,
+ * and they would be counted again at every spill. */
+static int count_tag_values(store_batch *b, MDB_cursor *tags[2])
 {
 	const uint32_t(*pairs)[2];
 	size_t n = rollup_buf_pairs(b->rolls, &pairs), i = b->pairs_counted;
@@ -1725,25 +1795,18 @@ static int count_tag_values(store_batch *b, MDB_cursor *cur)
 			continue;
 		uint8_t kb[12];
 		roll_key(pairs[i][0], pairs[i][1], 0, kb);
-		MDB_val k = {sizeof kb, kb}, v;
-		int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-		if (rc && rc != MDB_NOTFOUND)
+		bool has = false;
+		int rc = 0;
+		for (int t = 0; rc == 0 && !has && t < 2; t++)
+			rc = has_tag_value(tags[t], kb, &has);
+		if (rc)
 			return rc;
-		if (rc == 0 && memcmp(k.mv_data, kb, 8) == 0)
-			continue;
-		if (++b->tag_values[index] <= ROLL_VALUES_MAX)
+		if (has || ++b->tag_values[index] <= ROLL_VALUES_MAX)
 			continue;
 		b->tag_values[index] = ROLL_OFF;
-		roll_key(pairs[i][0], 0, 0, kb);
-		k = (MDB_val){sizeof kb, kb};
-		/* sought again after each delete: a cursor that deleted the
-		 * table's last entry has no current one to ask for */
-		while ((rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE)) == 0 && memcmp(k.mv_data, kb, 4) == 0) {
-			if ((rc = mdb_cursor_del(cur, 0)))
-				return rc;
-			k = (MDB_val){sizeof kb, kb};
-		}
-		if (rc && rc != MDB_NOTFOUND)
+		for (int t = 0; rc == 0 && t < 2; t++)
+			rc = drop_tag(tags[t], pairs[i][0]);
+		if (rc)
 			return rc;
 	}
 	return 0;
@@ -1844,18 +1907,72 @@ static int commit_rollups(store_batch *b, roll_writer *w, const rollup_tags *tag
 	return rc;
 }
 
+/* Moves the recent roll-ups of table t into its base, through w (on the
+ * base), in key order, and empties the recent table. */
+static int fold_recent_rollups(store_batch *b, roll_writer *w, int t)
+{
+	MDB_cursor *from;
+	int rc = mdb_cursor_open(b->txn, b->s->dbi[roll_table(t, true)], &from);
+	MDB_val k, v;
+	for (int op = MDB_FIRST; rc == 0 && (rc = mdb_cursor_get(from, &k, &v, op)) == 0; op = MDB_NEXT) {
+		uint32_t tag = 0, value = 0, customer;
+		rollup r;
+		if (k.mv_size != (t ? 12u : sizeof customer) || rollup_decode(v.mv_data, v.mv_size, &r)) {
+			rc = TIDE_ECORRUPT;
+			break;
+		}
+		if (t) {
+			tag = (uint32_t)bigend_get(k.mv_data, 4);
+			value = (uint32_t)bigend_get((const uint8_t *)k.mv_data + 4, 4);
+			customer = roll_key_customer(k.mv_data);
+		} else {
+			memcpy(&customer, k.mv_data, sizeof customer);
+		}
+		rc = put_rollup(w, tag, value, customer, &r);
+	}
+	if (rc == MDB_NOTFOUND)
+		rc = 0;
+	if (from)
+		mdb_cursor_close(from);
+	return rc ? rc : mdb_drop(b->txn, b->s->dbi[roll_table(t, true)], 0);
+}
+
+/* Opens w on the tables the commit writes the roll-ups to, as the customer
+ * index chooses its own (flush_index): the base when it was empty, or when
+ * it takes the recent one in (moved first), else the recent one. */
+static int open_roll_tables(store_batch *b, roll_writer *w)
+{
+	bool fold = b->index_fold[TIDE_ORDERS];
+	int rc = 0;
+	for (int t = 0; rc == 0 && t < 2; t++) {
+		store_dbi into = roll_table(t, !b->rolls_empty[t] && !fold);
+		rc = mdb_cursor_open(b->txn, b->s->dbi[into], &w->cur[t]);
+		if (rc == 0 && fold)
+			rc = fold_recent_rollups(b, w, t);
+		if (rc == 0)
+			rc = table_empty(b, into, &w->append[t]);
+	}
+	return rc;
+}
+
 /* Writes the pending roll-ups: at commit (tags, the pending tag roll-ups
  * sorted) all of them; mid-batch (tags NULL) only those a full buffer holds
- * in its slots (rollup_buf_spill), as a run.  Until the commit, o_roll and
- * o_roll_tag hold what they held before the batch. */
+ * in its slots (rollup_buf_spill), as a run.  Until the commit, the tables
+ * hold what they held before the batch. */
 static int flush_rollups(store_batch *b, const rollup_tags *tags)
 {
 	roll_writer w = {.b = b};
-	int rc = mdb_cursor_open(b->txn, b->s->dbi[DB_O_ROLL], &w.cur[0]);
+	MDB_cursor *seen[2] = {NULL, NULL};
+	int rc = 0;
+	for (int r = 0; rc == 0 && r < 2; r++)
+		rc = mdb_cursor_open(b->txn, b->s->dbi[roll_table(1, r)], &seen[r]);
 	if (rc == 0)
-		rc = mdb_cursor_open(b->txn, b->s->dbi[DB_O_ROLL_TAG], &w.cur[1]);
-	if (rc == 0)
-		rc = count_tag_values(b, w.cur[1]);
+		rc = count_tag_values(b, seen);
+	for (int r = 0; r < 2; r++)
+		if (seen[r])
+			mdb_cursor_close(seen[r]);
+	if (rc == 0 && tags)
+		rc = open_roll_tables(b, &w);
 	if (rc == 0)
 		rc = tags ? commit_rollups(b, &w, tags) : spill_rollups(b, &w);
 	for (int t = 0; t < 2; t++)
@@ -2072,7 +2189,7 @@ int store_batch_begin(store *s, store_batch **out, tide_err *e)
 		if (rc == 0)
 			rc = table_empty(b, index_table(k), &b->index_empty[k]);
 		if (rc == 0)
-			rc = table_empty(b, k ? DB_O_ROLL_TAG : DB_O_ROLL, &b->rolls_empty[k]);
+			rc = table_empty(b, roll_table(k, false), &b->rolls_empty[k]);
 	}
 	for (int k = 0; rc == 0 && k < 2; k++) {
 		b->ntags[k] = tags_read(b->txn, s, (tide_kind)k, b->tags[k], TIDE_TAGS_MAX * 8);

@@ -200,7 +200,8 @@ uint32_t store_tag_lookup(const uint8_t *tags, uint32_t tags_len, uint32_t name)
 typedef enum {
 	DB_META, DB_ORDERS, DB_CONTACTS, DB_IDS, DB_C_IDS, DB_IDS_NEW, DB_C_IDS_NEW, DB_IDS_X,
 	DB_CUST, DB_CUST_ID, DB_STR, DB_STR_ID, DB_O_CUST, DB_C_CUST, DB_O_CUST_NEW, DB_C_CUST_NEW,
-	DB_O_DAYS, DB_C_DAYS, DB_O_ROLL, DB_O_ROLL_TAG, DB_O_COLS, DB_COUNT
+	DB_O_DAYS, DB_C_DAYS, DB_O_ROLL, DB_O_ROLL_TAG, DB_O_ROLL_NEW, DB_O_ROLL_TAG_NEW, DB_O_COLS,
+	DB_COUNT
 } store_dbi;
 
 MDB_dbi store_dbi_of(const store *s, store_dbi which);

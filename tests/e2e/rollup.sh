@@ -11,11 +11,14 @@ db=$TMP/db
 o=$TMP/g/orders.csv
 head -1 "$o" >"$TMP/h"
 n=$(($(wc -l <"$o") - 1))
-# three batches, the second re-sending the first's last 500 rows
+# four batches, the second re-sending the first's last 500 rows; the last, of 200
+# orders, small enough that its roll-ups stay in the recent tables, which the
+# queries below then read with the base's
 { cat "$TMP/h"; sed -n "2,$((n / 3 + 1))p" "$o"; } >"$TMP/b1.csv"
 { cat "$TMP/h"; sed -n "$((n / 3 - 498)),$((2 * n / 3 + 1))p" "$o"; } >"$TMP/b2.csv"
-{ cat "$TMP/h"; sed -n "$((2 * n / 3 + 2)),\$p" "$o"; } >"$TMP/b3.csv"
-for b in 1 2 3; do "$TIDE" ingest "$db" orders "$TMP/b$b.csv" >/dev/null || fail "ingest_b$b" "exit $?"; done
+{ cat "$TMP/h"; sed -n "$((2 * n / 3 + 2)),$((n - 199))p" "$o"; } >"$TMP/b3.csv"
+{ cat "$TMP/h"; sed -n "$((n - 198)),\$p" "$o"; } >"$TMP/b4.csv"
+for b in 1 2 3 4; do "$TIDE" ingest "$db" orders "$TMP/b$b.csv" >/dev/null || fail "ingest_b$b" "exit $?"; done
 "$TIDE" ingest "$db" contacts "$TMP/g/contacts.csv" >/dev/null
 expect_eq all_loaded "$(count_of "$db" orders)" "$n"
 grep -q ',,[a-z]*,' "$o" && pass has_orders_without_cost || fail has_orders_without_cost "the generator wrote a cost on every order"
@@ -31,6 +34,10 @@ same_both_ways() {	# name query [store, $db by default]
 	if [ "$got" == "$want" ] && [ "$(printf '%s\n' "$got" | wc -l)" -gt 2 ]; then pass "$1"; else
 		fail "$1" "roll-ups and log differ (or too few rows): $(diff <(echo "$want") <(echo "$got") | head -5)"; fi
 }
+entries() { mdb_stat -s "$2" "$1" | sed -n 's/^ *Entries: //p'; }	# store table
+for t in o_roll_new o_roll_tag_new; do
+	[ "$(entries "$db" $t)" -gt 0 ] && pass "recent_rollups_$t" || fail "recent_rollups_$t" "$t is empty: the last batch's roll-ups went into the base"
+done
 same_both_ways every_metric "SELECT customer, $m FROM orders GROUP BY customer"
 same_both_ways tag_filter "SELECT customer, $m FROM orders WHERE region = 'north' GROUP BY customer"
 same_both_ways tag_filter_flipped "SELECT customer, $m FROM orders WHERE 'web' = channel GROUP BY customer"
@@ -43,17 +50,18 @@ same_both_ways outer_query "SELECT a, count(*) AS k, sum(r) AS r FROM (SELECT cu
   FROM orders GROUP BY customer) GROUP BY a ORDER BY a"
 
 # The same batches with their roll-ups spilled every 50 slots: runs that
-# each commit merges, the later two with roll-ups already stored.  The
+# each commit merges, the later three with roll-ups already stored.  The
 # roll-ups still answer as the log does, there are as many as without
 # spills, and no run's file is left behind in the store.
 ds=$TMP/spills
-for b in 1 2 3; do TIDE_FLUSH_AT=50 "$TIDE" ingest "$ds" orders "$TMP/b$b.csv" >/dev/null || fail "spills_b$b" "exit $?"; done
+for b in 1 2 3 4; do TIDE_FLUSH_AT=50 "$TIDE" ingest "$ds" orders "$TMP/b$b.csv" >/dev/null || fail "spills_b$b" "exit $?"; done
 same_both_ways spilled_every_metric "SELECT customer, $m FROM orders GROUP BY customer" "$ds"
 same_both_ways spilled_tag_filter "SELECT customer, $m FROM orders WHERE region = 'north' GROUP BY customer" "$ds"
 same_both_ways spilled_tag_filter_web "SELECT customer, $m FROM orders WHERE channel = 'web' GROUP BY customer" "$ds"
-entries() { mdb_stat -s "$2" "$1" | sed -n 's/^ *Entries: //p'; }	# store table
 expect_eq spilled_runs_gone "$(ls "$ds" | tr '\n' ' ')" "data.mdb lock.mdb "
-expect_eq spilled_tag_rollups "$(entries "$ds" o_roll_tag)" "$(entries "$db" o_roll_tag)"
+for t in o_roll_tag o_roll_tag_new; do
+	expect_eq "spilled_tag_rollups_$t" "$(entries "$ds" $t)" "$(entries "$db" $t)"
+done
 
 explain() { "$TIDE" query "$db" "EXPLAIN $1"; }
 explain "SELECT customer, revenue() FROM orders WHERE region = 'south' GROUP BY customer" >"$TMP/x1"
@@ -115,4 +123,4 @@ expect_contains spilled_tag_keeps_rollups "$TMP/x6" "from 'o_roll_tag'"
 expect_eq spilled_tag_answer "$("$TIDE" query "$sp" --format csv "$q_acct")" "customer,r,n
 $(awk -F, '$3 == "c7" { r += $4; n++ } END { printf "c7,%.2f,%d", r, n }' "$TMP/sp.csv")"
 
-expect_eq wide_tag_rollups_dropped "$(entries "$w" o_roll_tag)" "0"
+expect_eq wide_tag_rollups_dropped "$(entries "$w" o_roll_tag) $(entries "$w" o_roll_tag_new)" "0 0"

@@ -594,6 +594,73 @@ static void test_index_recent_then_folded(void)
 	cleanup(s);
 }
 
+/* Sums what store_rollups gives (rollups_seen). */
+typedef struct rollup_sums {
+	uint32_t customers, events;
+	int64_t revenue, first, last;
+} rollup_sums;
+
+static int sum_rollup(void *arg, uint32_t customer, const rollup *r)
+{
+	(void)customer;
+	rollup_sums *s = arg;
+	s->customers++;
+	s->events += r->events;
+	s->revenue += r->revenue;
+	if (s->customers == 1 || r->first_order < s->first)
+		s->first = r->first_order;
+	if (s->customers == 1 || r->last_order > s->last)
+		s->last = r->last_order;
+	return 0;
+}
+
+/* The roll-ups of every customer (tag 0) or of region 'north', summed, and
+ * the entries of the base and recent per-customer tables. */
+static rollup_sums rollups_seen(store *s, bool north, size_t base, size_t recent)
+{
+	tide_err e;
+	store_snap *r;
+	rollup_sums sums = {0};
+	CHECK(store_snap_begin(s, &r, &e) == 0);
+	uint32_t tag = 0, value = 0;
+	CHECK(!north || (store_string_find(r, "region", 6, &tag) == 1 && store_string_find(r, "north", 5, &value) == 1));
+	CHECK(store_rollups(r, tag, value, sum_rollup, &sums, &e) == 1);
+	CHECK(entries(r, DB_O_ROLL) == base && entries(r, DB_O_ROLL_NEW) == recent);
+	CHECK(entries(r, DB_O_ROLL_TAG) == base && entries(r, DB_O_ROLL_TAG_NEW) == recent);
+	store_snap_end(r);
+	return sums;
+}
+
+/* A batch into non-empty roll-up tables writes its roll-ups into the
+ * recent ones, which a reader adds to the base's customer by customer;
+ * they move into the base with the recent hashes. */
+static void test_rollups_recent_then_folded(void)
+{
+	static int64_t t0[2000], t1[2000], t2[2000], t3[2000], t4[2000];
+	int64_t *times[5] = {t0, t1, t2, t3, t4};
+	int n[5] = {0};
+	store *s = open_fresh();
+	add_spread(s, 0, 800, times, n);
+	rollup_sums all = rollups_seen(s, false, 5, 0);
+	CHECK(all.customers == 5 && all.events == 800 && all.revenue == 800);
+	int64_t first = INT64_MAX, last = INT64_MIN;
+	for (int i = 0; i < 802; i++) {
+		int64_t ts = (int64_t)i * 7919 % 100000;
+		first = ts < first ? ts : first;
+		last = ts > last ? ts : last;
+	}
+	add_spread(s, 800, 802, times, n);	/* c0 and c1 */
+	for (int north = 0; north < 2; north++) {
+		all = rollups_seen(s, north, 5, 2);
+		CHECK(all.customers == 5 && all.events == 802 && all.revenue == 802);
+		CHECK(all.first == first && all.last == last);
+	}
+	add_spread(s, 802, 903, times, n);
+	all = rollups_seen(s, true, 5, 0);	/* folded */
+	CHECK(all.customers == 5 && all.events == 903 && all.revenue == 903);
+	cleanup(s);
+}
+
 /* A store another layout wrote is refused on open, with the versions named
  * and what to do.  The version is the first u64 of
  * meta's "info" record. */
@@ -643,6 +710,7 @@ int main(void)
 	RUN(test_ids_recent_then_merged);
 	RUN(test_ids_runs_merged_at_commit);
 	RUN(test_index_recent_then_folded);
+	RUN(test_rollups_recent_then_folded);
 	RUN(test_other_layout_refused);
 	return run_failed;
 }
