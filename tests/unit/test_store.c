@@ -534,7 +534,7 @@ static void add_spread(store *s, int from, int to, int64_t *times[5], int n[5])
 	tide_err e;
 	store_batch *b;
 	bool dup;
-	char id[32], cust[8];
+	char id[32], cust[16];
 	CHECK(store_batch_begin(s, &b, &e) == 0);
 	for (int i = from; i < to; i++) {
 		snprintf(id, sizeof id, "o%d", i);
@@ -558,7 +558,7 @@ static int by_time(const void *a, const void *b)
 static void check_index(store *s, int64_t *times[5], const int n[5], size_t base, size_t recent)
 {
 	static int64_t got[2000];
-	char cust[8];
+	char cust[16];
 	for (int c = 0; c < 5; c++) {
 		snprintf(cust, sizeof cust, "c%d", c);
 		qsort(times[c], (size_t)n[c], sizeof *times[c], by_time);
