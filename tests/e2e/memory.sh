@@ -13,11 +13,11 @@ fi
 
 "$GEN" --seed 5 --orders 2000000 --out "$TMP/g" >/dev/null 2>&1
 # The ingest writes every page through its map, and hands the pages back
-# when it holds more than a set amount of them (1 GiB; 16 MiB here, for a
-# store of ~400 MB): they stay in the page cache, and the file-backed part
+# when its resident set passes a budget with them (3 GiB; 16 MiB here, for
+# a store of ~400 MB): they stay in the page cache, and the file-backed part
 # of its resident set, sampled while it runs, stays well below the store it
 # writes.  Holding on to them, it would climb to the store's size.
-TIDE_RELEASE_AT=16777216 "$TIDE" ingest "$TMP/db" orders "$TMP/g/orders.csv" >/dev/null &
+TIDE_RESIDENT_BUDGET=16777216 "$TIDE" ingest "$TMP/db" orders "$TMP/g/orders.csv" >/dev/null &
 ingest=$!
 while kill -0 "$ingest" 2>/dev/null; do
 	awk '/^RssFile/ { print $2 }' "/proc/$ingest/status" 2>/dev/null
