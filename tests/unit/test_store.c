@@ -527,9 +527,15 @@ static void test_ids_runs_merged_at_commit(void)
 	}
 }
 
+/* Each of customers c0..c4's order times, as add_spread added them. */
+typedef struct spread {
+	int64_t times[5][2000];
+	int n[5];
+} spread;
+
 /* Orders o<from>..o<to - 1> of customers c0..c4 as one batch, at times that
  * go back and forth (i * 7919 mod 100000), noting each customer's times. */
-static void add_spread(store *s, int from, int to, int64_t *times[5], int n[5])
+static void add_spread(store *s, int from, int to, spread *sp)
 {
 	tide_err e;
 	store_batch *b;
@@ -542,7 +548,7 @@ static void add_spread(store *s, int from, int to, int64_t *times[5], int n[5])
 		int64_t ts = (int64_t)i * 7919 % 100000;
 		tide_event ev = order(id, cust, ts, 1);
 		CHECK(store_batch_add(b, &ev, &dup, &e) == 0 && !dup);
-		times[i % 5][n[i % 5]++] = ts;
+		sp->times[i % 5][sp->n[i % 5]++] = ts;
 	}
 	CHECK(store_batch_commit(b, &e) == 0);
 }
@@ -555,14 +561,15 @@ static int by_time(const void *a, const void *b)
 
 /* Each customer's walk gives every time noted for it, in order, and the
  * index's two tables hold base and recent blocks. */
-static void check_index(store *s, int64_t *times[5], const int n[5], size_t base, size_t recent)
+static void check_index(store *s, spread *sp, size_t base, size_t recent)
 {
 	static int64_t got[2000];
 	char cust[16];
 	for (int c = 0; c < 5; c++) {
 		snprintf(cust, sizeof cust, "c%d", c);
-		qsort(times[c], (size_t)n[c], sizeof *times[c], by_time);
-		CHECK(index_times(s, cust, got, 2000) == n[c] && memcmp(got, times[c], (size_t)n[c] * sizeof *got) == 0);
+		size_t n = (size_t)sp->n[c];
+		qsort(sp->times[c], n, sizeof *sp->times[c], by_time);
+		CHECK(index_times(s, cust, got, 2000) == sp->n[c] && memcmp(got, sp->times[c], n * sizeof *got) == 0);
 	}
 	tide_err e;
 	store_snap *r;
@@ -577,20 +584,18 @@ static void check_index(store *s, int64_t *times[5], const int n[5], size_t base
  * eighth of the base's. */
 static void test_index_recent_then_folded(void)
 {
-	static int64_t t0[2000], t1[2000], t2[2000], t3[2000], t4[2000];
-	int64_t *times[5] = {t0, t1, t2, t3, t4};
-	int n[5] = {0};
+	static spread sp;
 	store *s = open_fresh();
-	add_spread(s, 0, 800, times, n);
-	check_index(s, times, n, 5, 0);	/* 160 entries a customer: a block each */
-	add_spread(s, 800, 850, times, n);
-	check_index(s, times, n, 5, 5);	/* back and forth in time, among the base's */
-	add_spread(s, 850, 900, times, n);
-	check_index(s, times, n, 5, 5);	/* into the recent blocks */
-	add_spread(s, 900, 901, times, n);
-	check_index(s, times, n, 5, 0);	/* 101 > 800 / 8: folded */
-	add_spread(s, 901, 903, times, n);
-	check_index(s, times, n, 5, 2);
+	add_spread(s, 0, 800, &sp);
+	check_index(s, &sp, 5, 0);	/* 160 entries a customer: a block each */
+	add_spread(s, 800, 850, &sp);
+	check_index(s, &sp, 5, 5);	/* back and forth in time, among the base's */
+	add_spread(s, 850, 900, &sp);
+	check_index(s, &sp, 5, 5);	/* into the recent blocks */
+	add_spread(s, 900, 901, &sp);
+	check_index(s, &sp, 5, 0);	/* 101 > 800 / 8: folded */
+	add_spread(s, 901, 903, &sp);
+	check_index(s, &sp, 5, 2);
 	cleanup(s);
 }
 
@@ -636,11 +641,9 @@ static rollup_sums rollups_seen(store *s, bool north, size_t base, size_t recent
  * they move into the base with the recent hashes. */
 static void test_rollups_recent_then_folded(void)
 {
-	static int64_t t0[2000], t1[2000], t2[2000], t3[2000], t4[2000];
-	int64_t *times[5] = {t0, t1, t2, t3, t4};
-	int n[5] = {0};
+	static spread sp;
 	store *s = open_fresh();
-	add_spread(s, 0, 800, times, n);
+	add_spread(s, 0, 800, &sp);
 	rollup_sums all = rollups_seen(s, false, 5, 0);
 	CHECK(all.customers == 5 && all.events == 800 && all.revenue == 800);
 	int64_t first = INT64_MAX, last = INT64_MIN;
@@ -649,13 +652,13 @@ static void test_rollups_recent_then_folded(void)
 		first = ts < first ? ts : first;
 		last = ts > last ? ts : last;
 	}
-	add_spread(s, 800, 802, times, n);	/* c0 and c1 */
+	add_spread(s, 800, 802, &sp);	/* c0 and c1 */
 	for (int north = 0; north < 2; north++) {
 		all = rollups_seen(s, north, 5, 2);
 		CHECK(all.customers == 5 && all.events == 802 && all.revenue == 802);
 		CHECK(all.first == first && all.last == last);
 	}
-	add_spread(s, 802, 903, times, n);
+	add_spread(s, 802, 903, &sp);
 	all = rollups_seen(s, true, 5, 0);	/* folded */
 	CHECK(all.customers == 5 && all.events == 903 && all.revenue == 903);
 	cleanup(s);
