@@ -24,7 +24,9 @@ static void *warm_main(void *arg)
 	mapwarm *w = arg;
 	while (!atomic_load_explicit(&w->stop, memory_order_relaxed)) {
 		uint64_t pos = atomic_load_explicit(&w->pos, memory_order_relaxed);
-		uint64_t goal = pos + atomic_load_explicit(&w->expect, memory_order_relaxed) + MAPWARM_AHEAD;
+		uint64_t lead = pos > w->from ? pos - w->from : 0;
+		lead = lead < MAPWARM_FIRST ? MAPWARM_FIRST : lead > MAPWARM_AHEAD ? MAPWARM_AHEAD : lead;
+		uint64_t goal = pos + atomic_load_explicit(&w->expect, memory_order_relaxed) + lead;
 		if (goal > w->end)
 			goal = w->end;
 		if (w->warmed < pos)

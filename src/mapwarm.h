@@ -24,10 +24,13 @@
 typedef struct mapwarm mapwarm;
 
 /* How far past the writer's position (and what it expects) the helper
- * reads: about a second of a bulk load's writing, so that the writer does not
- * catch up while the helper sleeps, and what is read is used before the
- * kernel reclaims it. */
-enum { MAPWARM_AHEAD = 64 << 20 };
+ * reads: as far as the writer has come since the start, from MAPWARM_FIRST
+ * up to MAPWARM_AHEAD, about a second of a bulk load's writing, so that the
+ * writer does not catch up while the helper sleeps, and what is read is
+ * used before the kernel reclaims it.  A small batch, which writes a MB or
+ * two, then reads a few MB it does not use, not 64 (~10 ms of a 10k-order
+ * load into a new store). */
+enum { MAPWARM_FIRST = 2 << 20, MAPWARM_AHEAD = 64 << 20 };
 
 /* A helper reading fd from offset from (the writer's position) up to end at
  * most.  NULL when no thread could be started: the writer then simply

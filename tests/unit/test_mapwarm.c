@@ -101,19 +101,26 @@ static void test_reads_ahead_of_the_writer(void)
 	unsigned long long base = helper_read_mb();
 	mapwarm *w = mapwarm_start(fd, at, FILE_BYTES);
 	CHECK(w != NULL);
-	CHECK(read_exactly(base, MAPWARM_AHEAD / MB));
+	/* Before the writer has written anything, only the first distance. */
+	CHECK(read_exactly(base, MAPWARM_FIRST / MB));
 	/* It read from the writer's position, not before. */
 	CHECK(cached_mb(0, at) == 0);
 
-	/* The writer moved half the distance: the helper reads that half. */
+	/* The writer came half the full distance (faulting what the helper had
+	 * not read itself): the helper reads as far again ahead of it. */
 	at += MAPWARM_AHEAD / 2;
 	mapwarm_at(w, at);
 	CHECK(mapwarm_written(w) == MAPWARM_AHEAD / 2);
-	CHECK(read_exactly(base, (MAPWARM_AHEAD + MAPWARM_AHEAD / 2) / MB));
+	CHECK(read_exactly(base, (MAPWARM_FIRST + MAPWARM_AHEAD / 2) / MB));
+
+	/* Past the full distance, it stays that far ahead. */
+	at += MAPWARM_AHEAD;
+	mapwarm_at(w, at);
+	CHECK(read_exactly(base, (MAPWARM_FIRST + MAPWARM_AHEAD / 2 + MAPWARM_AHEAD) / MB));
 
 	/* Told the next commit writes a distance more, it reads that too. */
-	mapwarm_expect(w, MAPWARM_AHEAD);
-	CHECK(read_exactly(base, (2 * MAPWARM_AHEAD + MAPWARM_AHEAD / 2) / MB));
+	mapwarm_expect(w, MAPWARM_AHEAD / 2);
+	CHECK(read_exactly(base, (MAPWARM_FIRST + 2 * MAPWARM_AHEAD) / MB));
 	mapwarm_stop(w);
 	drop_file();
 }
