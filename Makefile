@@ -83,7 +83,7 @@ test: unit
 	@BUILD=$(BUILD) bash tests/run.sh
 
 check-asan:
-	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" test
+	@$(MAKE) --no-print-directory BUILD=build-asan CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" test
 
 demo: all
 	@bash bench/demo.sh $(BUILD)
