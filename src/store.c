@@ -577,9 +577,22 @@ static void roll_key(uint32_t tag, uint32_t value, uint32_t customer, uint8_t ou
 	bigend_put(out + 8, customer, 4);
 }
 
-static uint32_t roll_key_customer(const uint8_t key[12])
+/* The fields of a key of roll-up table t (roll_table): a customer id in the
+ * machine's order (t 0) or a roll_key (t 1); false for a key of another
+ * size. */
+static bool roll_key_read(int t, const MDB_val *k, uint32_t *tag, uint32_t *value, uint32_t *customer)
 {
-	return (uint32_t)bigend_get(key + 8, 4);
+	*tag = *value = 0;
+	if (k->mv_size != (t ? 12u : sizeof *customer))
+		return false;
+	if (t) {
+		*tag = (uint32_t)bigend_get(k->mv_data, 4);
+		*value = (uint32_t)bigend_get((const uint8_t *)k->mv_data + 4, 4);
+		*customer = (uint32_t)bigend_get((const uint8_t *)k->mv_data + 8, 4);
+	} else {
+		memcpy(customer, k->mv_data, sizeof *customer);
+	}
+	return true;
 }
 
 bool store_tag_rolled(store_snap *r, uint32_t tag)
@@ -625,10 +638,9 @@ static int roll_walk_next(roll_walk *w, uint32_t tag, const uint8_t key[12])
 	}
 	if (rc)
 		return rc;
-	if (tag)
-		w->customer = roll_key_customer(k.mv_data);
-	else
-		memcpy(&w->customer, k.mv_data, sizeof w->customer);
+	uint32_t key_tag, key_value;
+	if (!roll_key_read(tag != 0, &k, &key_tag, &key_value, &w->customer))
+		return TIDE_ECORRUPT;
 	return rollup_decode(v.mv_data, v.mv_size, &w->ru) ? TIDE_ECORRUPT : 0;
 }
 
@@ -1499,6 +1511,24 @@ static int table_empty(store_batch *b, store_dbi t, bool *empty)
 	return rc;
 }
 
+typedef int table_entry_fn(void *arg, const MDB_val *k, const MDB_val *v);
+
+/* Hands every entry of table t to fn in key order, then empties t: how a
+ * recent table moves into its base at commit. */
+static int drain_table(store_batch *b, store_dbi t, table_entry_fn *fn, void *arg)
+{
+	MDB_cursor *from = NULL;
+	int rc = mdb_cursor_open(b->txn, b->s->dbi[t], &from);
+	MDB_val k, v;
+	for (int op = MDB_FIRST; rc == 0 && (rc = mdb_cursor_get(from, &k, &v, op)) == 0; op = MDB_NEXT)
+		rc = fn(arg, &k, &v);
+	if (rc == MDB_NOTFOUND)
+		rc = 0;
+	if (from)
+		mdb_cursor_close(from);
+	return rc ? rc : mdb_drop(b->txn, b->s->dbi[t], 0);
+}
+
 /* Pending index entries past this many leave memory mid-batch, so a huge
  * batch's memory stays bounded: into the index while it is empty (they are
  * appended), else as a run (runs.h). */
@@ -1626,36 +1656,33 @@ static int close_index_writer(index_writer *w, int rc)
 	return rc;
 }
 
+/* Adds a block of the recent index to the base's writer (an index_writer),
+ * entry by entry. */
+static int fold_index_block(void *arg, const MDB_val *k, const MDB_val *v)
+{
+	if (k->mv_size != CUSTINDEX_KEY || v->mv_size % CUSTINDEX_ENTRY || v->mv_size > CUSTINDEX_CAP * CUSTINDEX_ENTRY)
+		return TIDE_ECORRUPT;
+	/* a copy: the puts into the base may run while the block is read */
+	uint8_t block[CUSTINDEX_CAP * CUSTINDEX_ENTRY], entry[INDEX_ENTRY];
+	memcpy(block, v->mv_data, v->mv_size);
+	memcpy(entry, k->mv_data, 4);
+	int rc = 0;
+	for (size_t at = 0; rc == 0 && at < v->mv_size; at += CUSTINDEX_ENTRY) {
+		memcpy(entry + 4, block + at, CUSTINDEX_ENTRY);
+		rc = add_index_entry(arg, entry);
+	}
+	return rc;
+}
+
 /* At commit: moves a kind's recent index into its base, customer by
  * customer in key order, and empties it. */
 static int fold_recent_index(store_batch *b, int kind)
 {
 	index_writer w;
-	MDB_cursor *from = NULL;
 	int rc = open_index_writer(b, index_table(kind), &w);
 	if (rc == 0)
-		rc = mdb_cursor_open(b->txn, b->s->dbi[recent_index_table(kind)], &from);
-	MDB_val k, v;
-	for (int op = MDB_FIRST; rc == 0 && (rc = mdb_cursor_get(from, &k, &v, op)) == 0; op = MDB_NEXT) {
-		if (k.mv_size != CUSTINDEX_KEY || v.mv_size % CUSTINDEX_ENTRY || v.mv_size > CUSTINDEX_CAP * CUSTINDEX_ENTRY) {
-			rc = TIDE_ECORRUPT;
-			break;
-		}
-		/* a copy: the puts into the base may run while the block is read */
-		uint8_t block[CUSTINDEX_CAP * CUSTINDEX_ENTRY], entry[INDEX_ENTRY];
-		memcpy(block, v.mv_data, v.mv_size);
-		memcpy(entry, k.mv_data, 4);
-		for (size_t at = 0; rc == 0 && at < v.mv_size; at += CUSTINDEX_ENTRY) {
-			memcpy(entry + 4, block + at, CUSTINDEX_ENTRY);
-			rc = add_index_entry(&w, entry);
-		}
-	}
-	if (rc == MDB_NOTFOUND)
-		rc = 0;
-	if (from)
-		mdb_cursor_close(from);
-	rc = close_index_writer(&w, rc);
-	return rc ? rc : mdb_drop(b->txn, b->s->dbi[recent_index_table(kind)], 0);
+		rc = drain_table(b, recent_index_table(kind), fold_index_block, &w);
+	return close_index_writer(&w, rc);
 }
 
 /* At commit (or mid-batch, into an empty index): writes a kind's index
@@ -1914,34 +1941,28 @@ static int commit_rollups(store_batch *b, roll_writer *w, const rollup_tags *tag
 	return rc;
 }
 
+/* A roll_writer on the base of table t, which a recent table's roll-ups
+ * move into (fold_rollup). */
+typedef struct roll_fold {
+	roll_writer *w;
+	int t;
+} roll_fold;
+
+static int fold_rollup(void *arg, const MDB_val *k, const MDB_val *v)
+{
+	const roll_fold *f = arg;
+	uint32_t tag, value, customer;
+	rollup r;
+	if (!roll_key_read(f->t, k, &tag, &value, &customer) || rollup_decode(v->mv_data, v->mv_size, &r))
+		return TIDE_ECORRUPT;
+	return put_rollup(f->w, tag, value, customer, &r);
+}
+
 /* Moves the recent roll-ups of table t into its base, through w (on the
  * base), in key order, and empties the recent table. */
 static int fold_recent_rollups(store_batch *b, roll_writer *w, int t)
 {
-	MDB_cursor *from;
-	int rc = mdb_cursor_open(b->txn, b->s->dbi[roll_table(t, true)], &from);
-	MDB_val k, v;
-	for (int op = MDB_FIRST; rc == 0 && (rc = mdb_cursor_get(from, &k, &v, op)) == 0; op = MDB_NEXT) {
-		uint32_t tag = 0, value = 0, customer;
-		rollup r;
-		if (k.mv_size != (t ? 12u : sizeof customer) || rollup_decode(v.mv_data, v.mv_size, &r)) {
-			rc = TIDE_ECORRUPT;
-			break;
-		}
-		if (t) {
-			tag = (uint32_t)bigend_get(k.mv_data, 4);
-			value = (uint32_t)bigend_get((const uint8_t *)k.mv_data + 4, 4);
-			customer = roll_key_customer(k.mv_data);
-		} else {
-			memcpy(&customer, k.mv_data, sizeof customer);
-		}
-		rc = put_rollup(w, tag, value, customer, &r);
-	}
-	if (rc == MDB_NOTFOUND)
-		rc = 0;
-	if (from)
-		mdb_cursor_close(from);
-	return rc ? rc : mdb_drop(b->txn, b->s->dbi[roll_table(t, true)], 0);
+	return drain_table(b, roll_table(t, true), fold_rollup, &(roll_fold){w, t});
 }
 
 /* Opens w on the tables the commit writes the roll-ups to, as the customer
