@@ -332,13 +332,10 @@ static inline int customer_group(run *r, table *t, uint32_t customer, size_t *ou
 	return customer_group_new(r, t, customer, out);
 }
 
-/* Names the customer groups in scope, or those of them listed in only[]
- * (their key and, when ranks need it, their tie-breaker; copies the run
- * owns), in id order through one cursor.  The order comes from a bitmap of
- * the ids in scope, filled by one pass over the groups in table order:
- * visiting the groups in id order instead would miss the cache on every
- * one.  Ids are dense, so a near next id is reached by stepping (a few
- * entries on the same page) rather than by a search from the root. */
+/* Customers are named (their group's key and, when ranks need it, their
+ * tie-breaker; copies the run owns) in id order through one cursor.  Ids
+ * are dense, so a near next id is reached by stepping (a few entries on the
+ * same page) rather than by a search from the root. */
 enum { NAME_STEP_MAX = 16 };
 
 /* Names are copied out of the map, and every this many the pages they were
@@ -347,65 +344,120 @@ enum { NAME_STEP_MAX = 16 };
  * keep most of the store file resident. */
 enum { NAME_UNMAP_EVERY = 1 << 16 };
 
-static int name_customers(run *r, table *t, const size_t *only, size_t nonly, bool tie_breakers)
+/* Names customers one after another in rising id order, through one
+ * cursor. */
+typedef struct namer {
+	run *r;
+	table *t;
+	MDB_cursor *cur;
+	bool positioned, tie_breakers;
+	uint32_t at;		/* the cursor's id when positioned */
+	size_t named;
+} namer;
+
+/* Names group gi, whose customer is id: 0, TIDE_ENOMEM or LMDB's code. */
+static int name_group(namer *nm, uint32_t id, size_t gi)
 {
+	MDB_val val;
+	int rc = 0;
+	if (nm->positioned && id > nm->at && id - nm->at <= NAME_STEP_MAX) {
+		uint32_t got = nm->at;
+		while (rc == 0 && got < id) {
+			MDB_val kk;
+			if ((rc = mdb_cursor_get(nm->cur, &kk, &val, MDB_NEXT)) == 0)
+				memcpy(&got, kk.mv_data, sizeof got);
+		}
+		if (rc == 0 && got != id)
+			rc = MDB_NOTFOUND;
+	} else {
+		MDB_val k = {sizeof id, &id};
+		rc = mdb_cursor_get(nm->cur, &k, &val, MDB_SET_KEY);
+	}
+	if (rc)
+		return rc;
+	nm->positioned = true;
+	nm->at = id;
+	run *r = nm->r;
+	char *name = arena_alloc(&r->strings, val.mv_size);
+	if (!name)
+		return TIDE_ENOMEM;
+	memcpy(name, val.mv_data, val.mv_size);
+	if (nm->tie_breakers) {
+		nm->t->m[gi].mc.id = name;
+		nm->t->m[gi].mc.id_len = (uint32_t)val.mv_size;
+	}
+	keys_of(r, nm->t, gi)[0] = val_str(name, (uint32_t)val.mv_size);
+	note_read(r, val.mv_data, val.mv_size);
+	if (++nm->named % NAME_UNMAP_EVERY == 0)
+		let_go_read(r, r->p->snap);
+	return 0;
+}
+
+/* The groups in scope by id through a bitmap of the ids, filled by one pass
+ * over the groups in table order: visiting the groups in id order instead
+ * would miss the cache on every one. */
+static int name_by_bitmap(namer *nm, const size_t *only, size_t nonly)
+{
+	table *t = nm->t;
 	uint64_t *in_scope = calloc(t->ncust / 64 + 1, sizeof *in_scope);
 	if (!in_scope)
-		return nomem(r);
+		return TIDE_ENOMEM;
 	for (size_t i = 0; i < (only ? nonly : t->n); i++) {
 		const group *g = &t->g[only ? only[i] : i];
 		if (g->in_scope)
 			in_scope[g->customer / 64] |= UINT64_C(1) << (g->customer % 64);
 	}
-	MDB_cursor *cur = NULL;
-	store *s = store_of_snap(r->p->snap);
-	int rc = mdb_cursor_open(store_snap_txn(r->p->snap), store_dbi_of(s, DB_CUST_ID), &cur);
-	bool positioned = false, nomem_hit = false;
-	uint32_t at = 0;	/* the cursor's id when positioned */
-	size_t named = 0;
-	for (size_t w = 0; rc == 0 && w <= t->ncust / 64; w++) {
+	int rc = 0;
+	for (size_t w = 0; rc == 0 && w <= t->ncust / 64; w++)
 		for (uint64_t bits = in_scope[w]; rc == 0 && bits; bits &= bits - 1) {
 			uint32_t id = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(bits));
-			MDB_val val;
-			if (positioned && id > at && id - at <= NAME_STEP_MAX) {
-				uint32_t got = at;
-				while (rc == 0 && got < id) {
-					MDB_val kk;
-					if ((rc = mdb_cursor_get(cur, &kk, &val, MDB_NEXT)) == 0)
-						memcpy(&got, kk.mv_data, sizeof got);
-				}
-				if (rc == 0 && got != id)
-					rc = MDB_NOTFOUND;
-			} else {
-				MDB_val k = {sizeof id, &id};
-				rc = mdb_cursor_get(cur, &k, &val, MDB_SET_KEY);
-			}
-			if (rc)
-				break;
-			positioned = true;
-			at = id;
-			char *name = arena_alloc(&r->strings, val.mv_size);
-			if (!name) {
-				nomem_hit = true;
-				break;
-			}
-			memcpy(name, val.mv_data, val.mv_size);
-			size_t i = t->by_cust[id] - 1;
-			if (tie_breakers) {
-				t->m[i].mc.id = name;
-				t->m[i].mc.id_len = (uint32_t)val.mv_size;
-			}
-			keys_of(r, t, i)[0] = val_str(name, (uint32_t)val.mv_size);
-			note_read(r, val.mv_data, val.mv_size);
-			if (++named % NAME_UNMAP_EVERY == 0)
-				let_go_read(r, r->p->snap);
+			rc = name_group(nm, id, t->by_cust[id] - 1);
 		}
-	}
-	let_go_read(r, r->p->snap);
-	if (cur)
-		mdb_cursor_close(cur);
 	free(in_scope);
-	if (nomem_hit)
+	return rc;
+}
+
+static int by_id_then_group(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+	return (a > b) - (a < b);
+}
+
+/* The groups in scope by id, sorted: for a table made without the id map
+ * (a few groups, from the week's leaders), whose size would be the
+ * store's customers. */
+static int name_by_sorting(namer *nm, const size_t *only, size_t nonly)
+{
+	table *t = nm->t;
+	size_t n = only ? nonly : t->n, m = 0;
+	uint64_t *ids = malloc((n ? n : 1) * sizeof *ids);
+	if (!ids)
+		return TIDE_ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		size_t gi = only ? only[i] : i;
+		if (t->g[gi].in_scope)
+			ids[m++] = (uint64_t)t->g[gi].customer << 32 | gi;
+	}
+	qsort(ids, m, sizeof *ids, by_id_then_group);
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < m; i++)
+		rc = name_group(nm, (uint32_t)(ids[i] >> 32), (uint32_t)ids[i]);
+	free(ids);
+	return rc;
+}
+
+/* Names the customer groups in scope, or those of them listed in only[]. */
+static int name_customers(run *r, table *t, const size_t *only, size_t nonly, bool tie_breakers)
+{
+	store *s = store_of_snap(r->p->snap);
+	namer nm = {.r = r, .t = t, .tie_breakers = tie_breakers};
+	int rc = mdb_cursor_open(store_snap_txn(r->p->snap), store_dbi_of(s, DB_CUST_ID), &nm.cur);
+	if (rc == 0)
+		rc = t->by_cust ? name_by_bitmap(&nm, only, nonly) : name_by_sorting(&nm, only, nonly);
+	let_go_read(r, r->p->snap);
+	if (nm.cur)
+		mdb_cursor_close(nm.cur);
+	if (rc == TIDE_ENOMEM)
 		return nomem(r);
 	return rc ? tide_errf(r->e, rc, "reading customer names: %s", mdb_strerror(rc)) : 0;
 }
@@ -1506,6 +1558,74 @@ static int read_rollups(run *r, uint32_t tag, uint32_t tag_value, bool *done)
 	return rc == 1 ? 0 : rc;
 }
 
+/* The metrics the week's leaders hold for the window: its revenue, margin
+ * and counts. */
+static bool leaders_metric(metric_fn fn)
+{
+	return fn == M_REVENUE || fn == M_ORDERS || fn == M_AVG_ORDER || fn == M_MARGIN;
+}
+
+static int leading_slot(const plan *p);
+
+bool exec_leaders_fit(const plan *p)
+{
+	const char *env = getenv("TIDE_ROLLUPS");
+	if ((env && strcmp(env, "0") == 0) || p->source != SRC_ORDERS || !p->by_customer || !p->has_window ||
+	    p->need_history || p->where || p->having || p->need_days || p->need_model || p->nperiod_sets ||
+	    p->need_customer_sets || !p->has_limit || p->norder == 0 || !p->order_desc[0])
+		return false;
+	for (int i = 0; i < p->nslots; i++)
+		if (!leaders_metric(p->slots[i].fn))
+			return false;
+	int s = leading_slot(p);
+	return s >= 0 && p->slots[s].fn == M_REVENUE;
+}
+
+int exec_leaders(const plan *p, int64_t T, leaders *out, bool *usable, tide_err *e)
+{
+	*usable = false;
+	if (!exec_leaders_fit(p))
+		return 0;
+	bool found;
+	int rc = store_leaders(p->snap, out, &found, e);
+	if (rc || !found)
+		return rc;
+	*usable = out->to == T && out->from == cal_add(T, p->window, -1, p->tz) &&
+		  (out->complete || (p->limit >= 0 && (uint64_t)p->limit <= out->n));
+	if (!*usable)
+		leaders_free(out);
+	return 0;
+}
+
+/* The groups of a plan the week's leaders answer (exec_leaders), from them:
+ * each as the scan of the window would leave it, for the metrics they
+ * hold, and in the order the scan would make them. */
+static int read_leaders(run *r, bool *done)
+{
+	leaders l;
+	int rc = exec_leaders(r->p, r->T, &l, done, r->e);
+	if (rc || !*done)
+		return rc;
+	table *t = &r->groups;
+	if (l.n)
+		rc = table_reserve(r, t, l.n, 0);
+	for (size_t i = 0; rc == 0 && i < l.n; i++) {
+		size_t gi;
+		if ((rc = table_add(r, t, &gi)))
+			break;
+		group *g = &t->g[gi];
+		g->customer = l.customer[i];
+		g->in_scope = true;
+		g->w_events = l.r[i].events;
+		g->w_orders = l.r[i].orders;
+		g->w_revenue = l.r[i].revenue;
+		g->w_margin = l.r[i].margin;
+		g->overflow = l.r[i].wrapped & ROLLUP_MARGIN_WRAPPED ? OVF_MARGIN : 0;
+	}
+	leaders_free(&l);
+	return rc;
+}
+
 static int scan_events(run *r, tide_result *out)
 {
 	plan *p = r->p;
@@ -1535,12 +1655,11 @@ static int scan_events(run *r, tide_result *out)
 	}
 	uint32_t tag, tag_value;
 	bool done = false;
-	if (exec_rollup_source(p, r->T, &info, &tag, &tag_value) &&
-	    (rc = read_rollups(r, tag, tag_value, &done)) == 0 && done) {
-		store_log_close(log);
-		return 0;
-	}
-	if (rc) {
+	if (exec_rollup_source(p, r->T, &info, &tag, &tag_value))
+		rc = read_rollups(r, tag, tag_value, &done);
+	if (rc == 0 && !done)
+		rc = read_leaders(r, &done);
+	if (rc || done) {
 		store_log_close(log);
 		return rc;
 	}

@@ -33,6 +33,16 @@ bool exec_names_after_having(const plan *p);
 bool exec_rollup_source(const plan *p, int64_t T, const store_info *info, uint32_t *tag,
 			uint32_t *tag_value);
 
+/* Whether the plan is one the week's leaders (leaders.h) may answer:
+ * orders, GROUP BY customer over a window with no WHERE or HAVING, only
+ * revenue, margin and counts, and a LIMIT on revenue descending first. */
+bool exec_leaders_fit(const plan *p);
+
+/* The week's leaders into *out when they answer the plan at T (*usable;
+ * the caller then frees them): the plan fits, the store's leaders are for
+ * its window [T − W, T), and its LIMIT is within them. */
+int exec_leaders(const plan *p, int64_t T, leaders *out, bool *usable, tide_err *e);
+
 /* Whether the plan's scans read the orders' head fields from o_cols instead
  * of the log: orders, no WHERE, no aggregates, grouped by customer, a period
  * or nothing (nothing else reads an order's sku, qty, id or tags). */

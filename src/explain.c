@@ -95,9 +95,17 @@ static void explain_into(const plan *p, sbuf *b, int depth, tide_err *e)
 		}
 		uint32_t tag, tag_value;
 		bool rolled = exec_rollup_source(p, T, &info, &tag, &tag_value) && store_tag_rolled(p->snap, tag);
+		leaders lead = {0};
+		bool led = false;
+		if (!rolled)
+			exec_leaders(p, T, &lead, &led, e);	/* led stays false on failure */
 		if (rolled)
 			sb_printf(b, "%sread each customer's roll-up from '%s'%s instead of the log (every order is before T)\n",
 				  pad, tag ? "o_roll_tag" : "o_roll", tag ? " over the WHERE's tag value" : "");
+		else if (led)
+			sb_printf(b, "%sread the week's leaders from meta 'leaders' instead of the window's orders: "
+				  "%zu customers (%s) and their roll-ups, made by the last commit\n",
+				  pad, lead.n, lead.complete ? "every one with an order in it" : "those with the most revenue in it");
 		else if (p->point_customer)
 			sb_printf(b, "%sread customer '%s' from the (customer, ts) index '%s', each event from log '%s' by sequence\n",
 				  pad, p->point_customer, kind == TIDE_ORDERS ? "o_cust" : "c_cust", name);
@@ -111,6 +119,7 @@ static void explain_into(const plan *p, sbuf *b, int depth, tide_err *e)
 				  pad, scanned, (unsigned long long)before.last_seq,
 				  (unsigned long long)before.events, (unsigned long long)info.events[kind]);
 		}
+		leaders_free(&lead);
 		if (p->where && !rolled)
 			sb_printf(b, "%sfilter WHERE on each event (interned strings compared by id)\n", pad);
 	}

@@ -22,6 +22,7 @@
 #include "idbuf.h"
 #include "idblocks.h"
 #include "idfilter.h"
+#include "leaders.h"
 #include "logblock.h"
 #include "mapwarm.h"
 #include "rollfeed.h"
@@ -82,6 +83,8 @@ static const char *const tag_list_key[2] = {"tags:orders", "tags:contacts"};
 static const char *const roll_list_key = "rolltags:orders";
 #define ROLL_OFF UINT32_MAX
 #define ROLL_VALUES_MAX 65536
+/* The week's leaders (leaders.h), which every commit makes again. */
+static const char *const leaders_key = "leaders";
 
 struct store {
 	MDB_env *env;
@@ -158,6 +161,7 @@ struct store_batch {
 	bool blk_stored[2];
 	store_log log[2];
 	meta_info info;
+	uint64_t seq_at_start;	/* info.next_seq when the batch began */
 	name_table names[2];	/* NAMES_CUSTOMERS, NAMES_STRINGS */
 	/* dedupe entries per kind still in memory; whether each of the kind's
 	 * two tables is empty (then nothing there can match, and entries
@@ -565,6 +569,28 @@ int store_snap_info(store_snap *r, store_info *out, tide_err *e)
 	 * as the map, mostly holes. */
 	if (stat(path, &st) == 0)
 		out->file_bytes = (uint64_t)st.st_blocks * 512;
+	return 0;
+}
+
+int store_leaders(store_snap *r, leaders *out, bool *found, tide_err *e)
+{
+	*found = false;
+	meta_info m;
+	MDB_val k = {strlen(leaders_key), (void *)leaders_key}, v;
+	int rc = meta_read(r->txn, r->s, &m);
+	if (rc == 0)
+		rc = mdb_get(r->txn, r->s->dbi[DB_META], &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc)
+		return lmdb_err(e, rc, "reading the week's leaders");
+	if ((rc = leaders_decode(v.mv_data, v.mv_size, out)))
+		return rc == TIDE_ENOMEM ? tide_errf(e, rc, "out of memory")
+					 : tide_errf(e, rc, "%s: meta 'leaders' is not one tide wrote", r->s->dir);
+	/* A writer that kept no leaders (an older tide) leaves them stale. */
+	*found = out->events[0] == m.events[0] && out->events[1] == m.events[1];
+	if (!*found)
+		leaders_free(out);
 	return 0;
 }
 
@@ -2202,6 +2228,7 @@ int store_batch_begin(store *s, store_batch **out, tide_err *e)
 		goto fail;
 	}
 	rc = meta_read(b->txn, s, &b->info);
+	b->seq_at_start = b->info.next_seq;
 	for (int t = 0; t < 2; t++)
 		b->names[t].first_new = *name_counter(b, t);
 	for (int t = 0; rc == 0 && t < 2; t++)
@@ -2465,6 +2492,65 @@ static int flush_spans(store_batch *b)
 	return 0;
 }
 
+/* The store's default T as the batch leaves it: just after its newest
+ * event.  *any false when it holds none. */
+static int64_t batch_end(const store_batch *b, bool *any)
+{
+	int64_t last = 0;
+	*any = false;
+	for (int k = 0; k < 2; k++)
+		if (b->info.events[k] && (!*any || b->info.last_ts[k] > last)) {
+			last = b->info.last_ts[k];
+			*any = true;
+		}
+	return last + 1;
+}
+
+/* Makes the week's leaders (leaders.h) of the store as the batch leaves it,
+ * from the week's orders in o_cols, which the batch has flushed. */
+static int put_leaders(store_batch *b)
+{
+	bool any;
+	int64_t T = batch_end(b, &any);
+	/* a batch that stored nothing (a file sent again) leaves them right */
+	if (!any || b->info.next_seq == b->seq_at_start)
+		return 0;
+	leaders stamp = {.from = T - LEADERS_WEEK, .to = T,
+			 .events = {b->info.events[0], b->info.events[1]}};
+	store_snap in_batch = {.s = b->s, .txn = b->txn};
+	store_span span;
+	int rc = store_time_range(&in_batch, TIDE_ORDERS, stamp.from, T, &span, NULL);
+	leaders_maker *m = rc ? NULL : leaders_maker_new((uint32_t)b->info.customers);
+	if (rc == 0 && !m)
+		rc = TIDE_ENOMEM;
+	store_heads *h = NULL;
+	if (rc == 0 && span.events)
+		rc = store_heads_open(&in_batch, span.first_seq, NULL, NULL, &h, NULL);
+	enum { HEADS_AT_ONCE = 256 };
+	store_order o[HEADS_AT_ONCE];
+	size_t got = h != NULL;
+	while (rc == 0 && got) {
+		rc = store_heads_read(h, span.last_seq, o, HEADS_AT_ONCE, &got, NULL);
+		for (size_t i = 0; rc == 0 && i < got; i++)
+			if (o[i].ts >= stamp.from && o[i].ts < T &&
+			    leaders_maker_add(m, o[i].customer, (uint32_t)o[i].seq, o[i].ts, o[i].amount,
+					      o[i].amount - (o[i].has_cost ? o[i].cost : 0)))
+				rc = TIDE_ENOMEM;
+	}
+	store_heads_close(h);
+	uint8_t *bytes = NULL;
+	size_t len = 0;
+	if (rc == 0 && leaders_maker_finish(m, &stamp, &bytes, &len))
+		rc = TIDE_ENOMEM;
+	leaders_maker_free(m);
+	if (rc == 0) {
+		MDB_val k = {strlen(leaders_key), (void *)leaders_key}, v = {len, bytes};
+		rc = mdb_put(b->txn, b->s->dbi[DB_META], &k, &v, 0);
+	}
+	free(bytes);
+	return rc;
+}
+
 int store_batch_commit(store_batch *b, tide_err *e)
 {
 	MDB_val k = {4, "info"}, v = {sizeof b->info, &b->info};
@@ -2505,6 +2591,8 @@ int store_batch_commit(store_batch *b, tide_err *e)
 	for (int t = 0; t < 2; t++)
 		free(sorts.names[t].v);
 	rollup_tags_free(sorts.tags);
+	if (rc == 0)
+		rc = put_leaders(b);
 	if (rc == 0)
 		rc = mdb_put(b->txn, b->s->dbi[DB_META], &k, &v, 0);
 	for (int kind = 0; rc == 0 && b->tags_dirty && kind < 2; kind++) {

@@ -21,7 +21,8 @@
  *                      rollup of its orders with that tag value
  *   o_cols             u64 seq of its first order → a block of orders' head
  *                      fields, column by column (colblock.h)
- *   meta               counters (see store_info)
+ *   meta               counters (see store_info); "leaders", the week's
+ *                      leaders (leaders.h), made again by every commit
  *
  * Views: every pointer a read returns points into an LMDB page and is valid
  * only until its transaction ends. */
@@ -36,6 +37,7 @@
 #include "err.h"
 #include "custindex.h"
 #include "event.h"
+#include "leaders.h"
 #include "rollup.h"
 
 typedef struct store store;
@@ -264,6 +266,11 @@ int store_time_middle(store_snap *r, tide_kind kind, int64_t from, int64_t to, u
 typedef int (*store_rollup_fn)(void *arg, uint32_t customer, const rollup *r);
 int store_rollups(store_snap *r, uint32_t tag, uint32_t value, store_rollup_fn fn, void *arg,
 		  tide_err *e);
+
+/* The week's leaders (leaders.h) as of the snapshot, into *out (the caller
+ * frees them with leaders_free): *found false when the store keeps none
+ * that describe it (made by a writer that kept none since). */
+int store_leaders(store_snap *r, leaders *out, bool *found, tide_err *e);
 
 /* Whether store_rollups would read roll-ups for tag (0: every order's). */
 bool store_tag_rolled(store_snap *r, uint32_t tag);

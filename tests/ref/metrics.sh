@@ -152,6 +152,15 @@ rc all_history "customer:key r:money n:int c:ratio a:str m:int" \
 	 FROM orders GROUP BY customer" \
 	"SELECT customer, revenue AS r, orders AS n, contribution AS c, abc AS a, rfm_m AS m FROM cmc"
 
+# the last 7 days' top customers by revenue: the week's leaders answer it
+# (the scan, with TIDE_ROLLUPS=0 in scan.sh)
+ctx "$T" "$(d_before "$T" 7)" 7 1
+rc week_top_by_revenue "customer:key r:money n:int a:money m:money" \
+	"SELECT customer, revenue() AS r, orders() AS n, avg_order() AS a, margin() AS m FROM orders WINDOW 7d
+	 GROUP BY customer ORDER BY r DESC, customer LIMIT 20" \
+	"SELECT customer, revenue AS r, orders AS n, avg_order AS a, margin AS m FROM cmc
+	 ORDER BY rev_u DESC, customer LIMIT 20" --ordered
+
 # a shorter window: 12 weeks, activity over weeks
 ctx "$T" "$(d_before "$T" 84)" 7 12
 rc window_12w_activity_1w "customer:key act:ratio st:ratio n:int" \
