@@ -47,7 +47,9 @@ $(BUILD)/tide: $(BUILD)/main.o $(LIB_OBJS)
 $(BUILD)/gen: bench/gen.c | $(BUILD)
 	$(CC) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $< -lm
 
-$(BUILD):
+# Every rule waits for $(BUILD), and $(BUILD) waits for the packages, so a
+# parallel make on a fresh machine does not run lemon before it is installed.
+$(BUILD): deps
 	mkdir -p $(BUILD)/tests
 
 # Generated sources: lemon writes tql.c, tql.h and tql.out into $(BUILD).
