@@ -40,18 +40,18 @@ int leaders_maker_add(leaders_maker *m, uint32_t customer, uint32_t seq, int64_t
 		      int64_t margin)
 {
 	if (customer > m->customers)
-		return -1;
+		return TIDE_ECORRUPT;
 	uint32_t at = m->slot[customer];
 	if (at == 0) {
 		size_t cap = m->cap;
 		uint32_t *c = grow_reserve(m->customer, &cap, m->n + 1, sizeof *c, 4096);
 		if (!c)
-			return -1;
+			return TIDE_ENOMEM;
 		m->customer = c;
 		cap = m->cap;
 		rollup *r = grow_reserve(m->r, &cap, m->n + 1, sizeof *r, 4096);
 		if (!r)
-			return -1;
+			return TIDE_ENOMEM;
 		m->r = r;
 		m->cap = cap;
 		m->customer[m->n] = customer;

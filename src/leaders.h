@@ -44,8 +44,8 @@ typedef struct leaders_maker leaders_maker;
 leaders_maker *leaders_maker_new(uint32_t customers);
 void leaders_maker_free(leaders_maker *m);
 
-/* Folds one order of the window (customer <= the maker's customers), in
- * sequence order.  0, or -1 without memory. */
+/* Folds one order of the window, in sequence order.  0, TIDE_ENOMEM, or
+ * TIDE_ECORRUPT for a customer past the maker's customers. */
 int leaders_maker_add(leaders_maker *m, uint32_t customer, uint32_t seq, int64_t ts, int64_t amount,
 		      int64_t margin);
 

@@ -2532,10 +2532,9 @@ static int put_leaders(store_batch *b)
 	while (rc == 0 && got) {
 		rc = store_heads_read(h, span.last_seq, o, HEADS_AT_ONCE, &got, NULL);
 		for (size_t i = 0; rc == 0 && i < got; i++)
-			if (o[i].ts >= stamp.from && o[i].ts < T &&
-			    leaders_maker_add(m, o[i].customer, (uint32_t)o[i].seq, o[i].ts, o[i].amount,
-					      o[i].amount - (o[i].has_cost ? o[i].cost : 0)))
-				rc = TIDE_ENOMEM;
+			if (o[i].ts >= stamp.from && o[i].ts < T)
+				rc = leaders_maker_add(m, o[i].customer, (uint32_t)o[i].seq, o[i].ts, o[i].amount,
+						       o[i].amount - (o[i].has_cost ? o[i].cost : 0));
 	}
 	store_heads_close(h);
 	uint8_t *bytes = NULL;
