@@ -1567,6 +1567,22 @@ static bool leaders_metric(metric_fn fn)
 
 static int leading_slot(const plan *p);
 
+/* Whether some ORDER BY term is the customer, so that no two rows tie on
+ * all of them: rows that tie come in the order the scan met their
+ * customers, which hangs on where the scan starts (a whole day before the
+ * window) and which the leaders do not keep. */
+static bool order_settles_ties(const plan *p)
+{
+	for (int i = 0; i < p->norder; i++) {
+		const bx *x = p->order[i];
+		if (x->kind == BX_OUT)
+			x = p->items[x->idx];
+		if (x->kind == BX_KEY)
+			return true;
+	}
+	return false;
+}
+
 bool exec_leaders_fit(const plan *p)
 {
 	const char *env = getenv("TIDE_ROLLUPS");
@@ -1578,7 +1594,7 @@ bool exec_leaders_fit(const plan *p)
 		if (!leaders_metric(p->slots[i].fn))
 			return false;
 	int s = leading_slot(p);
-	return s >= 0 && p->slots[s].fn == M_REVENUE;
+	return s >= 0 && p->slots[s].fn == M_REVENUE && order_settles_ties(p);
 }
 
 int exec_leaders(const plan *p, int64_t T, leaders *out, bool *usable, tide_err *e)

@@ -35,7 +35,8 @@ bool exec_rollup_source(const plan *p, int64_t T, const store_info *info, uint32
 
 /* Whether the plan is one the week's leaders (leaders.h) may answer:
  * orders, GROUP BY customer over a window with no WHERE or HAVING, only
- * revenue, margin and counts, and a LIMIT on revenue descending first. */
+ * revenue, margin and counts, and a LIMIT on revenue descending first with
+ * the customer among the ORDER BY terms (no two rows tie on all of them). */
 bool exec_leaders_fit(const plan *p);
 
 /* The week's leaders into *out when they answer the plan at T (*usable;

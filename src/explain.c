@@ -104,8 +104,10 @@ static void explain_into(const plan *p, sbuf *b, int depth, tide_err *e)
 				  pad, tag ? "o_roll_tag" : "o_roll", tag ? " over the WHERE's tag value" : "");
 		else if (led)
 			sb_printf(b, "%sread the week's leaders from meta 'leaders' instead of the window's orders: "
-				  "%zu customers (%s) and their roll-ups, made by the last commit\n",
-				  pad, lead.n, lead.complete ? "every one with an order in it" : "those with the most revenue in it");
+				  "%zu customers (%s) and their roll-ups, which the last commit %s\n",
+				  pad, lead.n, lead.complete ? "every one with an order in it" : "those with the most revenue in it",
+				  lead.updated ? "updated from the customers whose week it changed"
+					       : "made from the week's orders");
 		else if (p->point_customer)
 			sb_printf(b, "%sread customer '%s' from the (customer, ts) index '%s', each event from log '%s' by sequence\n",
 				  pad, p->point_customer, kind == TIDE_ORDERS ? "o_cust" : "c_cust", name);

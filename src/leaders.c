@@ -13,6 +13,8 @@ struct leaders_maker {
 	uint32_t *customer;	/* entries, in the order their customers came */
 	rollup *r;
 	size_t n, cap;
+	int64_t floor;		/* leaders_maker_floor; INT64_MIN without one */
+	bool floored;
 };
 
 leaders_maker *leaders_maker_new(uint32_t customers)
@@ -23,6 +25,7 @@ leaders_maker *leaders_maker_new(uint32_t customers)
 		return NULL;
 	}
 	m->customers = customers;
+	m->floor = INT64_MIN;
 	return m;
 }
 
@@ -36,30 +39,56 @@ void leaders_maker_free(leaders_maker *m)
 	free(m);
 }
 
+/* The customer's entry, made empty if it has none; NULL without memory. */
+static rollup *entry_of(leaders_maker *m, uint32_t customer)
+{
+	uint32_t at = m->slot[customer];
+	if (at)
+		return &m->r[at - 1];
+	size_t cap = m->cap;
+	uint32_t *c = grow_reserve(m->customer, &cap, m->n + 1, sizeof *c, 4096);
+	if (!c)
+		return NULL;
+	m->customer = c;
+	cap = m->cap;
+	rollup *r = grow_reserve(m->r, &cap, m->n + 1, sizeof *r, 4096);
+	if (!r)
+		return NULL;
+	m->r = r;
+	m->cap = cap;
+	m->customer[m->n] = customer;
+	m->r[m->n] = (rollup){0};
+	m->slot[customer] = (uint32_t)++m->n;
+	return &m->r[m->n - 1];
+}
+
 int leaders_maker_add(leaders_maker *m, uint32_t customer, uint32_t seq, int64_t ts, int64_t amount,
 		      int64_t margin)
 {
 	if (customer > m->customers)
 		return TIDE_ECORRUPT;
-	uint32_t at = m->slot[customer];
-	if (at == 0) {
-		size_t cap = m->cap;
-		uint32_t *c = grow_reserve(m->customer, &cap, m->n + 1, sizeof *c, 4096);
-		if (!c)
-			return TIDE_ENOMEM;
-		m->customer = c;
-		cap = m->cap;
-		rollup *r = grow_reserve(m->r, &cap, m->n + 1, sizeof *r, 4096);
-		if (!r)
-			return TIDE_ENOMEM;
-		m->r = r;
-		m->cap = cap;
-		m->customer[m->n] = customer;
-		m->r[m->n] = (rollup){0};
-		at = m->slot[customer] = (uint32_t)++m->n;
-	}
-	rollup_fold(&m->r[at - 1], seq, ts, amount, margin);
+	rollup *r = entry_of(m, customer);
+	if (!r)
+		return TIDE_ENOMEM;
+	rollup_fold(r, seq, ts, amount, margin);
 	return 0;
+}
+
+int leaders_maker_put(leaders_maker *m, uint32_t customer, const rollup *r)
+{
+	if (customer > m->customers)
+		return TIDE_ECORRUPT;
+	rollup *at = entry_of(m, customer);
+	if (!at)
+		return TIDE_ENOMEM;
+	*at = *r;
+	return 0;
+}
+
+void leaders_maker_floor(leaders_maker *m, int64_t least)
+{
+	m->floor = least;
+	m->floored = true;
 }
 
 /* The k-th largest of v[0..n) (1 <= k <= n), which it reorders: Wirth's
@@ -92,7 +121,7 @@ static int64_t kth_largest(int64_t *v, size_t n, size_t k)
 
 /* The encoded form, native byte order like the rest of meta: a header, then
  * per leader its customer id, its roll-up's length and the roll-up. */
-enum { LEADERS_MAGIC = 0x7464726c, LEADERS_COMPLETE = 1 };
+enum { LEADERS_MAGIC = 0x7464726c, LEADERS_COMPLETE = 1, LEADERS_UPDATED = 2 };
 
 typedef struct leaders_head {
 	uint32_t magic, flags;
@@ -101,31 +130,47 @@ typedef struct leaders_head {
 	uint64_t n;
 } leaders_head;
 
-int leaders_maker_finish(leaders_maker *m, const leaders *stamp, uint8_t **out, size_t *len)
+/* The least revenue a leader of m may have: its floor, raised to the
+ * LEADERS_KEEP-th largest revenue above it when more are there. */
+static int leaders_least(const leaders_maker *m, int64_t *least)
+{
+	size_t above = 0;
+	for (size_t i = 0; i < m->n; i++)
+		above += m->r[i].revenue >= m->floor;
+	*least = m->floor;
+	if (above <= LEADERS_KEEP)
+		return 0;
+	int64_t *rev = malloc(above * sizeof *rev);
+	if (!rev)
+		return TIDE_ENOMEM;
+	above = 0;
+	for (size_t i = 0; i < m->n; i++)
+		if (m->r[i].revenue >= m->floor)
+			rev[above++] = m->r[i].revenue;
+	*least = kth_largest(rev, above, LEADERS_KEEP);
+	free(rev);
+	return 0;
+}
+
+int leaders_maker_finish(leaders_maker *m, leaders *stamp, uint8_t **out, size_t *len)
 {
 	bool wrapped = false;
 	for (size_t i = 0; i < m->n; i++)
 		wrapped |= (m->r[i].wrapped & ROLLUP_REVENUE_WRAPPED) != 0;
-	bool complete = !wrapped && m->n <= LEADERS_KEEP;
+	stamp->complete = !wrapped && !m->floored && m->n <= LEADERS_KEEP;
+	stamp->n = 0;
 	int64_t least = INT64_MIN;
-	if (!complete && !wrapped) {
-		int64_t *rev = malloc(m->n * sizeof *rev);
-		if (!rev)
-			return -1;
-		for (size_t i = 0; i < m->n; i++)
-			rev[i] = m->r[i].revenue;
-		least = kth_largest(rev, m->n, LEADERS_KEEP);
-		free(rev);
-	}
-	size_t kept = 0;
+	if (!wrapped && leaders_least(m, &least))
+		return TIDE_ENOMEM;
 	for (size_t i = 0; !wrapped && i < m->n; i++)
-		kept += m->r[i].revenue >= least;
-	uint8_t *p = malloc(sizeof(leaders_head) + kept * (4 + 1 + ROLLUP_BYTES));
+		stamp->n += m->r[i].revenue >= least;
+	uint8_t *p = malloc(sizeof(leaders_head) + stamp->n * (4 + 1 + ROLLUP_BYTES));
 	if (!p)
-		return -1;
-	leaders_head h = {.magic = LEADERS_MAGIC, .flags = complete ? LEADERS_COMPLETE : 0,
+		return TIDE_ENOMEM;
+	leaders_head h = {.magic = LEADERS_MAGIC,
+			  .flags = (stamp->complete ? LEADERS_COMPLETE : 0) | (stamp->updated ? LEADERS_UPDATED : 0),
 			  .from = stamp->from, .to = stamp->to,
-			  .events = {stamp->events[0], stamp->events[1]}, .n = kept};
+			  .events = {stamp->events[0], stamp->events[1]}, .n = stamp->n};
 	memcpy(p, &h, sizeof h);
 	size_t at = sizeof h;
 	for (size_t i = 0; !wrapped && i < m->n; i++) {
@@ -155,6 +200,7 @@ int leaders_decode(const void *data, size_t n, leaders *out)
 	out->events[0] = h.events[0];
 	out->events[1] = h.events[1];
 	out->complete = h.flags & LEADERS_COMPLETE;
+	out->updated = h.flags & LEADERS_UPDATED;
 	out->customer = malloc((h.n ? h.n : 1) * sizeof *out->customer);
 	out->r = malloc((h.n ? h.n : 1) * sizeof *out->r);
 	if (!out->customer || !out->r) {

@@ -42,8 +42,9 @@ same_both_ways() {	# name query [leaders|scan]: the plan EXPLAIN must show
 }
 every_case() {	# prefix
 	same_both_ways "$1_top20" "$top ORDER BY revenue DESC, customer LIMIT 20"
-	# without a tie-breaker, ties keep the order a scan meets the customers
-	same_both_ways "$1_ties_in_scan_order" "$top ORDER BY revenue DESC LIMIT 900"
+	same_both_ways "$1_ties_to_900" "$top ORDER BY revenue DESC, customer LIMIT 900"
+	# without the customer, ties come in the order a scan meets them
+	same_both_ways "$1_ties_unsettled" "$top ORDER BY revenue DESC LIMIT 900" scan
 	same_both_ways "$1_all_four_metrics" "SELECT customer, revenue() AS r, margin() AS m, avg_order() AS a,
 	  orders() AS n FROM orders WINDOW 1w GROUP BY customer ORDER BY r DESC, m, customer LIMIT 50"
 	same_both_ways "$1_limit_past_them" "$top ORDER BY revenue DESC, customer LIMIT 2500" scan
@@ -55,7 +56,7 @@ every_case() {	# prefix
 	same_both_ways "$1_earlier_T" "${top/GROUP/$earlier} ORDER BY revenue DESC, customer LIMIT 20" scan
 }
 every_case first
-n=$("$TIDE" query "$db" "EXPLAIN $top ORDER BY revenue DESC LIMIT 20" | sed -n "s/.*instead of the window's orders: \([0-9]*\) customers (those with the most.*/\1/p")
+n=$("$TIDE" query "$db" "EXPLAIN $top ORDER BY revenue DESC, customer LIMIT 20" | sed -n "s/.*instead of the window's orders: \([0-9]*\) customers (those with the most.*/\1/p")
 [ "${n:-0}" -ge 1000 ] && [ "$n" -lt 2000 ] && pass kept_the_top_and_ties || fail kept_the_top_and_ties "EXPLAIN names $n leaders"
 
 # a later batch: newer orders, and late ones inside the window
@@ -85,3 +86,49 @@ awk '/^HEADER=END/ { print; head = 1; next } !head { print; next } /^ 6c65616465
 [ "$(grep -c '^ 6c656164657273$' "$TMP/put.dump")" -eq 1 ] && pass first_leaders_kept || fail first_leaders_kept "no leaders in the store's meta"
 mdb_load -s meta -f "$TMP/put.dump" "$TMP/stale" 2>"$TMP/err" || fail stale_put "$(cat "$TMP/err")"
 db=$TMP/stale same_both_ways stale_leaders_not_read "$top ORDER BY revenue DESC, customer LIMIT 20" scan
+
+# Small batches update the leaders from the customers whose week they
+# change (EXPLAIN says which way the last commit kept them); each answers
+# as the log does: a newest order, an outsider's large order, a leader's
+# large late return, and T moved on by hours, which wears the leaders down
+# below the floor until a commit makes them afresh.
+db=$TMP/trickle; rm -rf "$db"
+"$TIDE" ingest "$db" orders "$TMP/b1.csv" >/dev/null || fail ingest_trickle "exit $?"
+base=$(( 1735689600 + 691200 ))	# just after b1's newest order
+n=0
+one_order() {	# seconds_after_base customer amount
+	n=$((n + 1))
+	printf 'id,ts,customer,amount,qty,cost\nt%d,%s,%s,%s,1,1.00\n' "$n" \
+		"$(date -u -d "@$((base + $1))" +%Y-%m-%dT%H:%M:%SZ)" "$2" "$3" >"$TMP/one.csv"
+	"$TIDE" ingest "$db" orders "$TMP/one.csv" >/dev/null || fail "ingest_t$n" "exit $?"
+}
+kept_by() {	# the way the last commit kept the leaders
+	"$TIDE" query "$db" "EXPLAIN $top ORDER BY revenue DESC, customer LIMIT 20" | grep -o "updated from\|made from"
+}
+one_order 0 c0001 35.00
+same_both_ways newest_order "$top ORDER BY revenue DESC, customer LIMIT 20"
+[ "$(kept_by)" == "updated from" ] && pass one_order_updates || fail one_order_updates "kept: $(kept_by)"
+one_order 40 c2999 4000.00
+same_both_ways outsider_leads "$top ORDER BY revenue DESC, customer LIMIT 20"
+grep -q c2999 <<<"$("$TIDE" query "$db" --format csv "$top ORDER BY revenue DESC, customer LIMIT 3")" &&
+	pass outsider_in_top3 || fail outsider_in_top3 "c2999 is not among the top 3"
+leader=$("$TIDE" query "$db" --format csv "$top ORDER BY revenue DESC, customer LIMIT 1" | sed -n '2s/,.*//p')
+one_order -200000 "$leader" -4000.00
+same_both_ways late_return "$top ORDER BY revenue DESC, customer LIMIT 900"
+same_both_ways late_return_metrics "SELECT customer, revenue() AS r, margin() AS m, avg_order() AS a,
+  orders() AS n FROM orders WINDOW 7d GROUP BY customer ORDER BY r DESC, m, customer LIMIT 50"
+ways=""
+for hours in $(seq 1 40); do
+	one_order $((hours * 3600)) c0002 10.00
+	same_both_ways "moved_${hours}h" "$top ORDER BY revenue DESC, customer LIMIT 400"
+	ways="$ways$(kept_by | cut -c1),"
+	# all of them: none may be a customer who is not among the top
+	all=$("$TIDE" query "$db" "EXPLAIN $top ORDER BY revenue DESC, customer LIMIT 20" |
+		sed -n "s/.*instead of the window's orders: \([0-9]*\) customers.*/\1/p")
+	same_both_ways "moved_${hours}h_all" "$top ORDER BY revenue DESC, customer LIMIT ${all:-1}"
+done
+same_both_ways trickle_limit_past_them "$top ORDER BY revenue DESC, customer LIMIT 2500" scan
+[[ "$ways" == *u*m* ]] && pass worn_down_then_made || fail worn_down_then_made "kept by (update/made): $ways"
+one_order $((4 * 86400)) c0003 10.00
+[ "$(kept_by)" == "made from" ] && pass days_later_made || fail days_later_made "kept: $(kept_by)"
+same_both_ways days_later "$top ORDER BY revenue DESC, customer LIMIT 20"

@@ -1,5 +1,6 @@
 /* Unit tests of leaders.c: which customers a week's orders make leaders,
- * ties at the last place, and the stored form. */
+ * ties at the last place, updates from a few customers' new weeks, and the
+ * stored form. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -17,14 +18,16 @@ static void finish(leaders_maker *m, leaders *out)
 {
 	uint8_t *bytes;
 	size_t len;
-	CHECK(leaders_maker_finish(m, &stamp, &bytes, &len) == 0);
+	leaders made = stamp;
+	CHECK(leaders_maker_finish(m, &made, &bytes, &len) == 0);
 	CHECK(leaders_decode(bytes, len, out) == 0);
 	CHECK(out->from == stamp.from && out->to == stamp.to);
 	CHECK(out->events[0] == 70 && out->events[1] == 9);
+	CHECK(out->complete == made.complete && out->n == made.n && !out->updated);
 	free(bytes);
 }
 
-static void test_few_customers_are_all_kept_in_first_order(void)
+static void test_few_customers_are_all_kept(void)
 {
 	leaders_maker *m = leaders_maker_new(10);
 	const uint32_t cust[] = {7, 3, 7, 10, 3};
@@ -87,8 +90,7 @@ static void test_many_keep_the_top_and_its_ties(void)
 	CHECK(!l.complete && l.n == at_least);
 	size_t wrong = 0;
 	for (size_t i = 0; i < l.n; i++)
-		wrong += l.r[i].revenue < least || l.r[i].revenue != revenue[l.customer[i]] ||
-			 (i && l.r[i].first_seq <= l.r[i - 1].first_seq);
+		wrong += l.r[i].revenue < least || l.r[i].revenue != revenue[l.customer[i]];
 	CHECK(wrong == 0);
 	leaders_free(&l);
 	free(sorted);
@@ -109,6 +111,105 @@ static void test_a_wrapped_revenue_keeps_none(void)
 	leaders_maker_free(m);
 }
 
+/* Leaders of a week of orders, then some customers' weeks changed (orders
+ * added, orders gone): the old leaders with those customers' new roll-ups,
+ * under the old least revenue as the floor, are exactly the customers at or
+ * above their own least revenue, as leaders made afresh would be. */
+static void test_an_update_keeps_everyone_above_the_least(void)
+{
+	enum { CUSTOMERS = 4 * LEADERS_KEEP, ORDERS = 3 * CUSTOMERS };
+	rollup *week = calloc(CUSTOMERS + 1, sizeof *week);
+	leaders_maker *m = leaders_maker_new(CUSTOMERS);
+	uint32_t seq = 1;
+	for (; seq <= ORDERS; seq++) {
+		uint32_t c = (uint32_t)(testrand_next() % CUSTOMERS) + 1;
+		int64_t amount = (int64_t)(testrand_next() % 40) * 2500 - 10000;
+		rollup_fold(&week[c], seq, 5000, amount, amount);
+		CHECK(leaders_maker_add(m, c, seq, 5000, amount, amount) == 0);
+	}
+	leaders old;
+	finish(m, &old);
+	leaders_maker_free(m);
+	CHECK(!old.complete && old.n >= LEADERS_KEEP);
+	/* a tenth of the customers change: the first half of those who lead
+	 * lose their week, the others gain or lose an order */
+	bool *touched = calloc(CUSTOMERS + 1, sizeof *touched);
+	for (size_t i = 0; i < old.n / 2; i += 5) {
+		week[old.customer[i]] = (rollup){0};
+		touched[old.customer[i]] = true;
+	}
+	for (uint32_t c = 1; c <= CUSTOMERS; c += 10) {
+		int64_t amount = (int64_t)(testrand_next() % 80) * 2500 - 50000;
+		rollup_fold(&week[c], seq++, 5000, amount, amount);
+		touched[c] = true;
+	}
+	m = leaders_maker_new(CUSTOMERS);
+	int64_t floor = INT64_MAX;
+	for (size_t i = 0; i < old.n; i++) {
+		floor = old.r[i].revenue < floor ? old.r[i].revenue : floor;
+		if (!touched[old.customer[i]])
+			CHECK(leaders_maker_put(m, old.customer[i], &old.r[i]) == 0);
+	}
+	leaders_maker_floor(m, floor);
+	for (uint32_t c = 1; c <= CUSTOMERS; c++)
+		if (touched[c] && week[c].events)
+			CHECK(leaders_maker_put(m, c, &week[c]) == 0);
+	CHECK(leaders_maker_put(m, CUSTOMERS + 1, &week[1]) == TIDE_ECORRUPT);
+	leaders made = stamp;
+	made.updated = true;
+	uint8_t *bytes;
+	size_t len;
+	CHECK(leaders_maker_finish(m, &made, &bytes, &len) == 0);
+	leaders_maker_free(m);
+	leaders now;
+	CHECK(leaders_decode(bytes, len, &now) == 0);
+	free(bytes);
+	CHECK(now.updated && !now.complete && now.n == made.n && now.n > LEADERS_KEEP / 2);
+	bool *lead = calloc(CUSTOMERS + 1, sizeof *lead);
+	int64_t least = INT64_MAX;
+	size_t wrong = 0;
+	for (size_t i = 0; i < now.n; i++) {
+		lead[now.customer[i]] = true;
+		least = now.r[i].revenue < least ? now.r[i].revenue : least;
+		wrong += memcmp(&now.r[i], &week[now.customer[i]], sizeof now.r[i]) != 0;
+	}
+	CHECK(least >= floor);
+	for (uint32_t c = 1; c <= CUSTOMERS; c++)
+		wrong += week[c].events && lead[c] != (week[c].revenue >= least);
+	CHECK(wrong == 0);
+	leaders_free(&now);
+	leaders_free(&old);
+	free(lead);
+	free(touched);
+	free(week);
+}
+
+/* Complete leaders updated stay complete while they fit, and keep the top
+ * and its ties when they no longer do. */
+static void test_complete_leaders_stay_complete_until_too_many(void)
+{
+	leaders_maker *m = leaders_maker_new(3 * LEADERS_KEEP);
+	rollup r = {0};
+	rollup_fold(&r, 1, 5000, 700, 700);
+	CHECK(leaders_maker_put(m, 9, &r) == 0);
+	rollup_fold(&r, 2, 5001, -50, 0);
+	CHECK(leaders_maker_put(m, 9, &r) == 0);	/* in place of the first */
+	leaders l;
+	finish(m, &l);
+	CHECK(l.complete && l.n == 1 && l.r[0].revenue == 650 && l.r[0].events == 2);
+	leaders_free(&l);
+	for (uint32_t c = 1; c <= 2 * LEADERS_KEEP; c++) {
+		rollup one = {0};
+		rollup_fold(&one, 10 + c, 5000, c <= LEADERS_KEEP - 1 ? 1000 : 100, 0);
+		CHECK(leaders_maker_put(m, c + 10, &one) == 0);
+	}
+	finish(m, &l);
+	/* 999 at 1000, then customer 9 at 650: the thousandth, with no ties */
+	CHECK(!l.complete && l.n == LEADERS_KEEP);
+	leaders_free(&l);
+	leaders_maker_free(m);
+}
+
 static void test_damaged_bytes_are_corrupt(void)
 {
 	leaders_maker *m = leaders_maker_new(4);
@@ -116,7 +217,8 @@ static void test_damaged_bytes_are_corrupt(void)
 	CHECK(leaders_maker_add(m, 4, 2, 11, 100, 0) == 0);
 	uint8_t *bytes;
 	size_t len;
-	CHECK(leaders_maker_finish(m, &stamp, &bytes, &len) == 0);
+	leaders made = stamp;
+	CHECK(leaders_maker_finish(m, &made, &bytes, &len) == 0);
 	leaders l;
 	for (size_t cut = 0; cut < len; cut++)
 		CHECK(leaders_decode(bytes, cut, &l) == TIDE_ECORRUPT);
@@ -128,9 +230,11 @@ static void test_damaged_bytes_are_corrupt(void)
 
 int main(void)
 {
-	RUN(test_few_customers_are_all_kept_in_first_order);
+	RUN(test_few_customers_are_all_kept);
 	RUN(test_many_keep_the_top_and_its_ties);
 	RUN(test_a_wrapped_revenue_keeps_none);
+	RUN(test_an_update_keeps_everyone_above_the_least);
+	RUN(test_complete_leaders_stay_complete_until_too_many);
 	RUN(test_damaged_bytes_are_corrupt);
 	return run_failed;
 }
