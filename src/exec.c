@@ -1615,7 +1615,8 @@ int exec_leaders(const plan *p, int64_t T, leaders *out, bool *usable, tide_err 
 
 /* The groups of a plan the week's leaders answer (exec_leaders), from them:
  * each as the scan of the window would leave it, for the metrics they
- * hold, and in the order the scan would make them. */
+ * hold.  Their order does not show: the plan's ORDER BY names the
+ * customer, so no two rows tie. */
 static int read_leaders(run *r, bool *done)
 {
 	leaders l;
@@ -2473,15 +2474,7 @@ int exec_default_asof(plan *p, int64_t *asof, tide_err *e)
 {
 	store_info info;
 	int rc = store_snap_info(p->snap, &info, e);
-	if (rc)
-		return rc;
-	bool any = false;
-	int64_t last = 0;
-	for (int k = 0; k < 2; k++)
-		if (info.events[k] && (!any || info.last_ts[k] > last)) {
-			last = info.last_ts[k];
-			any = true;
-		}
-	*asof = any ? last + 1 : 0;
-	return 0;
+	if (rc == 0)
+		*asof = store_default_asof(info.events, info.last_ts);
+	return rc;
 }

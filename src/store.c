@@ -83,7 +83,7 @@ static const char *const tag_list_key[2] = {"tags:orders", "tags:contacts"};
 static const char *const roll_list_key = "rolltags:orders";
 #define ROLL_OFF UINT32_MAX
 #define ROLL_VALUES_MAX 65536
-/* The week's leaders (leaders.h), which every commit makes again. */
+/* The week's leaders (leaders.h), which every commit keeps. */
 static const char *const leaders_key = "leaders";
 
 struct store {
@@ -2492,18 +2492,16 @@ static int flush_spans(store_batch *b)
 	return 0;
 }
 
-/* The store's default T as the batch leaves it: just after its newest
- * event.  *any false when it holds none. */
-static int64_t batch_end(const store_batch *b, bool *any)
+int64_t store_default_asof(const uint64_t events[2], const int64_t last_ts[2])
 {
+	bool any = false;
 	int64_t last = 0;
-	*any = false;
 	for (int k = 0; k < 2; k++)
-		if (b->info.events[k] && (!*any || b->info.last_ts[k] > last)) {
-			last = b->info.last_ts[k];
-			*any = true;
+		if (events[k] && (!any || last_ts[k] > last)) {
+			last = last_ts[k];
+			any = true;
 		}
-	return last + 1;
+	return any ? last + 1 : 0;
 }
 
 typedef int (*order_fn)(void *arg, const store_order *o);
@@ -2723,10 +2721,11 @@ static int update_leaders(store_batch *b, store_snap *snap, const store_span *we
 		return 0;
 	touched t = {.max = week->events / 128};
 	int rc = 0;
-	if (old.complete || old.n)
+	if (old.complete || old.n) {
 		rc = week_touched(b, snap, &old, stamp->from, week, &t);
-	if (rc == 0 && (old.complete || old.n) && t.n <= t.max)
-		rc = update_from(b, snap, &old, &t, stamp, out, len);
+		if (rc == 0 && t.n <= t.max)
+			rc = update_from(b, snap, &old, &t, stamp, out, len);
+	}
 	if (rc == 0 && *out && !stamp->complete && stamp->n < LEADERS_KEEP / 2) {
 		free(*out);
 		*out = NULL;
@@ -2740,11 +2739,10 @@ static int update_leaders(store_batch *b, store_snap *snap, const store_span *we
 /* Keeps the week's leaders (leaders.h) of the store as the batch leaves it. */
 static int put_leaders(store_batch *b)
 {
-	bool any;
-	int64_t T = batch_end(b, &any);
 	/* a batch that stored nothing (a file sent again) leaves them right */
-	if (!any || b->info.next_seq == b->seq_at_start)
+	if (b->info.next_seq == b->seq_at_start)
 		return 0;
+	int64_t T = store_default_asof(b->info.events, b->info.last_ts);
 	leaders stamp = {.from = T - LEADERS_WEEK, .to = T,
 			 .events = {b->info.events[0], b->info.events[1]}};
 	store_snap in_batch = {.s = b->s, .txn = b->txn};

@@ -22,7 +22,7 @@
  *   o_cols             u64 seq of its first order → a block of orders' head
  *                      fields, column by column (colblock.h)
  *   meta               counters (see store_info); "leaders", the week's
- *                      leaders (leaders.h), made again by every commit
+ *                      leaders (leaders.h), kept by every commit
  *
  * Views: every pointer a read returns points into an LMDB page and is valid
  * only until its transaction ends. */
@@ -64,6 +64,10 @@ typedef struct store_info {
 	int64_t first_ts[2], last_ts[2];	/* valid when events[k] > 0 */
 	uint64_t file_bytes;		/* bytes data.mdb occupies on disk */
 } store_info;
+
+/* The default T of a store holding events[k] events of each tide_kind, the
+ * newest at last_ts[k]: one second after its newest event, 0 when empty. */
+int64_t store_default_asof(const uint64_t events[2], const int64_t last_ts[2]);
 
 /* ---- writing ---------------------------------------------------------- */
 
