@@ -12,25 +12,54 @@ enum { CHUNK = 1 << 20, NAP_NS = 1000 * 1000 };
 struct mapwarm {
 	pthread_t thread;
 	int fd;
-	uint64_t from, end;
+	mapwarm_plan plan;
 	uint64_t warmed;	/* the helper's: read up to here */
-	_Atomic uint64_t pos, expect;
+	uint64_t found;		/* the helper's: the writer found up to here */
+	_Atomic uint64_t pos;
 	atomic_bool stop;
 	char buf[CHUNK];
 };
+
+/* Whether the page at offset `at` has been written: its first 8 bytes are
+ * not zero.  A read that fails says no, which only makes the helper wait. */
+static bool page_written(const mapwarm *w, uint64_t at)
+{
+	uint64_t head = 0;
+	return pread(w->fd, &head, sizeof head, (off_t)at) == (ssize_t)sizeof head && head != 0;
+}
+
+/* The writer's position past `pos` among the pages the helper has read:
+ * the first that is still a hole.  The writer fills pages in order, so a
+ * bisection finds it, in ~14 reads of cached pages for 64 MB. */
+static uint64_t find_writer(const mapwarm *w, uint64_t pos)
+{
+	uint64_t page = w->plan.page, lo = (pos + page - 1) / page, hi = w->warmed / page;
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+		if (page_written(w, mid * page))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	uint64_t at = lo * page;
+	return at > pos ? at : pos;
+}
 
 static void *warm_main(void *arg)
 {
 	mapwarm *w = arg;
 	while (!atomic_load_explicit(&w->stop, memory_order_relaxed)) {
 		uint64_t pos = atomic_load_explicit(&w->pos, memory_order_relaxed);
-		uint64_t lead = pos > w->from ? pos - w->from : 0;
-		lead = lead < MAPWARM_FIRST ? MAPWARM_FIRST : lead > MAPWARM_AHEAD ? MAPWARM_AHEAD : lead;
-		uint64_t goal = pos + atomic_load_explicit(&w->expect, memory_order_relaxed) + lead;
-		if (goal > w->end)
-			goal = w->end;
+		if (pos < w->found)
+			pos = w->found;	/* never below from: a page reused behind */
+		if (w->plan.page && w->warmed > pos)
+			pos = w->found = find_writer(w, pos);
+		const mapwarm_plan *p = &w->plan;
+		uint64_t lead = pos - p->from;
+		lead = lead < p->first ? p->first : lead > p->most ? p->most : lead;
+		uint64_t goal = pos + lead < p->end ? pos + lead : p->end;
 		if (w->warmed < pos)
-			w->warmed = pos;	/* the writer faulted those itself */
+			w->warmed = pos;	/* the writer made those itself */
 		if (w->warmed >= goal) {
 			nanosleep(&(struct timespec){0, NAP_NS}, NULL);
 			continue;
@@ -43,17 +72,15 @@ static void *warm_main(void *arg)
 	return NULL;
 }
 
-mapwarm *mapwarm_start(int fd, uint64_t from, uint64_t end)
+mapwarm *mapwarm_start(int fd, const mapwarm_plan *plan)
 {
 	mapwarm *w = malloc(sizeof *w);
 	if (!w)
 		return NULL;
 	w->fd = fd;
-	w->from = from;
-	w->end = end;
-	w->warmed = from;
-	atomic_init(&w->pos, from);
-	atomic_init(&w->expect, 0);
+	w->plan = *plan;
+	w->warmed = w->found = plan->from;
+	atomic_init(&w->pos, plan->from);
 	atomic_init(&w->stop, false);
 	if (pthread_create(&w->thread, NULL, warm_main, w) != 0) {
 		free(w);
@@ -65,17 +92,6 @@ mapwarm *mapwarm_start(int fd, uint64_t from, uint64_t end)
 void mapwarm_at(mapwarm *w, uint64_t pos)
 {
 	atomic_store_explicit(&w->pos, pos, memory_order_relaxed);
-}
-
-uint64_t mapwarm_written(const mapwarm *w)
-{
-	uint64_t pos = atomic_load_explicit(&w->pos, memory_order_relaxed);
-	return pos > w->from ? pos - w->from : 0;
-}
-
-void mapwarm_expect(mapwarm *w, uint64_t bytes)
-{
-	atomic_store_explicit(&w->expect, bytes, memory_order_relaxed);
 }
 
 void mapwarm_stop(mapwarm *w)
