@@ -2391,6 +2391,8 @@ typedef struct new_names {
 	new_name *v;
 	size_t n;
 	uint64_t first_new;
+	size_t bytes;	/* of all the names */
+	char *packed;	/* the names, end to end in key order; v[i].p point there */
 } new_names;
 
 static void collect_new(void *arg, const void *key, size_t len, uint32_t id)
@@ -2401,6 +2403,7 @@ static void collect_new(void *arg, const void *key, size_t len, uint32_t id)
 	uint8_t head[8] = {0};
 	memcpy(head, key, len < 8 ? len : 8);
 	nn->v[nn->n++] = (new_name){bigend_get(head, 8), key, (uint32_t)len, id};
+	nn->bytes += len;
 }
 
 /* LMDB's default order of keys: bytes, then the shorter first.  Zero
@@ -2416,18 +2419,31 @@ static int by_name_bytes(const void *x, const void *y)
 }
 
 /* The batch's new names of table t in key order; false when out of
- * memory. */
+ * memory.  They are copied end to end in that order: the writer's puts
+ * then read them in a row, where each name in the map was a miss to
+ * memory on its core (1.1 s of a 100M load's commit, 5.1M names). */
 static bool sort_names(store_batch *b, int t, new_names *nn)
 {
 	const name_table *nt = &b->names[t];
 	uint64_t counter = *name_counter(b, t);
-	*nn = (new_names){NULL, 0, nt->first_new};
+	*nn = (new_names){NULL, 0, nt->first_new, 0, NULL};
 	if (counter == nt->first_new)
 		return true;
 	if (!(nn->v = malloc((size_t)(counter - nt->first_new) * sizeof *nn->v)))
 		return false;
 	strmap_each(nt->cache, collect_new, nn);
 	qsort(nn->v, nn->n, sizeof *nn->v, by_name_bytes);
+	if (!(nn->packed = malloc(nn->bytes ? nn->bytes : 1)))
+		return false;
+	enum { AHEAD = 16 };	/* names whose bytes are on their way */
+	char *at = nn->packed;
+	for (size_t i = 0; i < nn->n; i++) {
+		if (i + AHEAD < nn->n)
+			__builtin_prefetch(nn->v[i + AHEAD].p);
+		memcpy(at, nn->v[i].p, nn->v[i].len);
+		nn->v[i].p = at;
+		at += nn->v[i].len;
+	}
 	return true;
 }
 
@@ -2799,8 +2815,10 @@ int store_batch_commit(store_batch *b, tide_err *e)
 		rc = put_names(b, t, &sorts.names[t]);
 	if (rc == 0)
 		rc = flush_rollups(b, sorts.tags);
-	for (int t = 0; t < 2; t++)
+	for (int t = 0; t < 2; t++) {
 		free(sorts.names[t].v);
+		free(sorts.names[t].packed);
+	}
 	rollup_tags_free(sorts.tags);
 	if (rc == 0)
 		rc = put_leaders(b);
