@@ -85,8 +85,13 @@ int leaders_maker_put(leaders_maker *m, uint32_t customer, const rollup *r)
 	return 0;
 }
 
-void leaders_maker_floor(leaders_maker *m, int64_t least)
+void leaders_maker_floor(leaders_maker *m, const leaders *old)
 {
+	if (old->complete)
+		return;
+	int64_t least = INT64_MAX;
+	for (size_t i = 0; i < old->n; i++)
+		least = old->r[i].revenue < least ? old->r[i].revenue : least;
 	m->floor = least;
 	m->floored = true;
 }

@@ -58,10 +58,12 @@ int leaders_maker_add(leaders_maker *m, uint32_t customer, uint32_t seq, int64_t
  * holds for it.  0, TIDE_ENOMEM, or TIDE_ECORRUPT as leaders_maker_add. */
 int leaders_maker_put(leaders_maker *m, uint32_t customer, const rollup *r);
 
-/* Only customers with at least `least` revenue can lead, and the leaders
- * are never complete: the maker is updating leaders whose least revenue
- * that was, and does not see the customers below it. */
-void leaders_maker_floor(leaders_maker *m, int64_t least);
+/* The maker is updating `old`.  When old was not complete, every customer
+ * left out of it had less revenue than its least leader, and the maker does
+ * not see them: only customers with at least that revenue can lead, and
+ * the leaders it makes are not complete either.  Complete leaders left no
+ * one out, and set no floor. */
+void leaders_maker_floor(leaders_maker *m, const leaders *old);
 
 /* Chooses the leaders and encodes them under stamp's window, counts and
  * `updated` into *out (malloc'd; the caller frees it), and sets stamp's

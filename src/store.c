@@ -2684,21 +2684,16 @@ static bool has_customer(const touched *t, uint32_t c)
 	return t->n && bsearch(&c, t->customer, t->n, sizeof c, u32_order);
 }
 
-/* The old leaders with the touched customers' weeks put in afresh.  When
- * they were not complete, their least revenue is the floor: every customer
- * left out of them had less, and an untouched one still has. */
+/* The old leaders with the touched customers' weeks put in afresh, above
+ * the old leaders' floor (leaders_maker_floor): a customer left out of them
+ * and untouched still has less revenue than their least. */
 static int update_from(store_batch *b, store_snap *snap, const leaders *old, const touched *t, leaders *stamp,
 		       uint8_t **out, size_t *len)
 {
 	leaders_maker *m = leaders_maker_new((uint32_t)b->info.customers);
 	if (!m)
 		return TIDE_ENOMEM;
-	if (!old->complete) {
-		int64_t least = INT64_MAX;
-		for (size_t i = 0; i < old->n; i++)
-			least = old->r[i].revenue < least ? old->r[i].revenue : least;
-		leaders_maker_floor(m, least);
-	}
+	leaders_maker_floor(m, old);
 	int rc = 0;
 	for (size_t i = 0; rc == 0 && i < old->n; i++)
 		if (!has_customer(t, old->customer[i]))

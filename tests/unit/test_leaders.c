@@ -150,7 +150,7 @@ static void test_an_update_keeps_everyone_above_the_least(void)
 		if (!touched[old.customer[i]])
 			CHECK(leaders_maker_put(m, old.customer[i], &old.r[i]) == 0);
 	}
-	leaders_maker_floor(m, floor);
+	leaders_maker_floor(m, &old);
 	for (uint32_t c = 1; c <= CUSTOMERS; c++)
 		if (touched[c] && week[c].events)
 			CHECK(leaders_maker_put(m, c, &week[c]) == 0);
