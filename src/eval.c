@@ -27,6 +27,11 @@ static int interned(const eval_ctx *c, uint32_t id, bool customer, value *out, t
 	return 0;
 }
 
+int eval_interned_value(const eval_ctx *c, ev_col col, uint32_t id, value *out, tide_err *e)
+{
+	return interned(c, id, col == EV_CUSTOMER, out, e);
+}
+
 bool eval_column_interned(ev_col col)
 {
 	return col == EV_CUSTOMER || col == EV_SKU || col == EV_CHANNEL || col == EV_REASON || col == EV_TAG;

@@ -40,6 +40,9 @@ int eval_event_column(const eval_ctx *c, ev_col col, uint32_t tag, value *out, t
  * tag) of the context's event; 0 when the event lacks it. */
 uint32_t eval_event_id(const eval_ctx *c, ev_col col, uint32_t tag);
 
+/* The value interned column col has where its id is id (0: null). */
+int eval_interned_value(const eval_ctx *c, ev_col col, uint32_t id, value *out, tide_err *e);
+
 /* Is col one whose values are interned ids (customer sku channel reason tags)? */
 bool eval_column_interned(ev_col col);
 

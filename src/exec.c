@@ -541,11 +541,9 @@ static int keyed_group(run *r, const value *kv, size_t *out)
 /* The group of an event keyed by one interned column, found by the value's
  * id through an array instead of by hashing its text (ids and texts
  * correspond one to one; id 0 is the missing value, the null key). */
-static int id_group(run *r, const eval_ctx *c, size_t *out)
+static int id_group(run *r, const eval_ctx *c, uint32_t id, size_t *out)
 {
 	table *t = &r->groups;
-	const key *k = &r->p->keys[0];
-	uint32_t id = eval_event_id(c, k->col, k->tag);
 	if (id < t->nid && t->by_id[id]) {
 		*out = t->by_id[id] - 1;
 		return 0;
@@ -559,7 +557,7 @@ static int id_group(run *r, const eval_ctx *c, size_t *out)
 		t->nid = n;
 	}
 	value kv;
-	int rc = eval_event_column(c, k->col, k->tag, &kv, r->e);
+	int rc = eval_interned_value(c, r->p->keys[0].col, id, &kv, r->e);
 	if (rc == 0 && (rc = keyed_group(r, &kv, out)) == 0)
 		t->by_id[id] = (uint32_t)*out + 1;
 	return rc;
@@ -880,7 +878,9 @@ static int fold_event(run *r, eval_ctx *c, int64_t ts, uint32_t customer, tide_r
 	if (p->by_customer) {
 		rc = customer_group(r, t, customer, &gi);
 	} else if (r->key_by_id) {
-		rc = id_group(r, c, &gi);
+		rc = id_group(r, c, eval_event_id(c, p->keys[0].col, p->keys[0].tag), &gi);
+	} else if (p->nkeys == 0 && t->n) {
+		rc = 0;	/* the one group, made by the first event */
 	} else if (r->pg_valid && ts >= r->pc_start && ts < r->pc_next) {
 		gi = r->pg_group;
 		rc = 0;
@@ -1242,14 +1242,29 @@ typedef struct helper {
 	int rc;
 } helper;
 
+/* Aggregates whose states two halves can add up to what one scan leaves:
+ * counts, and distinct counts of interned ids (sets united).  Sums of reals
+ * would round differently, and min/max of text could keep the helper's
+ * strings. */
+static bool aggregates_merge(const plan *p)
+{
+	for (int i = 0; i < p->nslots; i++) {
+		const slot *s = &p->slots[i];
+		bool ids = s->fn == A_COUNT_DISTINCT && s->arg->kind == BX_EVCOL && eval_column_interned(s->arg->col);
+		if (s->fn >= A_COUNT_STAR && s->fn != A_COUNT_STAR && s->fn != A_COUNT && !ids)
+			return false;
+	}
+	return true;
+}
+
 static bool parallel_scan_fits(const run *r, uint64_t events)
 {
 	const plan *p = r->p;
 	/* keys the merge can find again: a customer id, a period (its label made
-	 * anew from the group's period start), or none */
-	bool keys = p->by_customer || p->nkeys == 0 || r->key_by_period;
+	 * anew from the group's period start), an interned id, or none */
+	bool keys = p->by_customer || p->nkeys == 0 || r->key_by_period || r->key_by_id;
 	return events >= parallel_min_events() && keys && !p->point_customer && !p->row_mode &&
-	       !r->aggregates && !r->use_custs && !p->need_customer_sets && !r->cust_periods;
+	       aggregates_merge(p) && !r->use_custs && !p->need_customer_sets && !r->cust_periods;
 }
 
 static void *helper_main(void *arg)
@@ -1295,6 +1310,33 @@ static bool merge_days(group_more *to, group_more *from)
 	return true;
 }
 
+/* Adds the aggregate states of from (aggregates_merge's kinds) to to's,
+ * taking what to lacks. */
+static int merge_aggs(run *r, table *t, group_more *to, group_more *from)
+{
+	if (!from->aggs)
+		return 0;
+	t->owns_more = true;
+	if (!to->aggs) {
+		to->aggs = from->aggs;
+		from->aggs = NULL;
+		return 0;
+	}
+	for (int i = 0; i < r->p->nslots; i++) {
+		agg_state *a = &to->aggs[i], *b = &from->aggs[i];
+		a->count += b->count;
+		if (!b->ids)
+			continue;
+		if (!a->ids) {
+			a->ids = b->ids;
+			b->ids = NULL;
+		} else if (idset_merge(a->ids, b->ids)) {
+			return nomem(r);
+		}
+	}
+	return 0;
+}
+
 /* Folds group fi of table f (events after all of group ti's) into ti. */
 static int merge_group(run *r, table *t, size_t ti, table *f, size_t fi)
 {
@@ -1324,6 +1366,9 @@ static int merge_group(run *r, table *t, size_t ti, table *f, size_t fi)
 		if (!merge_days(am, bm))
 			return nomem(r);
 		t->owns_more = true;
+		int rc = merge_aggs(r, t, am, bm);
+		if (rc)
+			return rc;
 	}
 	if (r->p->source != SRC_CONTACTS)
 		return 0;
@@ -1337,9 +1382,15 @@ static int merge_group(run *r, table *t, size_t ti, table *f, size_t fi)
 }
 
 /* This run's group for the helper's group fi of a keyed table: its period
- * label is made again here, as the helper's die with it. */
-static int keyed_group_of(run *r, const table *f, size_t fi, size_t *out)
+ * label (or interned value, read through this run's snapshot) is made again
+ * here, as the helper's die with it.  ids: the helper's group → its key's
+ * id, with an interned key. */
+static int keyed_group_of(run *r, const table *f, size_t fi, const uint32_t *ids, size_t *out)
 {
+	if (r->key_by_id) {
+		eval_ctx c = {.p = r->p};
+		return id_group(r, &c, ids[fi], out);
+	}
 	value kv[1];
 	r->ev_pstart = f->m[fi].pstart;
 	if (r->p->nkeys == 1) {
@@ -1360,18 +1411,27 @@ static int merge_helper(run *r, helper *h)
 {
 	table *f = &h->r.groups;
 	size_t gi[MERGE_CHUNK];
+	uint32_t *ids = NULL;
+	if (r->key_by_id) {
+		if (!(ids = malloc((f->n ? f->n : 1) * sizeof *ids)))
+			return nomem(r);
+		for (size_t id = 0; id < f->nid; id++)
+			if (f->by_id[id])
+				ids[f->by_id[id] - 1] = (uint32_t)id;
+	}
 	int rc = 0;
 	for (size_t at = 0; rc == 0 && at < f->n; at += MERGE_CHUNK) {
 		size_t n = f->n - at < MERGE_CHUNK ? f->n - at : MERGE_CHUNK;
 		for (size_t i = 0; rc == 0 && i < n; i++) {
 			rc = r->p->by_customer ? customer_group(r, &r->groups, f->g[at + i].customer, &gi[i])
-					       : keyed_group_of(r, f, at + i, &gi[i]);
+					       : keyed_group_of(r, f, at + i, ids, &gi[i]);
 			if (rc == 0)
 				__builtin_prefetch(&r->groups.g[gi[i]], 1);
 		}
 		for (size_t i = 0; rc == 0 && i < n; i++)
 			rc = merge_group(r, &r->groups, gi[i], f, at + i);
 	}
+	free(ids);
 	return rc;
 }
 
@@ -2422,11 +2482,30 @@ static bool keyed_by_period(const plan *p)
 	return p->nkeys == 1 && p->keys[0].kind == KEY_PERIOD;
 }
 
+/* Whether an event expression reads only the fields o_cols holds. */
+static bool reads_heads_only(const bx *x)
+{
+	if (!x)
+		return true;
+	if (x->kind == BX_EVCOL || x->kind == BX_EVID)
+		return x->col == EV_TS || x->col == EV_CUSTOMER || x->col == EV_AMOUNT || x->col == EV_COST;
+	for (int i = 0; i < x->nargs; i++)
+		if (!reads_heads_only(x->args[i]))
+			return false;
+	return true;
+}
+
 bool exec_reads_heads(const plan *p)
 {
-	/* only WHERE, keys and aggregate arguments read an order's other fields */
-	return p->source == SRC_ORDERS && !p->where && !has_aggregates(p) && !p->row_mode &&
-	       (p->by_customer || p->nkeys == 0 || keyed_by_period(p));
+	/* only WHERE, keys and aggregate arguments read an order's fields; the
+	 * metrics read the heads alone */
+	if (p->source != SRC_ORDERS || p->row_mode || !reads_heads_only(p->where) ||
+	    !(p->by_customer || p->nkeys == 0 || keyed_by_period(p)))
+		return false;
+	for (int i = 0; i < p->nslots; i++)
+		if (p->slots[i].fn >= A_COUNT_STAR && !reads_heads_only(p->slots[i].arg))
+			return false;
+	return true;
 }
 
 int exec_point(plan *p, int64_t asof, tide_result *out, const exec_limits *lim, tide_err *e)

@@ -87,21 +87,28 @@ static bool bits_put(idset *s, uint32_t id)
 	return fresh;
 }
 
-/* The table is full: a table twice as large, or the bitmap when that is
- * no larger. */
-static int grow(idset *s, uint32_t max_id)
+/* Turns s into a bitmap holding ids up to max_id. */
+static int to_bits(idset *s, uint32_t max_id)
 {
-	size_t ncap = s->cap * 2;
-	if (ncap * sizeof *s->table >= ((size_t)max_id / 64 + 1) * sizeof *s->bits) {
-		if (bits_reserve(s, max_id))
-			return -1;
+	if (bits_reserve(s, max_id))
+		return -1;
+	if (s->table) {
 		for (size_t i = 0; i < s->cap; i++)
 			if (s->table[i])
 				bits_put(s, s->table[i]);
 		free(s->table);
 		s->table = NULL;
-		return 0;
 	}
+	return 0;
+}
+
+/* The table is full: a table twice as large, or the bitmap when that is
+ * no larger. */
+static int grow(idset *s, uint32_t max_id)
+{
+	size_t ncap = s->cap * 2;
+	if (ncap * sizeof *s->table >= ((size_t)max_id / 64 + 1) * sizeof *s->bits)
+		return to_bits(s, max_id);
 	uint32_t *nt = calloc(ncap, sizeof *nt);
 	if (!nt)
 		return -1;
@@ -129,5 +136,28 @@ int idset_add(idset *s, uint32_t id)
 	}
 	s->max_id = max_id;
 	s->count += fresh;
+	return 0;
+}
+
+int idset_merge(idset *s, const idset *from)
+{
+	if (from->table) {
+		for (size_t i = 0; i < from->cap; i++)
+			if (from->table[i] && idset_add(s, from->table[i]))
+				return -1;
+		return 0;
+	}
+	/* a bitmap: word by word, then count what the union holds */
+	uint32_t max_id = from->max_id > s->max_id ? from->max_id : s->max_id;
+	if (to_bits(s, max_id))
+		return -1;
+	size_t count = 0;
+	for (size_t i = 0; i < s->words; i++) {
+		if (i < from->words)
+			s->bits[i] |= from->bits[i];
+		count += (size_t)__builtin_popcountll(s->bits[i]);
+	}
+	s->count = count;
+	s->max_id = max_id;
 	return 0;
 }

@@ -24,6 +24,10 @@ void idset_free(idset *s);
  * out of memory (the set is as it was). */
 int idset_add(idset *s, uint32_t id);
 
+/* Adds every id of from to s (from is unchanged).  0, or -1 when out of
+ * memory (s then holds some of from's ids). */
+int idset_merge(idset *s, const idset *from);
+
 /* How many distinct ids were added. */
 size_t idset_count(const idset *s);
 
