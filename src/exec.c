@@ -690,6 +690,13 @@ static int agg_add(run *r, agg_state *a, const slot *s, value v)
 	}
 }
 
+/* count(DISTINCT x) of an interned column: ids and texts correspond one to
+ * one, so it counts ids (an idset) and never reads the text. */
+static bool counts_ids(const slot *s)
+{
+	return s->fn == A_COUNT_DISTINCT && s->arg->kind == BX_EVCOL && eval_column_interned(s->arg->col);
+}
+
 static int fold_aggregates(run *r, table *t, size_t gi, const eval_ctx *c)
 {
 	plan *p = r->p;
@@ -705,8 +712,7 @@ static int fold_aggregates(run *r, table *t, size_t gi, const eval_ctx *c)
 			continue;
 		value v = val_null();
 		int rc = 0;
-		if (s->fn == A_COUNT_DISTINCT && s->arg->kind == BX_EVCOL && eval_column_interned(s->arg->col)) {
-			/* ids and texts correspond one to one: count ids, skip the text */
+		if (counts_ids(s)) {
 			uint32_t id = eval_event_id(c, s->arg->col, s->arg->idx);
 			agg_state *a = &m->aggs[i];
 			if (id && ((!a->ids && !(a->ids = idset_new())) || idset_add(a->ids, id)))
@@ -1250,8 +1256,7 @@ static bool aggregates_merge(const plan *p)
 {
 	for (int i = 0; i < p->nslots; i++) {
 		const slot *s = &p->slots[i];
-		bool ids = s->fn == A_COUNT_DISTINCT && s->arg->kind == BX_EVCOL && eval_column_interned(s->arg->col);
-		if (s->fn >= A_COUNT_STAR && s->fn != A_COUNT_STAR && s->fn != A_COUNT && !ids)
+		if (s->fn >= A_COUNT_STAR && s->fn != A_COUNT_STAR && s->fn != A_COUNT && !counts_ids(s))
 			return false;
 	}
 	return true;
