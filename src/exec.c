@@ -134,6 +134,7 @@ typedef struct run {
 	bool key_by_id;		/* the one key is an interned column */
 	bool key_by_period;	/* the one key is a period */
 	bool read_heads;	/* scans read o_cols (exec_reads_heads) */
+	exec_tags read_tags;	/* and these tags of the orders in it */
 	store_heads *heads;	/* a scan's reader of o_cols, when read_heads */
 	bool lean_fold;		/* orders by customer into the hot line alone */
 	bool names_late;	/* customers are named after HAVING and the LIMIT's cut */
@@ -1043,6 +1044,7 @@ typedef struct scan_batch {
 	uint8_t seen[SCAN_BATCH];	/* their places in order[] or contact[] */
 	store_order order[SCAN_BATCH];
 	store_contact contact[SCAN_BATCH];
+	uint8_t tags[SCAN_BATCH * COLBLOCK_TAG_BYTES];	/* the orders' tags, read from o_cols */
 } scan_batch;
 
 /* prefetch_ids and prefetch_groups must be inlined: gcc 12's mod/ref
@@ -1089,7 +1091,7 @@ static inline __attribute__((always_inline)) void prefetch_groups(const run *r, 
 static int read_batch(run *r, store_log *log, uint64_t last, bool orders, scan_batch *b)
 {
 	if (r->heads)
-		return store_heads_read(r->heads, last, b->order, SCAN_BATCH, &b->n, r->e);
+		return store_heads_read(r->heads, last, b->order, SCAN_BATCH, b->tags, &b->n, r->e);
 	for (b->n = 0; b->n < SCAN_BATCH; b->n++) {
 		uint64_t seq;
 		MDB_val v;
@@ -1186,7 +1188,8 @@ static int scan_log(run *r, eval_ctx *c, store_log *log, uint64_t first, uint64_
 	uint64_t mapped = 0;	/* records read since the map was last let go */
 	int rc = 0;
 	if (r->read_heads)
-		rc = store_heads_open(snap, first, note_block, r, &r->heads, r->e);
+		rc = store_heads_open(snap, first, r->read_tags.name, r->read_tags.n, note_block, r, &r->heads,
+				      r->e);
 	else
 		rc = store_log_seek(log, first, r->e);
 	if (rc == 0)
@@ -2487,28 +2490,49 @@ static bool keyed_by_period(const plan *p)
 	return p->nkeys == 1 && p->keys[0].kind == KEY_PERIOD;
 }
 
+/* Whether o_cols holds an order's column col (of tag name tag, when a tag);
+ * the tags read are added to tags, once each. */
+static bool column_in_cols(ev_col col, uint32_t tag, exec_tags *tags)
+{
+	if (col != EV_TAG)
+		return col == EV_TS || col == EV_CUSTOMER || col == EV_AMOUNT || col == EV_COST;
+	if (tag == 0)	/* a tag the store has never seen: null for every order */
+		return true;
+	for (uint32_t k = 0; k < tags->n; k++)
+		if (tags->name[k] == tag)
+			return true;
+	if (tags->n == COLBLOCK_TAGS)
+		return false;
+	tags->name[tags->n++] = tag;
+	return true;
+}
+
 /* Whether an event expression reads only the fields o_cols holds. */
-static bool reads_heads_only(const bx *x)
+static bool reads_cols_only(const bx *x, exec_tags *tags)
 {
 	if (!x)
 		return true;
 	if (x->kind == BX_EVCOL || x->kind == BX_EVID)
-		return x->col == EV_TS || x->col == EV_CUSTOMER || x->col == EV_AMOUNT || x->col == EV_COST;
+		return column_in_cols(x->col, (uint32_t)x->idx, tags);
 	for (int i = 0; i < x->nargs; i++)
-		if (!reads_heads_only(x->args[i]))
+		if (!reads_cols_only(x->args[i], tags))
 			return false;
 	return true;
 }
 
-bool exec_reads_heads(const plan *p)
+bool exec_reads_heads(const plan *p, exec_tags *tags)
 {
 	/* only WHERE, keys and aggregate arguments read an order's fields; the
 	 * metrics read the heads alone */
-	if (p->source != SRC_ORDERS || p->row_mode || !reads_heads_only(p->where) ||
-	    !(p->by_customer || p->nkeys == 0 || keyed_by_period(p)))
+	tags->n = 0;
+	if (p->source != SRC_ORDERS || p->row_mode || !reads_cols_only(p->where, tags))
 		return false;
+	for (int i = 0; i < p->nkeys; i++)
+		if (p->keys[i].kind != KEY_CUSTOMER && p->keys[i].kind != KEY_PERIOD &&
+		    !(p->keys[i].kind == KEY_EVCOL && column_in_cols(p->keys[i].col, p->keys[i].tag, tags)))
+			return false;
 	for (int i = 0; i < p->nslots; i++)
-		if (p->slots[i].fn >= A_COUNT_STAR && !reads_heads_only(p->slots[i].arg))
+		if (p->slots[i].fn >= A_COUNT_STAR && !reads_cols_only(p->slots[i].arg, tags))
 			return false;
 	return true;
 }
@@ -2523,7 +2547,7 @@ int exec_point(plan *p, int64_t asof, tide_result *out, const exec_limits *lim, 
 	r.aggregates = has_aggregates(p);
 	r.key_by_id = p->nkeys == 1 && p->keys[0].kind == KEY_EVCOL && eval_column_interned(p->keys[0].col);
 	r.key_by_period = keyed_by_period(p);
-	r.read_heads = exec_reads_heads(p);
+	r.read_heads = exec_reads_heads(p, &r.read_tags);
 	r.use_custs = !p->by_customer && p->source != SRC_QUERY &&
 		      (p->need_model || p->need_customer_sets || churn_rate);
 	r.lean_fold = p->by_customer && p->source == SRC_ORDERS && !p->row_mode && !r.use_custs &&

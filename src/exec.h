@@ -5,6 +5,7 @@
 #ifndef TIDE_EXEC_H
 #define TIDE_EXEC_H
 
+#include "colblock.h"
 #include "plan.h"
 
 typedef struct exec_limits {
@@ -44,10 +45,16 @@ bool exec_leaders_fit(const plan *p);
  * its window [T − W, T), and its LIMIT is within them. */
 int exec_leaders(const plan *p, int64_t T, leaders *out, bool *usable, tide_err *e);
 
+/* The tags (interned names) a scan of o_cols decodes. */
+typedef struct exec_tags {
+	uint32_t n, name[COLBLOCK_TAGS];
+} exec_tags;
+
 /* Whether the plan's scans read the orders' head fields from o_cols instead
- * of the log: orders, no WHERE, no aggregates, grouped by customer, a period
- * or nothing (nothing else reads an order's sku, qty, id or tags). */
-bool exec_reads_heads(const plan *p);
+ * of the log: orders, not row by row, and no WHERE, key or aggregate
+ * argument that reads an order's sku, qty or id (or more than COLBLOCK_TAGS
+ * tags).  *tags is set to the tags they read there. */
+bool exec_reads_heads(const plan *p, exec_tags *tags);
 
 /* Seconds on CLOCK_MONOTONIC. */
 double exec_now(void);

@@ -80,8 +80,10 @@ static void explain_into(const plan *p, sbuf *b, int depth, tide_err *e)
 				  pad, (long long)p->step_count, ws);
 		}
 		const char *idx = kind == TIDE_ORDERS ? "o_days" : "c_days";
-		const char *scanned = exec_reads_heads(p) ? "the orders' head fields in 'o_cols'"
-				    : kind == TIDE_ORDERS ? "log 'orders'" : "log 'contacts'";
+		exec_tags tags;
+		const char *scanned = !exec_reads_heads(p, &tags) ? kind == TIDE_ORDERS ? "log 'orders'" : "log 'contacts'"
+				    : tags.n ? "the orders' head fields and tags in 'o_cols'"
+					     : "the orders' head fields in 'o_cols'";
 		if (p->has_window) {
 			int64_t start = cal_add(T, p->window, -1, p->tz);
 			store_span span;

@@ -32,7 +32,7 @@
 #include "timefmt.h"
 #include "varint.h"
 
-#define STORE_VERSION 17
+#define STORE_VERSION 18
 #define MAP_INITIAL (UINT64_C(64) << 20)
 
 static const struct {
@@ -975,6 +975,7 @@ struct store_heads {
 	void *arg;
 	bool done;
 	uint32_t at;		/* the next order of blk to give */
+	uint32_t ntags, tags[COLBLOCK_TAGS];	/* the tags to decode */
 	colblock blk;
 };
 
@@ -997,16 +998,20 @@ static int load_heads(store_heads *h, MDB_cursor_op op, bool *found)
 	if (h->note)
 		h->note(h->arg, v.mv_data, v.mv_size);
 	h->at = 0;
-	return colblock_decode(v.mv_data, v.mv_size, &h->blk) ? 0 : TIDE_ECORRUPT;
+	return colblock_decode_tags(v.mv_data, v.mv_size, h->tags, h->ntags, &h->blk) ? 0 : TIDE_ECORRUPT;
 }
 
-int store_heads_open(store_snap *r, uint64_t first, store_note_fn note, void *arg,
-		     store_heads **out, tide_err *e)
+int store_heads_open(store_snap *r, uint64_t first, const uint32_t *tags, uint32_t ntags,
+		     store_note_fn note, void *arg, store_heads **out, tide_err *e)
 {
+	if (ntags > COLBLOCK_TAGS)
+		return tide_errf(e, TIDE_EUSAGE, "o_cols: more than %d tags asked for", COLBLOCK_TAGS);
 	store_heads *h = malloc(sizeof *h);
 	if (!h)
 		return tide_errf(e, TIDE_ENOMEM, "out of memory");
-	*h = (store_heads){.note = note, .arg = arg};
+	*h = (store_heads){.note = note, .arg = arg, .ntags = ntags};
+	if (ntags)
+		memcpy(h->tags, tags, ntags * sizeof *tags);
 	int rc = mdb_cursor_open(r->txn, r->s->dbi[DB_O_COLS], &h->cur);
 	if (rc) {
 		free(h);
@@ -1029,7 +1034,8 @@ int store_heads_open(store_snap *r, uint64_t first, store_note_fn note, void *ar
 	return 0;
 }
 
-int store_heads_read(store_heads *h, uint64_t last, store_order *out, size_t max, size_t *n, tide_err *e)
+int store_heads_read(store_heads *h, uint64_t last, store_order *out, size_t max, uint8_t *tag_bytes,
+		     size_t *n, tide_err *e)
 {
 	size_t got = 0;
 	int rc = 0;
@@ -1054,6 +1060,12 @@ int store_heads_read(store_heads *h, uint64_t last, store_order *out, size_t max
 			.has_cost = b->has_cost[i],
 			.customer = (uint32_t)b->col[CB_CUSTOMER][i],
 		};
+		if (b->ntags) {
+			store_order *o = &out[got - 1];
+			uint8_t *at = tag_bytes + (got - 1) * COLBLOCK_TAG_BYTES;
+			o->tags = at;
+			o->tags_len = (uint32_t)colblock_tags_of(b, i, at, &o->ntags);
+		}
 		h->at++;
 	}
 	*n = got;
@@ -2147,13 +2159,15 @@ static int add_record(store_batch *b, int kind, uint64_t seq, const uint8_t *rec
 	return rc;
 }
 
-static int add_head(store_batch *b, uint64_t seq, const tide_event *ev, uint32_t customer)
+static int add_head(store_batch *b, uint64_t seq, const tide_event *ev, uint32_t customer,
+		    const uint32_t *tags)
 {
-	if (colblock_add(b->cols, seq, ev->ts, customer, ev->amount, ev->has_cost, ev->cost))
+	colblock_order o = {seq, ev->ts, customer, ev->amount, ev->has_cost, ev->cost, ev->ntags, tags};
+	if (colblock_add(b->cols, &o))
 		return 0;
 	int rc = flush_cols(b);
 	/* one order always fits an empty block */
-	if (rc == 0 && !colblock_add(b->cols, seq, ev->ts, customer, ev->amount, ev->has_cost, ev->cost))
+	if (rc == 0 && !colblock_add(b->cols, &o))
 		rc = TIDE_ECORRUPT;
 	return rc;
 }
@@ -2533,12 +2547,12 @@ static int heads_each(store_snap *snap, uint64_t first, uint64_t last, int64_t f
 		      void *arg)
 {
 	store_heads *h = NULL;
-	int rc = store_heads_open(snap, first, NULL, NULL, &h, NULL);
+	int rc = store_heads_open(snap, first, NULL, 0, NULL, NULL, &h, NULL);
 	enum { HEADS_AT_ONCE = 256 };
 	store_order o[HEADS_AT_ONCE];
 	size_t got = rc == 0;
 	while (rc == 0 && got) {
-		rc = store_heads_read(h, last, o, HEADS_AT_ONCE, &got, NULL);
+		rc = store_heads_read(h, last, o, HEADS_AT_ONCE, NULL, &got, NULL);
 		for (size_t i = 0; rc == 0 && i < got; i++)
 			if (o[i].ts >= from && o[i].ts < to)
 				rc = fn(arg, &o[i]);
@@ -2879,10 +2893,11 @@ static int tag_name(store_batch *b, tide_kind kind, uint32_t pos, tide_str text,
 	return 0;
 }
 
-/* Appends the tag pairs at p, adding their length to *len; the pairs an
- * order's roll-ups are kept for go to roll (npairs of them). */
-static int encode_tags(store_batch *b, const tide_event *ev, uint8_t *p, size_t *len, uint32_t *roll,
-		       int *npairs)
+/* Appends the tag pairs at p, adding their length to *len; every pair (name,
+ * value) goes to pairs too, and those an order's roll-ups are kept for to
+ * roll (npairs of them). */
+static int encode_tags(store_batch *b, const tide_event *ev, uint8_t *p, size_t *len, uint32_t *pairs,
+		       uint32_t *roll, int *npairs)
 {
 	size_t n = 0;
 	*npairs = 0;
@@ -2896,6 +2911,8 @@ static int encode_tags(store_batch *b, const tide_event *ev, uint8_t *p, size_t 
 			return rc;
 		n += varint_put(p + n, name);
 		n += varint_put(p + n, value);
+		pairs[2 * i] = name;
+		pairs[2 * i + 1] = value;
 		if (ev->kind == TIDE_ORDERS && b->tag_values[index] != ROLL_OFF) {
 			roll[2 * *npairs] = name;
 			roll[2 * *npairs + 1] = value;
@@ -3121,9 +3138,9 @@ int store_batch_add_hashed(store_batch *b, const tide_event *ev, uint64_t id_has
 	rec[len++] = (uint8_t)ev->id.n;
 	memcpy(rec + len, ev->id.p, ev->id.n);
 	len += ev->id.n;
-	uint32_t roll[2 * TIDE_TAGS_MAX];
+	uint32_t tags[2 * TIDE_TAGS_MAX], roll[2 * TIDE_TAGS_MAX];
 	int npairs;
-	if ((rc = encode_tags(b, ev, rec + len, &len, roll, &npairs)))
+	if ((rc = encode_tags(b, ev, rec + len, &len, tags, roll, &npairs)))
 		goto done;
 
 	bool order = ev->kind == TIDE_ORDERS;
@@ -3135,7 +3152,7 @@ int store_batch_add_hashed(store_batch *b, const tide_event *ev, uint64_t id_has
 	if (rc == 0 && order)
 		rc = add_rollups(b, customer, roll, npairs, (uint32_t)seq, ev);
 	if (rc == 0 && order)
-		rc = add_head(b, seq, ev, customer);
+		rc = add_head(b, seq, ev, customer, tags);
 	if (rc)
 		goto done;
 

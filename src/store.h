@@ -20,7 +20,7 @@
  *   o_roll_tag         (tag name, tag value, customer), big-endian u32s →
  *                      rollup of its orders with that tag value
  *   o_cols             u64 seq of its first order → a block of orders' head
- *                      fields, column by column (colblock.h)
+ *                      fields and tags, column by column (colblock.h)
  *   meta               counters (see store_info); "leaders", the week's
  *                      leaders (leaders.h), kept by every commit
  *
@@ -35,6 +35,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "colblock.h"
 #include "custindex.h"
 #include "event.h"
 #include "leaders.h"
@@ -185,18 +186,23 @@ void store_log_close(store_log *l);
 int store_decode_order(uint64_t seq, const MDB_val *v, store_order *o);
 int store_decode_contact(uint64_t seq, const MDB_val *v, store_contact *c);
 /* The orders' head fields (seq, ts, amount, cost, customer: all that
- * metrics read) in sequence order, read from o_cols a block at a time: for
- * scans that read no order's sku, qty, id or tags, to which a cursor step
- * and a varint decode per order from the log cost more than the rest. */
+ * metrics read) and their tags in sequence order, read from o_cols a block
+ * at a time: for scans that read no order's sku, qty or id, to which a
+ * cursor step and a varint decode per order from the log cost more than the
+ * rest. */
 typedef struct store_heads store_heads;
 
 /* A reader of the orders from sequence number first on, through snapshot r
- * (which must outlive it). */
-int store_heads_open(store_snap *r, uint64_t first, store_note_fn note, void *arg,
-		     store_heads **out, tide_err *e);
-/* Up to max orders with sequence numbers up to last into out, their other
- * fields left empty; *n == 0 at the end. */
-int store_heads_read(store_heads *h, uint64_t last, store_order *out, size_t max, size_t *n, tide_err *e);
+ * (which must outlive it), with the tags named in tags (ntags of them, at
+ * most COLBLOCK_TAGS; copied). */
+int store_heads_open(store_snap *r, uint64_t first, const uint32_t *tags, uint32_t ntags,
+		     store_note_fn note, void *arg, store_heads **out, tide_err *e);
+/* Up to max orders with sequence numbers up to last into out, their sku,
+ * qty and id left empty.  The tags asked for are written into tag_bytes
+ * (room for max × COLBLOCK_TAG_BYTES, owned by the caller; NULL when none
+ * were), which out's tags point into.  *n == 0 at the end. */
+int store_heads_read(store_heads *h, uint64_t last, store_order *out, size_t max, uint8_t *tag_bytes,
+		     size_t *n, tide_err *e);
 void store_heads_close(store_heads *h);
 
 /* Tag value id of tag name `name` in a record's tags, 0 when it lacks it. */

@@ -52,16 +52,22 @@ expect_eq by_month "$("$TIDE" query "$db" --format csv 'SELECT month, count(*) A
 2025-03,2,2"
 expect_eq explain_head "$("$TIDE" query "$db" --format text 'EXPLAIN SELECT revenue() FROM orders WINDOW 30d' | grep -c 'sequence range only')" "1"
 # scans that read nothing but an order's head fields (ts, customer, amount,
-# cost) read them from o_cols; a WHERE, an aggregate or a key on another
-# column reads the log
+# cost) and tags read them from o_cols, decoding the tag columns only when
+# they read a tag; a WHERE, an aggregate or a key on another column reads
+# the log
 for q in "SELECT customer, revenue() FROM orders WINDOW 30d GROUP BY customer" \
 	"SELECT month, revenue() FROM orders GROUP BY month" "SELECT revenue() FROM orders ASOF '2025-03-01'" \
 	"SELECT revenue() FROM orders WHERE amount > 0 AND cost IS NULL WINDOW 30d" \
 	"SELECT count(*), count(DISTINCT customer), max(ts) FROM orders WINDOW 30d"; do
 	expect_eq "explain_heads: $q" "$("$TIDE" query "$db" --format text "EXPLAIN $q" | grep -c "^scan the orders' head fields in 'o_cols'")" "1"
 done
+for q in "SELECT customer, revenue() FROM orders WHERE region = 'x' GROUP BY customer" \
+	"SELECT region, revenue(), count(DISTINCT customer) FROM orders WINDOW 30d GROUP BY region" \
+	"SELECT month, count(DISTINCT region) FROM orders WHERE amount > 0 GROUP BY month"; do
+	expect_eq "explain_tags: $q" "$("$TIDE" query "$db" --format text "EXPLAIN $q" | grep -c "^scan the orders' head fields and tags in 'o_cols'")" "1"
+done
 for q in "SELECT revenue() FROM orders WHERE qty > 1 WINDOW 30d" "SELECT sum(qty) FROM orders WINDOW 30d" \
-	"SELECT sku, revenue() FROM orders GROUP BY sku" "SELECT customer, revenue() FROM orders WHERE region = 'x' GROUP BY customer"; do
+	"SELECT sku, revenue() FROM orders GROUP BY sku" "SELECT region, revenue() FROM orders WHERE sku = 'x' GROUP BY region"; do
 	expect_eq "explain_log: $q" "$("$TIDE" query "$db" --format text "EXPLAIN $q" | grep -c "^scan log 'orders'")" "1"
 done
 

@@ -274,12 +274,18 @@ static void add_orders(store *s, int from, int to, int64_t amount_scale)
 	store_batch *b;
 	bool dup;
 	char id[32];
+	static const char *const regions[] = {"north", "south", ""};	/* "" is no tag */
+	static const char *const reps[] = {"r1", "r2", "r3", "r4", ""};
 	CHECK(store_batch_begin(s, &b, &e) == 0);
 	for (int i = from; i < to; i++) {
 		snprintf(id, sizeof id, "o%d", i);
 		tide_event ev = order(id, i % 4 ? "c1" : "c2", 1700000000 + 37 * i, (i % 9 - 4) * amount_scale);
 		ev.has_cost = i % 2;
 		ev.cost = i * 3;
+		/* a second tag from the 701st order on: a new column mid-block */
+		tide_tag tags[2] = {{S("region"), S(regions[i % 3])}, {S("rep"), S(reps[i % 5])}};
+		ev.tags = tags;
+		ev.ntags = i >= 700 ? 2 : 1;
 		CHECK(store_batch_add(b, &ev, &dup, &e) == 0 && !dup);
 		if (i % 7)
 			continue;
@@ -291,12 +297,16 @@ static void add_orders(store *s, int from, int to, int64_t amount_scale)
 	CHECK(store_batch_commit(b, &e) == 0);
 }
 
-/* The heads o_cols gives from first to last are the log's, field for field. */
-static bool heads_match_log(store_snap *r, uint64_t first, uint64_t last)
+/* The heads o_cols gives from first to last are the log's, field for field,
+ * and so are their tags asked for: the store's first `asked` tags. */
+static bool heads_match_log(store_snap *r, uint64_t first, uint64_t last, int asked)
 {
 	tide_err e;
 	store_heads *h;
-	if (store_heads_open(r, first, NULL, NULL, &h, &e) != 0)
+	uint32_t names[8];
+	int nnames = store_tag_names(r, TIDE_ORDERS, names, 8, &e);
+	CHECK(nnames == 2);
+	if (store_heads_open(r, first, names, (uint32_t)asked, NULL, NULL, &h, &e) != 0)
 		return false;
 	store_log *log;
 	CHECK(store_log_open(r, TIDE_ORDERS, NULL, NULL, &log, &e) == 0);
@@ -306,15 +316,19 @@ static bool heads_match_log(store_snap *r, uint64_t first, uint64_t last)
 	bool found, ok = true;
 	CHECK(store_log_next(log, &seq, &v, &found, &e) == 0);
 	store_order got[5];
+	uint8_t tag_bytes[5 * COLBLOCK_TAG_BYTES];
 	size_t n;
 	do {
-		CHECK(store_heads_read(h, last, got, 5, &n, &e) == 0);
+		CHECK(store_heads_read(h, last, got, 5, tag_bytes, &n, &e) == 0);
 		for (size_t i = 0; ok && i < n; i++) {
 			store_order want;
 			ok = found && seq <= last && store_decode_order(seq, &v, &want) == 0 &&
 			     got[i].seq == seq && got[i].ts == want.ts && got[i].customer == want.customer &&
 			     got[i].amount == want.amount && got[i].has_cost == want.has_cost &&
 			     (!want.has_cost || got[i].cost == want.cost);
+			for (int t = 0; ok && t < nnames; t++)
+				ok = store_tag_lookup(got[i].tags, got[i].tags_len, names[t]) ==
+				     (t < asked ? store_tag_lookup(want.tags, want.tags_len, names[t]) : 0);
 			CHECK(store_log_next(log, &seq, &v, &found, &e) == 0);
 		}
 	} while (ok && n > 0);
@@ -347,14 +361,15 @@ static void test_heads_across_batches(void)
 	CHECK(store_snap_info(r, &info, &e) == 0);
 	uint64_t end = info.events[TIDE_ORDERS] + info.events[TIDE_CONTACTS];
 	for (uint64_t first = 1; first <= end + 1; first += 37)
-		CHECK(heads_match_log(r, first, first + 400));
-	CHECK(heads_match_log(r, 1, UINT64_MAX));
-	CHECK(heads_match_log(r, 0, 0));
+		CHECK(heads_match_log(r, first, first + 400, (int)(first % 3)));
+	for (int asked = 0; asked <= 2; asked++)
+		CHECK(heads_match_log(r, 1, UINT64_MAX, asked));
+	CHECK(heads_match_log(r, 0, 0, 2));
 	store_heads *h;
 	store_order o;
 	size_t n = 1;
-	CHECK(store_heads_open(r, end + 5, NULL, NULL, &h, &e) == 0);
-	CHECK(store_heads_read(h, UINT64_MAX, &o, 1, &n, &e) == 0 && n == 0);
+	CHECK(store_heads_open(r, end + 5, NULL, 0, NULL, NULL, &h, &e) == 0);
+	CHECK(store_heads_read(h, UINT64_MAX, &o, 1, NULL, &n, &e) == 0 && n == 0);
 	store_heads_close(h);
 	store_snap_end(r);
 	cleanup(s);
@@ -685,8 +700,8 @@ static void test_other_layout_refused(void)
 	memcpy(info, v.mv_data, v.mv_size);
 	uint64_t version;
 	memcpy(&version, info, sizeof version);
-	CHECK(version == 17);
-	version = 16;
+	CHECK(version == 18);
+	version = 17;
 	memcpy(info, &version, sizeof version);
 	v.mv_data = info;
 	CHECK(mdb_put(txn, meta, &k, &v, 0) == 0 && mdb_txn_commit(txn) == 0);
@@ -695,7 +710,7 @@ static void test_other_layout_refused(void)
 	tide_err e;
 	store_opts ro = {.read_only = true};
 	CHECK(store_open(dir, &ro, &s, &e) == TIDE_ECORRUPT && s == NULL);
-	CHECK(strstr(e.msg, "store format version 16; this tide reads version 17") != NULL);
+	CHECK(strstr(e.msg, "store format version 17; this tide reads version 18") != NULL);
 	CHECK(store_open(dir, NULL, &s, &e) == TIDE_ECORRUPT && s == NULL);
 	CHECK(strstr(e.msg, "export it with the tide that wrote it") != NULL);
 	cleanup(s);	/* no store open: removes the directory */
