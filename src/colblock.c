@@ -9,17 +9,23 @@ enum { COL_HEAD = 8 + 1 };	/* least value, width */
 enum { TAG_HEAD = 4 };		/* a tag column's name, before its column */
 enum { COLS_MAX = CB_NCOLS + COLBLOCK_TAGS };
 
+/* The fewest bytes that hold range: customers, amounts and costs of a
+ * block take 3 more often than 4. */
 static int width_of(uint64_t range)
 {
-	return range == 0 ? 0 : range <= UINT8_MAX ? 1 : range <= UINT16_MAX ? 2 : range <= UINT32_MAX ? 4 : 8;
+	int w = 0;
+	while (range) {
+		w++;
+		range >>= 8;
+	}
+	return w;
 }
 
-static size_t encoded_size(uint32_t n, uint32_t ntags, const int width[COLS_MAX])
+/* The encoded size of n orders of ntags tag columns whose widths add up to
+ * row bytes. */
+static size_t encoded_size(uint32_t n, uint32_t ntags, size_t row)
 {
-	size_t size = 2 + (n + 7) / 8 + 1 + (size_t)ntags * TAG_HEAD;
-	for (uint32_t c = 0; c < CB_NCOLS + ntags; c++)
-		size += COL_HEAD + (size_t)n * (size_t)width[c];
-	return size;
+	return 2 + (n + 7) / 8 + 1 + (size_t)ntags * TAG_HEAD + (CB_NCOLS + ntags) * (size_t)COL_HEAD + n * row;
 }
 
 void colblock_reset(colblock *b)
@@ -67,28 +73,42 @@ bool colblock_add(colblock *b, const colblock_order *o)
 		}
 		v[CB_NCOLS + t] = value;
 	}
+	/* Most orders fall within every column's bounds: only the columns this
+	 * one widens (every column, for a block's first) get new bounds,
+	 * kept aside until the order is known to fit. */
+	uint32_t grown[COLS_MAX], ngrown = 0;
 	int64_t lo[COLS_MAX], hi[COLS_MAX];
 	int width[COLS_MAX];
+	size_t row = b->n ? b->row_bytes : 0;
 	for (uint32_t c = 0; c < CB_NCOLS + ntags; c++) {
 		/* a column new in this order holds 0 for the orders before it */
 		bool fresh = c >= CB_NCOLS + b->ntags;
-		int64_t was_lo = fresh ? 0 : b->lo[c], was_hi = fresh ? 0 : b->hi[c];
-		lo[c] = b->n == 0 || v[c] < was_lo ? v[c] : was_lo;
-		hi[c] = b->n == 0 || v[c] > was_hi ? v[c] : was_hi;
+		if (b->n && !fresh && v[c] >= b->lo[c] && v[c] <= b->hi[c])
+			continue;
+		int64_t was_lo = b->n == 0 ? v[c] : fresh ? 0 : b->lo[c];
+		int64_t was_hi = b->n == 0 ? v[c] : fresh ? 0 : b->hi[c];
+		lo[c] = v[c] < was_lo ? v[c] : was_lo;
+		hi[c] = v[c] > was_hi ? v[c] : was_hi;
 		width[c] = width_of((uint64_t)hi[c] - (uint64_t)lo[c]);
+		row += (size_t)width[c] - (b->n && !fresh ? (size_t)b->width[c] : 0);
+		grown[ngrown++] = c;
 	}
-	if (encoded_size(b->n + 1, ntags, width) > COLBLOCK_BYTES)
+	if (encoded_size(b->n + 1, ntags, row) > COLBLOCK_BYTES)
 		return false;
 	for (uint32_t t = b->ntags; t < ntags; t++) {
 		b->tag_name[t] = added[t - b->ntags];
 		memset(b->col[CB_NCOLS + t], 0, b->n * sizeof b->col[0][0]);
 	}
 	b->ntags = ntags;
-	for (uint32_t c = 0; c < CB_NCOLS + ntags; c++) {
-		b->col[c][b->n] = v[c];
+	for (uint32_t k = 0; k < ngrown; k++) {
+		uint32_t c = grown[k];
 		b->lo[c] = lo[c];
 		b->hi[c] = hi[c];
+		b->width[c] = width[c];
 	}
+	b->row_bytes = row;
+	for (uint32_t c = 0; c < CB_NCOLS + ntags; c++)
+		b->col[c][b->n] = v[c];
 	b->has_cost[b->n++] = o->has_cost;
 	return true;
 }
@@ -179,13 +199,25 @@ static void get_column(const uint8_t *p, int w, uint64_t least, uint32_t n, int6
 		for (uint32_t i = 0; i < n; i++)
 			out[i] = (int64_t)(least + load_le16(p + 2 * i));
 		break;
+	case 3:
+		/* 4 bytes loaded and one masked off, but for the last value, whose
+		 * fourth byte may lie past the block */
+		for (uint32_t i = 0; i + 1 < n; i++)
+			out[i] = (int64_t)(least + (load_le32(p + 3 * i) & 0xffffff));
+		if (n)
+			out[n - 1] = (int64_t)(least + get_le(p + 3 * (n - 1), 3));
+		break;
 	case 4:
 		for (uint32_t i = 0; i < n; i++)
 			out[i] = (int64_t)(least + load_le32(p + 4 * i));
 		break;
-	default:
+	case 8:
 		for (uint32_t i = 0; i < n; i++)
 			out[i] = (int64_t)(least + load_le64(p + 8 * i));
+		break;
+	default:
+		for (uint32_t i = 0; i < n; i++)
+			out[i] = (int64_t)(least + get_le(p + (size_t)w * i, w));
 		break;
 	}
 }
@@ -199,7 +231,7 @@ static bool take_column(const uint8_t **p, const uint8_t *end, uint32_t n, int64
 	uint64_t least = get_le(*p, 8);
 	int w = (*p)[8];
 	*p += COL_HEAD;
-	if ((w != 0 && w != 1 && w != 2 && w != 4 && w != 8) || (size_t)(end - *p) < (size_t)n * (size_t)w)
+	if (w > 8 || (size_t)(end - *p) < (size_t)n * (size_t)w)
 		return false;
 	if (out)
 		get_column(*p, w, least, n, out);
@@ -265,12 +297,16 @@ bool colblock_decode_tags(const uint8_t *in, size_t len, const uint32_t *names, 
 
 void colblock_resume(colblock *b)
 {
-	for (uint32_t c = 0; c < CB_NCOLS + b->ntags; c++)
+	b->row_bytes = 0;
+	for (uint32_t c = 0; c < CB_NCOLS + b->ntags; c++) {
 		for (uint32_t i = 0; i < b->n; i++) {
 			int64_t v = b->col[c][i];
 			b->lo[c] = i == 0 || v < b->lo[c] ? v : b->lo[c];
 			b->hi[c] = i == 0 || v > b->hi[c] ? v : b->hi[c];
 		}
+		b->width[c] = b->n ? width_of((uint64_t)b->hi[c] - (uint64_t)b->lo[c]) : 0;
+		b->row_bytes += (size_t)b->width[c];
+	}
 }
 
 size_t colblock_tags_of(const colblock *b, uint32_t i, uint8_t *out, uint32_t *ntags)

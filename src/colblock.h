@@ -9,8 +9,8 @@
  * loops.
  *
  * Each column is stored as offsets from its least value in the block, in the
- * fewest whole bytes (0, 1, 2, 4 or 8) that hold the largest offset (a
- * "frame of reference").  A tag is a column of its own: the interned number
+ * fewest whole bytes (0 to 8) that hold the largest offset (a "frame of
+ * reference").  A tag is a column of its own: the interned number
  * of each order's value, 0 for an order without that tag.  Encoded,
  * little-endian:
  *
@@ -66,8 +66,11 @@ typedef struct colblock {
 	/* the head columns, then tag column t at CB_NCOLS + t */
 	int64_t col[CB_NCOLS + COLBLOCK_TAGS][COLBLOCK_EVENTS];
 	bool has_cost[COLBLOCK_EVENTS];
-	/* while building: each column's least and greatest value so far */
+	/* while building: each column's least and greatest value so far, the
+	 * bytes that take per order, and their sum over the columns */
 	int64_t lo[CB_NCOLS + COLBLOCK_TAGS], hi[CB_NCOLS + COLBLOCK_TAGS];
+	int width[CB_NCOLS + COLBLOCK_TAGS];
+	size_t row_bytes;
 } colblock;
 
 /* Empties b for building. */

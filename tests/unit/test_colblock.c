@@ -58,13 +58,34 @@ static size_t round_trip(const colblock *b)
 	return n;
 }
 
+/* The width byte of head column c in an encoded block of n orders. */
+static int width_in(const uint8_t *bytes, uint32_t n, int c)
+{
+	size_t at = 2 + (n + 7) / 8;
+	for (int k = 0; k < c; k++)
+		at += 9 + (size_t)n * bytes[at + 8];
+	return bytes[at + 8];
+}
+
 static void test_widths_round_trip(void)
 {
-	/* amount steps that need 1, 2, 4 and 8 bytes; a time that never moves */
-	const int64_t steps[] = {0, 1, 300, 100000, INT64_C(1) << 40};
-	for (size_t k = 0; k < sizeof steps / sizeof *steps; k++) {
+	/* amount steps over 40 orders that need every width from 0 to 8
+	 * bytes; a time that never moves */
+	const int64_t steps[] = {0,
+				 1,
+				 300,
+				 100000,
+				 INT64_C(1) << 20,
+				 INT64_C(1) << 30,
+				 INT64_C(1) << 38,
+				 INT64_C(1) << 46,
+				 INT64_C(1) << 57};
+	static uint8_t bytes[COLBLOCK_BYTES];
+	for (int k = 0; k < (int)(sizeof steps / sizeof *steps); k++) {
 		add_all(&built, 40, 0, steps[k]);
 		round_trip(&built);
+		colblock_encode(&built, bytes);
+		CHECK(width_in(bytes, 40, CB_AMOUNT) == k);
 	}
 	/* the extremes, whose difference only fits unsigned */
 	colblock_reset(&built);
@@ -232,7 +253,7 @@ static void test_refuses_what_is_not_a_block(void)
 	CHECK(!colblock_decode(bytes, n + 1, &got));	/* a byte too many */
 	size_t width_at = 2 + (30 + 7) / 8 + 8;	/* the seq column's width */
 	CHECK(bytes[width_at] == 1);
-	bytes[width_at] = 3;
+	bytes[width_at] = 9;
 	CHECK(!colblock_decode(bytes, n, &got));
 	bytes[width_at] = 1;
 	size_t ntags_at = 2 + (30 + 7) / 8 + 9 + 30;	/* after seq (1 byte each) and ts, ... */
