@@ -130,8 +130,8 @@ static uint64_t get_le(const uint8_t *p, int n)
 static uint8_t *put_column(uint8_t *p, const colblock *b, uint32_t c)
 {
 	uint32_t n = b->n;
-	uint64_t least = n ? (uint64_t)b->lo[c] : 0;	/* lo and hi are set by the first add */
-	int w = n ? width_of((uint64_t)b->hi[c] - least) : 0;
+	uint64_t least = n ? (uint64_t)b->lo[c] : 0;	/* lo and width are set by the first add */
+	int w = n ? b->width[c] : 0;
 	put_le(p, least, 8);
 	p[8] = (uint8_t)w;
 	p += COL_HEAD;
@@ -239,18 +239,18 @@ static bool take_column(const uint8_t **p, const uint8_t *end, uint32_t n, int64
 	return true;
 }
 
-/* Whether tag name is one of names; every one when names is NULL. */
+/* Whether tag name is one of names. */
 static bool wanted(const uint32_t *names, uint32_t nnames, uint32_t name)
 {
-	if (!names)
-		return true;
 	for (uint32_t k = 0; k < nnames; k++)
 		if (names[k] == name)
 			return true;
 	return false;
 }
 
-static bool decode(const uint8_t *in, size_t len, const uint32_t *names, uint32_t nnames, colblock *b)
+/* Decodes every tag column when all_tags, else those named in names. */
+static bool decode(const uint8_t *in, size_t len, bool all_tags, const uint32_t *names, uint32_t nnames,
+		   colblock *b)
 {
 	if (len < 2 || len > COLBLOCK_BYTES)
 		return false;
@@ -272,7 +272,7 @@ static bool decode(const uint8_t *in, size_t len, const uint32_t *names, uint32_
 			return false;
 		uint32_t name = (uint32_t)get_le(p, TAG_HEAD);
 		p += TAG_HEAD;
-		bool keep = wanted(names, nnames, name);
+		bool keep = all_tags || wanted(names, nnames, name);
 		if (!take_column(&p, end, n, keep ? b->col[CB_NCOLS + kept] : NULL))
 			return false;
 		if (keep)
@@ -285,14 +285,13 @@ static bool decode(const uint8_t *in, size_t len, const uint32_t *names, uint32_
 
 bool colblock_decode(const uint8_t *in, size_t len, colblock *b)
 {
-	return decode(in, len, NULL, 0, b);
+	return decode(in, len, true, NULL, 0, b);
 }
 
 bool colblock_decode_tags(const uint8_t *in, size_t len, const uint32_t *names, uint32_t nnames,
 			  colblock *b)
 {
-	static const uint32_t none[1];
-	return decode(in, len, names ? names : none, names ? nnames : 0, b);
+	return decode(in, len, false, names, nnames, b);
 }
 
 void colblock_resume(colblock *b)
