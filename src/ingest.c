@@ -93,7 +93,7 @@ static int add_row(store_batch *b, const rowpipe_row *row, FILE *bad_out, ingest
 		return 1;
 	}
 	bool dup;
-	int rc = store_batch_add_hashed(b, &row->ev, row->key, &dup, e);
+	int rc = store_batch_add_checked(b, &row->ev, &row->id, &dup, e);
 	if (rc)
 		return rc;
 	if (dup)
@@ -103,6 +103,13 @@ static int add_row(store_batch *b, const rowpipe_row *row, FILE *bad_out, ingest
 	return 1;
 }
 
+/* On the reading thread: the event's id hash and what the store's dedupe
+ * tables hold for it. */
+static void check_id(void *lookup, const tide_event *ev, store_idcheck *out)
+{
+	store_idlookup_check(lookup, ev, out);
+}
+
 /* One pass over all inputs into batch b.  Returns 0, an error, or
  * MDB_MAP_FULL in e->code when the batch must be replayed after growing. */
 static int load_all(store_batch *b, tide_kind kind, const char *const *paths, int npaths,
@@ -110,7 +117,8 @@ static int load_all(store_batch *b, tide_kind kind, const char *const *paths, in
 		    ingest_result *res, tide_err *e)
 {
 	progress prog = {opts->progress, now_seconds(), now_seconds()};
-	int rc = 0;
+	store_idlookup *lookup = NULL;
+	int rc = store_idlookup_open(b, &lookup, e);
 	for (int i = 0; i < npaths && rc == 0; i++) {
 		tide_reader *r;
 		if (is_stdin(paths[i])) {
@@ -120,7 +128,7 @@ static int load_all(store_batch *b, tide_kind kind, const char *const *paths, in
 			rc = tide_reader_open(&r, kind, paths[i], opts->format, e);
 		}
 		rowpipe *pipe;
-		if (rc || (rc = rowpipe_open(&pipe, r, store_id_hash, e)))
+		if (rc || (rc = rowpipe_open(&pipe, r, check_id, lookup, e)))
 			break;
 		const rowpipe_row *rows;
 		size_t n;
@@ -128,7 +136,7 @@ static int load_all(store_batch *b, tide_kind kind, const char *const *paths, in
 			for (size_t j = 0; j < n && rc == 1; j++) {
 				size_t ahead = j + PREFETCH_AHEAD;
 				if (ahead < n && rows[ahead].rc == 0)
-					store_batch_prefetch(b, &rows[ahead].ev, rows[ahead].key);
+					store_batch_prefetch(b, &rows[ahead].ev, rows[ahead].id.hash);
 				rc = add_row(b, &rows[j], bad_out, res, e);
 			}
 			if (rc != 1)
@@ -137,6 +145,7 @@ static int load_all(store_batch *b, tide_kind kind, const char *const *paths, in
 		}
 		rowpipe_close(pipe);
 	}
+	store_idlookup_close(lookup);
 	if (prog.on && res->rows >= 0x10000)
 		fputc('\n', stderr);
 	return rc;

@@ -26,7 +26,8 @@ typedef struct block {
 
 struct rowpipe {
 	tide_reader *r;
-	rowpipe_key_fn key;
+	rowpipe_check_fn check;
+	void *check_arg;
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t filled_cv, freed_cv;
@@ -79,7 +80,7 @@ static size_t event_bytes(const tide_event *ev)
 
 /* Copies the event's strings into the block; false when it does not fit
  * (or, in an empty block, when memory ran out). */
-static bool put_event(block *b, const tide_event *ev, rowpipe_key_fn key)
+static bool put_event(const rowpipe *p, block *b, const tide_event *ev)
 {
 	if (!make_room(b, event_bytes(ev)))
 		return false;
@@ -99,7 +100,7 @@ static bool put_event(block *b, const tide_event *ev, rowpipe_key_fn key)
 	keep(b, &row->ev.sku);
 	keep(b, &row->ev.channel);
 	keep(b, &row->ev.reason);
-	row->key = key(&row->ev);
+	p->check(p->check_arg, &row->ev, &row->id);
 	return true;
 }
 
@@ -150,7 +151,7 @@ static void publish(rowpipe *p)
 static bool put_row(const rowpipe *p, block *b, int rc, const tide_event *ev, const tide_err *e,
 		    const char *text, size_t text_len)
 {
-	return rc == 1 ? put_event(b, ev, p->key) : put_bad(b, e->msg, text, text_len);
+	return rc == 1 ? put_event(p, b, ev) : put_bad(b, e->msg, text, text_len);
 }
 
 /* Hands over b as the last block: the input ends after its rows with rc,
@@ -200,7 +201,7 @@ static void *read_main(void *arg)
 	return NULL;
 }
 
-int rowpipe_open(rowpipe **out, tide_reader *r, rowpipe_key_fn key, tide_err *e)
+int rowpipe_open(rowpipe **out, tide_reader *r, rowpipe_check_fn check, void *arg, tide_err *e)
 {
 	rowpipe *p = calloc(1, sizeof *p);
 	if (!p) {
@@ -208,7 +209,8 @@ int rowpipe_open(rowpipe **out, tide_reader *r, rowpipe_key_fn key, tide_err *e)
 		return tide_errf(e, TIDE_ENOMEM, "out of memory");
 	}
 	p->r = r;
-	p->key = key;
+	p->check = check;
+	p->check_arg = arg;
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->filled_cv, NULL);
 	pthread_cond_init(&p->freed_cv, NULL);

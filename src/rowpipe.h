@@ -2,7 +2,8 @@
  * over in blocks.
  *
  * A bulk load spends about a tenth of its time parsing, on the same core as
- * the store's work; on its own thread the parsing overlaps that work.  And a
+ * the store's work; on its own thread the parsing overlaps that work, and so
+ * does the dedupe lookup of each event's id (the check function).  And a
  * block lets the consumer see the rows after the one it is storing, so that
  * it can ask for their memory (dedupe slot, customer) before it needs it.
  *
@@ -24,25 +25,26 @@
 #include "err.h"
 #include "event.h"
 #include "reader.h"
+#include "store.h"
 
 typedef struct rowpipe rowpipe;
 
 typedef struct rowpipe_row {
 	int rc;			/* 0: ev is an event; TIDE_EINPUT: a bad row */
 	tide_event ev;		/* when rc == 0 */
-	uint64_t key;		/* when rc == 0: the key function's value of ev */
+	store_idcheck id;	/* when rc == 0: the check function's answer for ev */
 	const char *msg;	/* when rc != 0: "name:line: field: reason" */
 	const char *text;	/* when rc != 0: the row, as tide_reader_row gives it */
 	size_t text_len;
 } rowpipe_row;
 
-/* What the reading thread computes of each event besides parsing it, off
- * the consumer's thread; a pure function of the event. */
-typedef uint64_t (*rowpipe_key_fn)(const tide_event *ev);
+/* What the reading thread works out of each event besides parsing it, off
+ * the consumer's thread; arg is the check function's. */
+typedef void (*rowpipe_check_fn)(void *arg, const tide_event *ev, store_idcheck *out);
 
-/* Starts reading r on a new thread, each row's key computed there with
- * key.  0, or an error (r is closed). */
-int rowpipe_open(rowpipe **out, tide_reader *r, rowpipe_key_fn key, tide_err *e);
+/* Starts reading r on a new thread, each row's id checked there with
+ * check(arg, ...).  0, or an error (r is closed). */
+int rowpipe_open(rowpipe **out, tide_reader *r, rowpipe_check_fn check, void *arg, tide_err *e);
 
 /* The next block: 1 with *rows and *n > 0, 0 at the end of the input, or the
  * reader's final error (any but TIDE_EINPUT) once the rows before it have

@@ -2958,14 +2958,73 @@ static int batch_record(store_batch *b, int kind, uint64_t seq, MDB_val *rec)
 	return rc ? rc : found ? 0 : TIDE_ECORRUPT;
 }
 
-/* Looks hash h up in a kind's base or recent dedupe table (idblocks.h):
- * *found, and *seq when found. */
-static int find_hash(store_batch *b, int kind, bool recent, uint64_t h, uint32_t *seq, int *found)
+/* Looks hash h up in a kind's recent, then base dedupe table (idblocks.h),
+ * through cur[0] on the base and cur[1] on the recent one, each opened on
+ * txn when first needed; empty[0] and empty[1] say which table holds
+ * nothing.  *found, and *seq when found. */
+static int find_in_tables(const store *s, MDB_txn *txn, MDB_cursor *cur[2], const bool empty[2],
+			  int kind, uint64_t h, uint32_t *seq, int *found)
 {
-	MDB_cursor **cur = &b->hash_cur[kind][recent];
-	store_dbi t = recent ? recent_table(kind) : ids_table(kind);
-	int rc = *cur ? 0 : mdb_cursor_open(b->txn, b->s->dbi[t], cur);
-	return rc ? rc : idblocks_find(*cur, h, seq, found);
+	*found = 0;
+	for (int recent = 1; recent >= 0 && !*found; recent--) {
+		if (empty[recent])
+			continue;
+		store_dbi t = recent ? recent_table(kind) : ids_table(kind);
+		int rc = cur[recent] ? 0 : mdb_cursor_open(txn, s->dbi[t], &cur[recent]);
+		if (rc || (rc = idblocks_find(cur[recent], h, seq, found)))
+			return rc;
+	}
+	return 0;
+}
+
+struct store_idlookup {
+	store *s;
+	store_snap *snap;
+	bool empty[2][2];	/* per kind, as the batch's base_empty and recent_empty */
+	MDB_cursor *cur[2][2];
+};
+
+int store_idlookup_open(store_batch *b, store_idlookup **out, tide_err *e)
+{
+	store_idlookup *l = calloc(1, sizeof *l);
+	if (!l)
+		return tide_errf(e, TIDE_ENOMEM, "out of memory");
+	/* The batch holds the write lock, so no commit comes between its
+	 * beginning and this snapshot's: both see the same tables. */
+	int rc = store_snap_begin(b->s, &l->snap, e);
+	if (rc) {
+		free(l);
+		return rc;
+	}
+	l->s = b->s;
+	for (int k = 0; k < 2; k++) {
+		l->empty[k][0] = b->base_empty[k];
+		l->empty[k][1] = b->recent_empty[k];
+	}
+	*out = l;
+	return 0;
+}
+
+void store_idlookup_check(store_idlookup *l, const tide_event *ev, store_idcheck *out)
+{
+	int kind = ev->kind, found;
+	out->hash = store_id_hash(ev);
+	out->seq = 0;
+	out->state = STORE_ID_UNKNOWN;
+	if (find_in_tables(l->s, l->snap->txn, l->cur[kind], l->empty[kind], kind, out->hash, &out->seq,
+			   &found) == 0)
+		out->state = found ? STORE_ID_FOUND : STORE_ID_ABSENT;
+}
+
+void store_idlookup_close(store_idlookup *l)
+{
+	if (!l)
+		return;
+	for (int k = 0; k < 2; k++)
+		for (int t = 0; t < 2; t++)
+			mdb_cursor_close(l->cur[k][t]);
+	store_snap_end(l->snap);
+	free(l);
 }
 
 /* Looks hash h up in a kind's runs: *found, and *seq when found. */
@@ -2981,18 +3040,23 @@ static int find_in_runs(store_batch *b, int kind, uint64_t h, uint32_t *seq, int
 /* The event's id seen before in this kind?  Looks in the batch's pending
  * entries, its runs and the kind's two hash tables, then in the exact-id
  * table that holds the rare ids whose hash another id already took. */
-static int check_duplicate(store_batch *b, const tide_event *ev, uint64_t h, uint64_t seq, bool *dup)
+static int check_duplicate(store_batch *b, const tide_event *ev, const store_idcheck *id, uint64_t seq,
+			   bool *dup)
 {
 	int kind = ev->kind;
+	uint64_t h = id->hash;
 	uint32_t seq32 = (uint32_t)seq, other32;
 	int found = idbuf_get(b->ids[kind], h, &other32), rc = 0;
 	const idfilter *f = b->flushed[kind];
 	if (!found && runs_count(b->id_runs[kind]) && (!f || idfilter_may_hold(f, h)))
 		rc = find_in_runs(b, kind, h, &other32, &found);
-	if (rc == 0 && !found && !b->recent_empty[kind])
-		rc = find_hash(b, kind, true, h, &other32, &found);
-	if (rc == 0 && !found && !b->base_empty[kind])
-		rc = find_hash(b, kind, false, h, &other32, &found);
+	if (rc == 0 && !found && id->state == STORE_ID_UNKNOWN) {
+		const bool empty[2] = {b->base_empty[kind], b->recent_empty[kind]};
+		rc = find_in_tables(b->s, b->txn, b->hash_cur[kind], empty, kind, h, &other32, &found);
+	} else if (rc == 0 && !found && id->state == STORE_ID_FOUND) {
+		found = 1;
+		other32 = id->seq;
+	}
 	if (rc)
 		return rc;
 	*dup = false;
@@ -3006,19 +3070,19 @@ static int check_duplicate(store_batch *b, const tide_event *ev, uint64_t h, uin
 	MDB_val ov;
 	if ((rc = batch_record(b, kind, other, &ov)))
 		return rc;
-	tide_str id = {NULL, 0};
+	tide_str other_id = {NULL, 0};
 	if (kind == TIDE_ORDERS) {
 		store_order o;
 		rc = store_decode_order(other, &ov, &o);
-		id = o.id;
+		other_id = o.id;
 	} else {
 		store_contact c;
 		rc = store_decode_contact(other, &ov, &c);
-		id = c.id;
+		other_id = c.id;
 	}
 	if (rc)
 		return rc;
-	if (id.n == ev->id.n && memcmp(id.p, ev->id.p, id.n) == 0) {
+	if (other_id.n == ev->id.n && memcmp(other_id.p, ev->id.p, other_id.n) == 0) {
 		*dup = true;
 		return 0;
 	}
@@ -3080,11 +3144,12 @@ static int note_span(store_batch *b, tide_kind kind, int64_t ts, uint64_t seq)
 
 int store_batch_add(store_batch *b, const tide_event *ev, bool *duplicate, tide_err *e)
 {
-	return store_batch_add_hashed(b, ev, store_id_hash(ev), duplicate, e);
+	store_idcheck id = {store_id_hash(ev), 0, STORE_ID_UNKNOWN};
+	return store_batch_add_checked(b, ev, &id, duplicate, e);
 }
 
-int store_batch_add_hashed(store_batch *b, const tide_event *ev, uint64_t id_hash, bool *duplicate,
-			   tide_err *e)
+int store_batch_add_checked(store_batch *b, const tide_event *ev, const store_idcheck *id,
+			    bool *duplicate, tide_err *e)
 {
 	uint64_t seq = b->info.next_seq;
 	if (seq > STORE_SEQ_MAX)
@@ -3093,7 +3158,7 @@ int store_batch_add_hashed(store_batch *b, const tide_event *ev, uint64_t id_has
 	if (ev->ts < TIDE_TS_MIN || ev->ts > TIDE_TS_MAX ||
 	    (ev->has_next_followup && (ev->next_followup < TIDE_TS_MIN || ev->next_followup > TIDE_TS_MAX)))
 		return tide_errf(e, TIDE_EINPUT, "timestamp outside years 1..9999");
-	int rc = check_duplicate(b, ev, id_hash, seq, duplicate);
+	int rc = check_duplicate(b, ev, id, seq, duplicate);
 	if (rc || *duplicate)
 		goto done;
 

@@ -43,22 +43,24 @@ static char *make_csv(size_t *len)
 	return s;
 }
 
-/* The key each row carries: the number in its id ("o123": 123), computed
- * on the reading thread. */
-static uint64_t id_number(const tide_event *ev)
+/* The check each row carries: the number in its id ("o123": 123) as its
+ * hash, computed on the reading thread, with the argument given. */
+static void id_number(void *arg, const tide_event *ev, store_idcheck *out)
 {
 	uint64_t n = 0;
 	for (size_t i = 1; i < ev->id.n; i++)
 		n = n * 10 + (uint64_t)(ev->id.p[i] - '0');
-	return n;
+	*out = (store_idcheck){n, *(const uint32_t *)arg, STORE_ID_ABSENT};
 }
+
+static const uint32_t check_arg = 7;
 
 static rowpipe *open_pipe(FILE *f, tide_err *e)
 {
 	tide_reader *r;
 	rowpipe *p = NULL;
 	if (tide_reader_open_stream(&r, TIDE_ORDERS, f, "orders.csv", TIDE_FMT_CSV, e) == 0)
-		CHECK(rowpipe_open(&p, r, id_number, e) == 0);
+		CHECK(rowpipe_open(&p, r, id_number, (void *)&check_arg, e) == 0);
 	CHECK(p != NULL);
 	return p;
 }
@@ -108,7 +110,7 @@ static void check_row(const rowpipe_row *row, int i)
 	const tide_event *ev = &row->ev;
 	snprintf(want, sizeof want, "o%d", i);
 	CHECK(ev->id.n == strlen(want) && memcmp(ev->id.p, want, ev->id.n) == 0);
-	CHECK(row->key == (uint64_t)i);
+	CHECK(row->id.hash == (uint64_t)i && row->id.seq == check_arg);
 	snprintf(want, sizeof want, "c%d", i % 97);
 	CHECK(ev->customer.n == strlen(want) && memcmp(ev->customer.p, want, ev->customer.n) == 0);
 	CHECK(ev->ts == 1700000000 + i && ev->amount == 15000);

@@ -482,20 +482,29 @@ static void check_ids(store *s, size_t base, size_t recent)
 }
 
 /* Orders o<from>..o<to - 1> in one batch, each a duplicate below `known`
- * and new from there, which a second try in the same batch finds. */
+ * and new from there, which a second try in the same batch finds.  Each id
+ * is looked up ahead (store_idlookup), which finds those of earlier
+ * batches only: the add finds the batch's own. */
 static void add_known(store *s, int from, int to, int known)
 {
 	tide_err e;
 	store_batch *b;
+	store_idlookup *l;
 	bool dup;
 	char id[32];
 	CHECK(store_batch_begin(s, &b, &e) == 0);
+	CHECK(store_idlookup_open(b, &l, &e) == 0);
 	for (int pass = 0; pass < 2; pass++)
 		for (int i = from; i < to; i++) {
 			snprintf(id, sizeof id, "o%d", i);
 			tide_event ev = order(id, "c3", 1700000000 + i, 100);
-			CHECK(store_batch_add(b, &ev, &dup, &e) == 0 && dup == (pass || i < known));
+			store_idcheck check;
+			store_idlookup_check(l, &ev, &check);
+			CHECK(check.hash == store_id_hash(&ev));
+			CHECK(check.state == (i < known ? STORE_ID_FOUND : STORE_ID_ABSENT));
+			CHECK(store_batch_add_checked(b, &ev, &check, &dup, &e) == 0 && dup == (pass || i < known));
 		}
+	store_idlookup_close(l);
 	CHECK(store_batch_commit(b, &e) == 0);
 }
 
