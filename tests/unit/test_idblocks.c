@@ -158,6 +158,27 @@ static void test_merge_into_blocks(void)
 	scratchenv_remove(&scratch);
 }
 
+/* Lookups guess a hash's place in its block from the block's first and
+ * last hash; blocks whose hashes are anything but evenly spread (runs of
+ * neighbours with a few far ones at either end) are still read right. */
+static void test_skewed_blocks(void)
+{
+	MDB_dbi dbi;
+	MDB_txn *txn = open_fresh(&dbi);
+	enum { LOW = 700, FAR = 40, HIGH = 500, N = LOW + FAR + HIGH };
+	uint64_t h[N];
+	size_t n = 0;
+	for (size_t i = 0; i < LOW; i++)
+		h[n++] = 1 + i;
+	for (size_t i = 0; i < FAR; i++)
+		h[n++] = (UINT64_C(1) << 63) + (uint64_t)i * (UINT64_C(1) << 40);
+	for (size_t i = 0; i < HIGH; i++)
+		h[n++] = UINT64_MAX - 1 - i;
+	write_sorted(txn, dbi, h, n);
+	check_table(txn, dbi, h, n);
+	scratchenv_remove(&scratch);
+}
+
 /* A block whose size is not whole entries is named corrupt. */
 static void test_bad_block(void)
 {
@@ -182,6 +203,7 @@ int main(void)
 {
 	RUN(test_append_into_empty);
 	RUN(test_merge_into_blocks);
+	RUN(test_skewed_blocks);
 	RUN(test_bad_block);
 	return run_failed;
 }
