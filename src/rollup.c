@@ -113,7 +113,7 @@ void rollup_unpack(const uint8_t in[ROLLUP_PACKED], rollup *out)
  * tag of each order, at random. */
 typedef struct tag_slot {
 	uint32_t pair;		/* index into pairs + 1; 0 = empty slot */
-	uint32_t customer;
+	uint32_t line;		/* the customer's line (struct rollup_buf) */
 	rollup r;
 } tag_slot;
 
@@ -148,10 +148,21 @@ typedef struct cust_slot {
 	uint32_t uniform[TRACKED];
 } cust_slot;
 
+/* Each customer the batch met has a line of cust: at its id, or in a sparse
+ * buffer at the next line free when it was first met, which line_of keys
+ * by id.  A batch of few orders into a store of many customers touches a
+ * line here and there over an array of them all, and the kernel zeroes
+ * every page touched: 64 bytes a customer, 448 MB for 7M customers, 1.5 s
+ * of a 1M-order batch; the sparse lines take what the batch meets. */
 struct rollup_buf {
-	cust_slot *cust;	/* by customer id, bigmem */
-	size_t ncust;		/* ids below ncust have room */
+	cust_slot *cust;	/* bigmem */
+	size_t ncust;		/* lines with room */
 	uint32_t lo, hi;	/* touched ids lie in [lo, hi]; lo > hi: none */
+	bool sparse;
+	uint64_t *line_of;	/* id << 32 | line + 1, open addressing; 0 = free; bigmem */
+	size_t line_cap;	/* a power of two */
+	uint32_t *line_customer;	/* each line's customer id */
+	size_t nlines, cap_lines;
 	uint32_t tracked[TRACKED];	/* tag name ids, the first met; 0 = free */
 	tag_slot *slots;	/* open addressing, linear probing; bigmem */
 	size_t cap, count;	/* cap: a power of two */
@@ -181,18 +192,86 @@ void rollup_buf_free(rollup_buf *b)
 	if (!b)
 		return;
 	bigmem_free(b->cust, b->ncust * sizeof *b->cust);
+	bigmem_free(b->line_of, b->line_cap * sizeof *b->line_of);
+	free(b->line_customer);
 	bigmem_free(b->slots, b->cap * sizeof *b->slots);
 	free(b->pairs);
 	strmap_free(b->pair_index);
 	free(b);
 }
 
-static cust_slot *customer_slot(rollup_buf *b, uint32_t customer)
+void rollup_buf_expect(rollup_buf *b, uint64_t orders, uint64_t customers)
 {
-	if (customer >= b->ncust) {
+	if (b->lo > b->hi)
+		b->sparse = customers > 2 * orders;
+}
+
+static size_t line_hash(uint32_t customer, size_t cap)
+{
+	return (size_t)(((uint64_t)customer * UINT64_C(0x9E3779B97F4A7C15)) >> 32) & (cap - 1);
+}
+
+/* Where customer's entry is in line_of, or the free place it would take. */
+static size_t line_place(const uint64_t *line_of, size_t cap, uint32_t customer)
+{
+	size_t i = line_hash(customer, cap);
+	while (line_of[i] && (uint32_t)(line_of[i] >> 32) != customer)
+		i = (i + 1) & (cap - 1);
+	return i;
+}
+
+static int grow_line_of(rollup_buf *b)
+{
+	size_t ncap = b->line_cap ? b->line_cap * 2 : 4096;
+	uint64_t *nl = bigmem_alloc(ncap * sizeof *nl);
+	if (!nl)
+		return -1;
+	for (size_t i = 0; i < b->line_cap; i++)
+		if (b->line_of[i])
+			nl[line_place(nl, ncap, (uint32_t)(b->line_of[i] >> 32))] = b->line_of[i];
+	bigmem_free(b->line_of, b->line_cap * sizeof *b->line_of);
+	b->line_of = nl;
+	b->line_cap = ncap;
+	return 0;
+}
+
+/* The customer's line in a sparse buffer, the next free one when new;
+ * SIZE_MAX when out of memory. */
+static size_t sparse_line(rollup_buf *b, uint32_t customer)
+{
+	if ((b->nlines + 1) * 2 > b->line_cap && grow_line_of(b))
+		return SIZE_MAX;
+	size_t i = line_place(b->line_of, b->line_cap, customer);
+	if (b->line_of[i])
+		return (uint32_t)b->line_of[i] - 1;
+	if (b->nlines == b->cap_lines) {
+		void *nc = grow_reserve(b->line_customer, &b->cap_lines, b->nlines + 1,
+					sizeof *b->line_customer, 4096);
+		if (!nc)
+			return SIZE_MAX;
+		b->line_customer = nc;
+	}
+	b->line_customer[b->nlines] = customer;
+	b->line_of[i] = (uint64_t)customer << 32 | (b->nlines + 1);
+	return b->nlines++;
+}
+
+static uint32_t line_customer(const rollup_buf *b, size_t line)
+{
+	return b->sparse ? b->line_customer[line] : (uint32_t)line;
+}
+
+/* The customer's line, made when new: *line says where; NULL when out of
+ * memory. */
+static cust_slot *customer_slot(rollup_buf *b, uint32_t customer, size_t *line)
+{
+	size_t at = b->sparse ? sparse_line(b, customer) : customer;
+	if (at == SIZE_MAX)
+		return NULL;
+	if (at >= b->ncust) {
 		size_t n = b->ncust ? b->ncust * 2 : 4096;
-		if (n <= customer)
-			n = (size_t)customer + 1;
+		if (n <= at)
+			n = at + 1;
 		cust_slot *nc = bigmem_grow(b->cust, b->ncust * sizeof *nc, n * sizeof *nc);
 		if (!nc)
 			return NULL;
@@ -203,7 +282,8 @@ static cust_slot *customer_slot(rollup_buf *b, uint32_t customer)
 		b->lo = customer;
 	if (customer > b->hi)
 		b->hi = customer;
-	return &b->cust[customer];
+	*line = at;
+	return &b->cust[at];
 }
 
 static size_t recent_index(uint32_t tag, uint32_t value)
@@ -265,10 +345,12 @@ static size_t slot_hash(uint32_t pair, uint32_t customer, size_t cap)
 	return (size_t)(k >> 32) & (cap - 1);
 }
 
-static tag_slot *probe(tag_slot *slots, size_t cap, uint32_t pair1, uint32_t customer)
+/* Slots are placed by customer id (which rollup_buf_prefetch knows before
+ * the line) and told apart by line, which is the customer's alone. */
+static tag_slot *probe(tag_slot *slots, size_t cap, uint32_t pair1, uint32_t customer, uint32_t line)
 {
 	size_t i = slot_hash(pair1, customer, cap);
-	while (slots[i].pair && (slots[i].pair != pair1 || slots[i].customer != customer))
+	while (slots[i].pair && (slots[i].pair != pair1 || slots[i].line != line))
 		i = (i + 1) & (cap - 1);
 	return &slots[i];
 }
@@ -283,21 +365,22 @@ static int grow_slots(rollup_buf *b)
 		return -1;
 	for (size_t i = 0; i < b->cap; i++)
 		if (b->slots[i].pair)
-			*probe(ns, ncap, b->slots[i].pair, b->slots[i].customer) = b->slots[i];
+			*probe(ns, ncap, b->slots[i].pair, line_customer(b, b->slots[i].line), b->slots[i].line) =
+				b->slots[i];
 	bigmem_free(b->slots, b->cap * sizeof *b->slots);
 	b->slots = ns;
 	b->cap = ncap;
 	return 0;
 }
 
-static rollup *tag_rollup(rollup_buf *b, uint32_t pair, uint32_t customer)
+static rollup *tag_rollup(rollup_buf *b, uint32_t pair, uint32_t customer, size_t line)
 {
 	if ((b->count + 1) * 4 > b->cap * 3 && grow_slots(b))
 		return NULL;
-	tag_slot *s = probe(b->slots, b->cap, pair + 1, customer);
+	tag_slot *s = probe(b->slots, b->cap, pair + 1, customer, (uint32_t)line);
 	if (!s->pair) {
 		s->pair = pair + 1;
-		s->customer = customer;
+		s->line = (uint32_t)line;
 		b->count++;
 	}
 	return &s->r;
@@ -305,7 +388,9 @@ static rollup *tag_rollup(rollup_buf *b, uint32_t pair, uint32_t customer)
 
 void rollup_buf_prefetch(const rollup_buf *b, uint32_t customer, const uint32_t *pairs, int npairs)
 {
-	if (customer < b->ncust)
+	if (b->sparse && b->line_cap)
+		__builtin_prefetch(&b->line_of[line_hash(customer, b->line_cap)]);
+	else if (!b->sparse && customer < b->ncust)
 		__builtin_prefetch(&b->cust[customer], 1);
 	for (int i = 0; b->cap && i < npairs; i++) {
 		uint32_t pair1 = recent_pair1(b, pairs[2 * i], pairs[2 * i + 1]);
@@ -317,7 +402,8 @@ void rollup_buf_prefetch(const rollup_buf *b, uint32_t customer, const uint32_t 
 int rollup_buf_add(rollup_buf *b, uint32_t customer, const uint32_t *pairs, int npairs, uint32_t seq,
 		   int64_t ts, int64_t amount, int64_t margin)
 {
-	cust_slot *c = customer_slot(b, customer);
+	size_t line;
+	cust_slot *c = customer_slot(b, customer, &line);
 	if (!c)
 		return -1;
 	uint32_t pair[TIDE_TAGS_MAX];
@@ -340,7 +426,7 @@ int rollup_buf_add(rollup_buf *b, uint32_t customer, const uint32_t *pairs, int 
 			*u = carried[k];
 		else if (*u != carried[k] && *u != MIXED) {
 			if (*u != ABSENT) {
-				rollup *r = tag_rollup(b, *u - 1, customer);
+				rollup *r = tag_rollup(b, *u - 1, customer, line);
 				if (!r)
 					return -1;
 				*r = c->r;
@@ -352,7 +438,7 @@ int rollup_buf_add(rollup_buf *b, uint32_t customer, const uint32_t *pairs, int 
 	for (int i = 0; i < npairs; i++) {
 		if (pairs[2 * i + 1] == 0 || (place[i] >= 0 && c->uniform[place[i]] != MIXED))
 			continue;
-		rollup *r = tag_rollup(b, pair[i], customer);
+		rollup *r = tag_rollup(b, pair[i], customer, line);
 		if (!r)
 			return -1;
 		rollup_fold(r, seq, ts, amount, margin);
@@ -408,20 +494,86 @@ static uint32_t *pair_ranks(const rollup_buf *b)
 }
 
 /* A pending tag roll-up: a slot, or a customer's own for a tracked tag
- * (UNIFORM_REF | place). */
+ * (UNIFORM_REF | place); line is the customer's. */
 typedef struct tag_ref {
-	uint32_t customer, ref;
+	uint32_t line, ref;
 } tag_ref;
 #define UNIFORM_REF UINT32_C(0x80000000)
 
 static uint32_t ref_pair1(const rollup_buf *b, tag_ref t)
 {
-	return t.ref & UNIFORM_REF ? b->cust[t.customer].uniform[t.ref & ~UNIFORM_REF] : b->slots[t.ref].pair;
+	return t.ref & UNIFORM_REF ? b->cust[t.line].uniform[t.ref & ~UNIFORM_REF] : b->slots[t.ref].pair;
 }
 
 static const rollup *ref_rollup(const rollup_buf *b, tag_ref t)
 {
-	return t.ref & UNIFORM_REF ? &b->cust[t.customer].r : &b->slots[t.ref].r;
+	return t.ref & UNIFORM_REF ? &b->cust[t.line].r : &b->slots[t.ref].r;
+}
+
+/* The lines of the customers met, in customer order: from lo to hi in a
+ * dense buffer (lines without events skipped), else sorted by id. */
+typedef struct line_walk {
+	const rollup_buf *b;
+	uint64_t *sorted;	/* sparse: id << 32 | line, by id */
+	size_t next, end;
+} line_walk;
+
+/* Sorts keys by their top 32 bits, two 16-bit digits; false when out of
+ * memory. */
+static bool sort_by_high_word(uint64_t *keys, size_t n)
+{
+	uint64_t *tmp = malloc((n ? n : 1) * sizeof *tmp);
+	size_t *count = malloc(((size_t)1 << 16) * sizeof *count);
+	bool ok = tmp && count;
+	for (int shift = 32; ok && shift < 64; shift += 16) {
+		memset(count, 0, ((size_t)1 << 16) * sizeof *count);
+		for (size_t i = 0; i < n; i++)
+			count[(keys[i] >> shift) & 0xffff]++;
+		for (size_t d = 0, at = 0; d < (size_t)1 << 16; d++) {
+			size_t c = count[d];
+			count[d] = at;
+			at += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			tmp[count[(keys[i] >> shift) & 0xffff]++] = keys[i];
+		memcpy(keys, tmp, n * sizeof *keys);
+	}
+	free(tmp);
+	free(count);
+	return ok;
+}
+
+static int walk_begin(const rollup_buf *b, line_walk *w)
+{
+	*w = (line_walk){b, NULL, b->lo, b->lo <= b->hi ? (size_t)b->hi + 1 : 0};
+	if (!b->sparse)
+		return 0;
+	w->next = 0;
+	w->end = b->nlines;
+	if (!(w->sorted = malloc((b->nlines ? b->nlines : 1) * sizeof *w->sorted)))
+		return -1;
+	for (size_t i = 0; i < b->nlines; i++)
+		w->sorted[i] = (uint64_t)b->line_customer[i] << 32 | i;
+	if (sort_by_high_word(w->sorted, b->nlines))
+		return 0;
+	free(w->sorted);
+	return -1;
+}
+
+static bool walk_next(line_walk *w, size_t *line)
+{
+	while (w->next < w->end) {
+		size_t i = w->next++;
+		*line = w->sorted ? (uint32_t)w->sorted[i] : i;
+		if (w->b->cust[*line].r.events)
+			return true;
+	}
+	return false;
+}
+
+static void walk_end(line_walk *w)
+{
+	free(w->sorted);
 }
 
 static bool is_uniform(uint32_t u)
@@ -430,41 +582,43 @@ static bool is_uniform(uint32_t u)
 }
 
 /* The pending tag roll-ups in (tag, value, customer) order, *n of them: the
- * slots by a counting sort on customer, merged with the customers' own in
+ * slots by a counting sort on line, merged with the customers' own in
  * customer order (unless slots_only), then a stable counting sort by the
  * pair's rank. */
 static tag_ref *tag_order(const rollup_buf *b, bool slots_only, size_t *n)
 {
-	size_t ncust = (size_t)b->hi + 1, nuniform = 0;
-	for (size_t c = b->lo; !slots_only && c <= b->hi; c++)
+	size_t nlines = b->sparse ? b->nlines : b->lo <= b->hi ? (size_t)b->hi + 1 : 0, nuniform = 0;
+	for (size_t c = b->sparse ? 0 : b->lo; !slots_only && c < nlines; c++)
 		for (int k = 0; b->cust[c].r.events && k < TRACKED; k++)
 			nuniform += is_uniform(b->cust[c].uniform[k]);
 	*n = b->count + nuniform;
-	uint32_t *slot_by_cust = malloc((b->count ? b->count : 1) * sizeof *slot_by_cust);
+	line_walk w;
+	bool walking = walk_begin(b, &w) == 0;
+	uint32_t *slot_by_line = malloc((b->count ? b->count : 1) * sizeof *slot_by_line);
 	tag_ref *by_cust = malloc((*n ? *n : 1) * sizeof *by_cust), *out = malloc((*n ? *n : 1) * sizeof *out);
 	uint32_t *rank = pair_ranks(b);
-	size_t *start = calloc((ncust > b->npairs ? ncust : b->npairs) + 1, sizeof *start);
-	if (!slot_by_cust || !by_cust || !out || !rank || !start) {
+	size_t *start = calloc((nlines > b->npairs ? nlines : b->npairs) + 1, sizeof *start);
+	if (!walking || !slot_by_line || !by_cust || !out || !rank || !start) {
 		free(out);
 		out = NULL;
 		goto done;
 	}
 	for (size_t i = 0; i < b->cap; i++)
 		if (b->slots[i].pair)
-			start[b->slots[i].customer + 1]++;
-	for (size_t c = 1; c <= ncust; c++)
+			start[b->slots[i].line + 1]++;
+	for (size_t c = 1; c <= nlines; c++)
 		start[c] += start[c - 1];
 	for (size_t i = 0; i < b->cap; i++)
 		if (b->slots[i].pair)
-			slot_by_cust[start[b->slots[i].customer]++] = (uint32_t)i;
-	/* start[c] is now where customer c + 1's slots begin */
-	size_t m = 0, s = 0;
-	for (size_t c = b->lo; c <= b->hi; c++) {
-		for (int k = 0; !slots_only && b->cust[c].r.events && k < TRACKED; k++)
-			if (is_uniform(b->cust[c].uniform[k]))
-				by_cust[m++] = (tag_ref){(uint32_t)c, UNIFORM_REF | (uint32_t)k};
-		for (; s < start[c]; s++)
-			by_cust[m++] = (tag_ref){(uint32_t)c, slot_by_cust[s]};
+			slot_by_line[start[b->slots[i].line]++] = (uint32_t)i;
+	/* start[c] is now where line c's slots end, and where line c + 1's begin */
+	size_t m = 0, line;
+	while (walk_next(&w, &line)) {
+		for (int k = 0; !slots_only && k < TRACKED; k++)
+			if (is_uniform(b->cust[line].uniform[k]))
+				by_cust[m++] = (tag_ref){(uint32_t)line, UNIFORM_REF | (uint32_t)k};
+		for (size_t s = line ? start[line - 1] : 0; s < start[line]; s++)
+			by_cust[m++] = (tag_ref){(uint32_t)line, slot_by_line[s]};
 	}
 	memset(start, 0, (b->npairs + 1) * sizeof *start);
 	for (size_t i = 0; i < m; i++)
@@ -474,7 +628,9 @@ static tag_ref *tag_order(const rollup_buf *b, bool slots_only, size_t *n)
 	for (size_t i = 0; i < m; i++)
 		out[start[rank[ref_pair1(b, by_cust[i]) - 1]]++] = by_cust[i];
 done:
-	free(slot_by_cust);
+	if (walking)
+		walk_end(&w);
+	free(slot_by_line);
 	free(by_cust);
 	free(rank);
 	free(start);
@@ -520,7 +676,7 @@ enum { TAGS_AHEAD = 16 };
 static inline __attribute__((always_inline)) void prefetch_ref(const rollup_buf *b, tag_ref t)
 {
 	if (t.ref & UNIFORM_REF)
-		__builtin_prefetch(&b->cust[t.customer]);	/* one line: r, then uniform[] */
+		__builtin_prefetch(&b->cust[t.line]);	/* one line: r, then uniform[] */
 	else
 		__builtin_prefetch(&b->slots[t.ref]);
 }
@@ -533,7 +689,7 @@ const rollup *rollup_tags_get(const rollup_tags *t, size_t i, uint32_t *tag, uin
 	uint32_t pair = ref_pair1(t->b, t->order[i]) - 1;
 	*tag = t->b->pairs[pair][0];
 	*value = t->b->pairs[pair][1];
-	*customer = t->order[i].customer;
+	*customer = line_customer(t->b, t->order[i].line);
 	return ref_rollup(t->b, t->order[i]);
 }
 
@@ -561,13 +717,15 @@ static int each_tag(rollup_buf *b, bool slots_only, rollup_each_fn fn, void *arg
 
 int rollup_buf_each_customer(rollup_buf *b, rollup_each_fn fn, void *arg)
 {
-	for (size_t c = b->lo; c <= b->hi; c++)
-		if (b->cust[c].r.events) {
-			int rc = fn(arg, 0, 0, (uint32_t)c, &b->cust[c].r);
-			if (rc)
-				return rc;
-		}
-	return 0;
+	line_walk w;
+	if (walk_begin(b, &w))
+		return -1;
+	int rc = 0;
+	size_t line;
+	while (rc == 0 && walk_next(&w, &line))
+		rc = fn(arg, 0, 0, line_customer(b, line), &b->cust[line].r);
+	walk_end(&w);
+	return rc;
 }
 
 int rollup_buf_each(rollup_buf *b, rollup_each_fn fn, void *arg)

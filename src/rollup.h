@@ -61,6 +61,13 @@ typedef struct rollup_buf rollup_buf;
 rollup_buf *rollup_buf_new(void);
 void rollup_buf_free(rollup_buf *b);
 
+/* A hint before the first add: the batch brings about `orders` orders into
+ * a store of `customers` customers.  When its orders are few beside the
+ * customers, the buffer keeps lines for the customers it meets instead of
+ * an array over every customer id, whose pages all get touched (rollup.c
+ * says what that costs).  Without it, the array. */
+void rollup_buf_expect(rollup_buf *b, uint64_t orders, uint64_t customers);
+
 /* Folds an order into its customer's roll-up and into one per tag pair
  * (name id, value id; pairs with value 0, an empty value, are skipped).
  * An order names each tag at most once; npairs <= TIDE_TAGS_MAX.  It makes

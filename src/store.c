@@ -2248,6 +2248,7 @@ int store_batch_begin(store *s, store_batch **out, tide_err *e)
 	}
 	rc = meta_read(b->txn, s, &b->info);
 	b->seq_at_start = b->info.next_seq;
+	rollup_buf_expect(b->rolls, 0, b->info.customers);
 	for (int t = 0; t < 2; t++)
 		b->names[t].first_new = *name_counter(b, t);
 	for (int t = 0; rc == 0 && t < 2; t++)
@@ -2306,6 +2307,8 @@ void store_batch_expect(store_batch *b, tide_kind kind, uint64_t events)
 	 * them now, the table grows as it fills. */
 	(void)idbuf_reserve(b->ids[kind], events < b->ids_flush_at ? (size_t)events : b->ids_flush_at);
 	b->expected[kind] = events;
+	if (kind == TIDE_ORDERS)
+		rollup_buf_expect(b->rolls, events, b->info.customers);
 }
 
 /* Closes the cursors of the dedupe check: the commit writes to those tables. */
