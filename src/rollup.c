@@ -220,15 +220,30 @@ static size_t line_place(const uint64_t *line_of, size_t cap, uint32_t customer)
 	return i;
 }
 
+static uint64_t line_entry(uint32_t customer, size_t line)
+{
+	return (uint64_t)customer << 32 | (line + 1);
+}
+
+/* A zeroed hash table `times` as large as one of cap entries of `each`
+ * bytes, or of 4096 entries when cap is 0: *ncap entries.  NULL when out
+ * of memory. */
+static void *bigger_table(size_t cap, size_t times, size_t each, size_t *ncap)
+{
+	*ncap = cap ? cap * times : 4096;
+	return bigmem_alloc(*ncap * each);
+}
+
+/* Doubles line_of, refilled from the lines (a compact array, read in
+ * order, where the old table is mostly free places). */
 static int grow_line_of(rollup_buf *b)
 {
-	size_t ncap = b->line_cap ? b->line_cap * 2 : 4096;
-	uint64_t *nl = bigmem_alloc(ncap * sizeof *nl);
+	size_t ncap;
+	uint64_t *nl = bigger_table(b->line_cap, 2, sizeof *nl, &ncap);
 	if (!nl)
 		return -1;
-	for (size_t i = 0; i < b->line_cap; i++)
-		if (b->line_of[i])
-			nl[line_place(nl, ncap, (uint32_t)(b->line_of[i] >> 32))] = b->line_of[i];
+	for (size_t line = 0; line < b->nlines; line++)
+		nl[line_place(nl, ncap, b->line_customer[line])] = line_entry(b->line_customer[line], line);
 	bigmem_free(b->line_of, b->line_cap * sizeof *b->line_of);
 	b->line_of = nl;
 	b->line_cap = ncap;
@@ -252,7 +267,7 @@ static size_t sparse_line(rollup_buf *b, uint32_t customer)
 		b->line_customer = nc;
 	}
 	b->line_customer[b->nlines] = customer;
-	b->line_of[i] = (uint64_t)customer << 32 | (b->nlines + 1);
+	b->line_of[i] = line_entry(customer, b->nlines);
 	return b->nlines++;
 }
 
@@ -359,8 +374,8 @@ static tag_slot *probe(tag_slot *slots, size_t cap, uint32_t pair1, uint32_t cus
  * must zero first. */
 static int grow_slots(rollup_buf *b)
 {
-	size_t ncap = b->cap ? b->cap * 4 : 4096;
-	tag_slot *ns = bigmem_alloc(ncap * sizeof *ns);
+	size_t ncap;
+	tag_slot *ns = bigger_table(b->cap, 4, sizeof *ns, &ncap);
 	if (!ns)
 		return -1;
 	for (size_t i = 0; i < b->cap; i++)
