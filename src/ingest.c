@@ -104,10 +104,14 @@ static int add_row(store_batch *b, const rowpipe_row *row, FILE *bad_out, ingest
 }
 
 /* On the reading thread: the event's id hash and what the store's dedupe
- * tables hold for it. */
-static void check_id(void *lookup, const tide_event *ev, store_idcheck *out)
+ * tables hold for it, unless the writer is waiting for rows: then it looks
+ * the id up itself, and the lookups are shared by the two threads. */
+static void check_id(void *lookup, const tide_event *ev, bool writer_idle, store_idcheck *out)
 {
-	store_idlookup_check(lookup, ev, out);
+	if (writer_idle)
+		*out = (store_idcheck){store_id_hash(ev), 0, STORE_ID_UNKNOWN};
+	else
+		store_idlookup_check(lookup, ev, out);
 }
 
 /* One pass over all inputs into batch b.  Returns 0, an error, or

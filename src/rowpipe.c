@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <stdalign.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,7 @@ struct rowpipe {
 	size_t filled;		/* blocks the reader has finished */
 	size_t taken;		/* blocks handed to the consumer; all but the last are free */
 	bool stop;
+	atomic_bool consumer_idle;	/* rowpipe_next is waiting for a block */
 	bool ended;		/* the consumer has had the last block */
 	int end_rc;
 	tide_err end_err;
@@ -100,7 +102,7 @@ static bool put_event(const rowpipe *p, block *b, const tide_event *ev)
 	keep(b, &row->ev.sku);
 	keep(b, &row->ev.channel);
 	keep(b, &row->ev.reason);
-	p->check(p->check_arg, &row->ev, &row->id);
+	p->check(p->check_arg, &row->ev, atomic_load_explicit(&p->consumer_idle, memory_order_relaxed), &row->id);
 	return true;
 }
 
@@ -211,6 +213,7 @@ int rowpipe_open(rowpipe **out, tide_reader *r, rowpipe_check_fn check, void *ar
 	p->r = r;
 	p->check = check;
 	p->check_arg = arg;
+	atomic_init(&p->consumer_idle, false);
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->filled_cv, NULL);
 	pthread_cond_init(&p->freed_cv, NULL);
@@ -236,8 +239,12 @@ int rowpipe_next(rowpipe *p, const rowpipe_row **rows, size_t *n, tide_err *e)
 	pthread_mutex_lock(&p->mu);
 	/* The block handed over last time is free from now on. */
 	pthread_cond_signal(&p->freed_cv);
-	while (p->filled == p->taken)
-		pthread_cond_wait(&p->filled_cv, &p->mu);
+	if (p->filled == p->taken) {
+		atomic_store_explicit(&p->consumer_idle, true, memory_order_relaxed);
+		while (p->filled == p->taken)
+			pthread_cond_wait(&p->filled_cv, &p->mu);
+		atomic_store_explicit(&p->consumer_idle, false, memory_order_relaxed);
+	}
 	block *b = &p->blocks[p->taken++ % BLOCKS];
 	pthread_mutex_unlock(&p->mu);
 	if (b->last) {

@@ -19,6 +19,7 @@
 #ifndef TIDE_ROWPIPE_H
 #define TIDE_ROWPIPE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,8 +40,10 @@ typedef struct rowpipe_row {
 } rowpipe_row;
 
 /* What the reading thread works out of each event besides parsing it, off
- * the consumer's thread; arg is the check function's. */
-typedef void (*rowpipe_check_fn)(void *arg, const tide_event *ev, store_idcheck *out);
+ * the consumer's thread; arg is the check function's.  consumer_idle: the
+ * consumer is waiting for rows, so work it could do itself on a row is
+ * better left to it. */
+typedef void (*rowpipe_check_fn)(void *arg, const tide_event *ev, bool consumer_idle, store_idcheck *out);
 
 /* Starts reading r on a new thread, each row's id checked there with
  * check(arg, ...).  0, or an error (r is closed). */

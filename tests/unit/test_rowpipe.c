@@ -45,8 +45,9 @@ static char *make_csv(size_t *len)
 
 /* The check each row carries: the number in its id ("o123": 123) as its
  * hash, computed on the reading thread, with the argument given. */
-static void id_number(void *arg, const tide_event *ev, store_idcheck *out)
+static void id_number(void *arg, const tide_event *ev, bool consumer_idle, store_idcheck *out)
 {
+	(void)consumer_idle;	/* either way, the answer is this function's */
 	uint64_t n = 0;
 	for (size_t i = 1; i < ev->id.n; i++)
 		n = n * 10 + (uint64_t)(ev->id.p[i] - '0');
