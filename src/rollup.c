@@ -525,6 +525,13 @@ static const rollup *ref_rollup(const rollup_buf *b, tag_ref t)
 	return t.ref & UNIFORM_REF ? &b->cust[t.line].r : &b->slots[t.ref].r;
 }
 
+/* The roll-ups lie at random in the customer lines and the slots, hundreds
+ * of MB at 100M orders, and are read in key order: each read asks for the
+ * line of the one this far ahead.  Inlined by force, as exec.c's prefetches
+ * are: gcc 12 deletes calls to a function whose only effect is a prefetch
+ * (it found none here, and the merge waited for every line). */
+enum { TAGS_AHEAD = 16 };
+
 /* The lines of the customers met, in customer order: from lo to hi in a
  * dense buffer (lines without events skipped), else sorted by id. */
 typedef struct line_walk {
@@ -579,6 +586,9 @@ static bool walk_next(line_walk *w, size_t *line)
 {
 	while (w->next < w->end) {
 		size_t i = w->next++;
+		/* sorted lines lie at random in cust: ask for one TAGS_AHEAD on */
+		if (w->sorted && i + TAGS_AHEAD < w->end)
+			__builtin_prefetch(&w->b->cust[(uint32_t)w->sorted[i + TAGS_AHEAD]]);
 		*line = w->sorted ? (uint32_t)w->sorted[i] : i;
 		if (w->b->cust[*line].r.events)
 			return true;
@@ -681,12 +691,6 @@ size_t rollup_tags_count(const rollup_tags *t)
 	return t->n;
 }
 
-/* The roll-ups lie at random in the customer lines and the slots, hundreds
- * of MB at 100M orders, and are read in key order: each read asks for the
- * line of the one this far ahead.  Inlined by force, as exec.c's prefetches
- * are: gcc 12 deletes calls to a function whose only effect is a prefetch
- * (it found none here, and the merge waited for every line). */
-enum { TAGS_AHEAD = 16 };
 
 static inline __attribute__((always_inline)) void prefetch_ref(const rollup_buf *b, tag_ref t)
 {
