@@ -527,9 +527,7 @@ static const rollup *ref_rollup(const rollup_buf *b, tag_ref t)
 
 /* The roll-ups lie at random in the customer lines and the slots, hundreds
  * of MB at 100M orders, and are read in key order: each read asks for the
- * line of the one this far ahead.  Inlined by force, as exec.c's prefetches
- * are: gcc 12 deletes calls to a function whose only effect is a prefetch
- * (it found none here, and the merge waited for every line). */
+ * line of the one this far ahead. */
 enum { TAGS_AHEAD = 16 };
 
 /* The lines of the customers met, in customer order: from lo to hi in a
@@ -586,7 +584,7 @@ static bool walk_next(line_walk *w, size_t *line)
 {
 	while (w->next < w->end) {
 		size_t i = w->next++;
-		/* sorted lines lie at random in cust: ask for one TAGS_AHEAD on */
+		/* sorted by customer, the lines lie at random in cust */
 		if (w->sorted && i + TAGS_AHEAD < w->end)
 			__builtin_prefetch(&w->b->cust[(uint32_t)w->sorted[i + TAGS_AHEAD]]);
 		*line = w->sorted ? (uint32_t)w->sorted[i] : i;
@@ -691,7 +689,9 @@ size_t rollup_tags_count(const rollup_tags *t)
 	return t->n;
 }
 
-
+/* Inlined by force, as exec.c's prefetches are: gcc 12 deletes calls to a
+ * function whose only effect is a prefetch (it found none here, and the
+ * merge waited for every line). */
 static inline __attribute__((always_inline)) void prefetch_ref(const rollup_buf *b, tag_ref t)
 {
 	if (t.ref & UNIFORM_REF)

@@ -3041,8 +3041,9 @@ static int find_in_runs(store_batch *b, int kind, uint64_t h, uint32_t *seq, int
 }
 
 /* The event's id seen before in this kind?  Looks in the batch's pending
- * entries, its runs and the kind's two hash tables, then in the exact-id
- * table that holds the rare ids whose hash another id already took. */
+ * entries, its runs and the kind's two hash tables (unless id says what
+ * they held: looked up ahead), then in the exact-id table that holds the
+ * rare ids whose hash another id already took. */
 static int check_duplicate(store_batch *b, const tide_event *ev, const store_idcheck *id, uint64_t seq,
 			   bool *dup)
 {
