@@ -109,7 +109,7 @@ static int add_row(store_batch *b, const rowpipe_row *row, FILE *bad_out, ingest
 static void check_id(void *lookup, const tide_event *ev, bool writer_idle, store_idcheck *out)
 {
 	if (writer_idle)
-		*out = (store_idcheck){store_id_hash(ev), 0, STORE_ID_UNKNOWN};
+		*out = store_idcheck_unknown(ev);
 	else
 		store_idlookup_check(lookup, ev, out);
 }

@@ -563,13 +563,20 @@ static bool sort_by_high_word(uint64_t *keys, size_t n)
 	return ok;
 }
 
+/* The lines in use are [*first, end): from the least to the greatest id
+ * met in a dense buffer, all there are in a sparse one. */
+static size_t lines_in_use(const rollup_buf *b, size_t *first)
+{
+	*first = b->sparse ? 0 : b->lo;
+	return b->sparse ? b->nlines : b->lo <= b->hi ? (size_t)b->hi + 1 : 0;
+}
+
 static int walk_begin(const rollup_buf *b, line_walk *w)
 {
-	*w = (line_walk){b, NULL, b->lo, b->lo <= b->hi ? (size_t)b->hi + 1 : 0};
+	*w = (line_walk){b, NULL, 0, 0};
+	w->end = lines_in_use(b, &w->next);
 	if (!b->sparse)
 		return 0;
-	w->next = 0;
-	w->end = b->nlines;
 	if (!(w->sorted = malloc((b->nlines ? b->nlines : 1) * sizeof *w->sorted)))
 		return -1;
 	for (size_t i = 0; i < b->nlines; i++)
@@ -610,8 +617,8 @@ static bool is_uniform(uint32_t u)
  * pair's rank. */
 static tag_ref *tag_order(const rollup_buf *b, bool slots_only, size_t *n)
 {
-	size_t nlines = b->sparse ? b->nlines : b->lo <= b->hi ? (size_t)b->hi + 1 : 0, nuniform = 0;
-	for (size_t c = b->sparse ? 0 : b->lo; !slots_only && c < nlines; c++)
+	size_t first, nlines = lines_in_use(b, &first), nuniform = 0;
+	for (size_t c = first; !slots_only && c < nlines; c++)
 		for (int k = 0; b->cust[c].r.events && k < TRACKED; k++)
 			nuniform += is_uniform(b->cust[c].uniform[k]);
 	*n = b->count + nuniform;

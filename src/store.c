@@ -168,8 +168,9 @@ struct store_batch {
 	 * append).  Only the commit writes to those tables: the batch's entries
 	 * go to the base table when it is empty, else to the recent one. */
 	idbuf *ids[2];
-	bool base_empty[2], recent_empty[2];
-	MDB_cursor *hash_cur[2][2];	/* per kind, on the base and the recent table */
+	/* per kind, of the base [0] and the recent [1] table */
+	bool ids_empty[2][2];
+	MDB_cursor *hash_cur[2][2];
 	size_t ids_flush_at;	/* pending entries that make a flush */
 	/* per kind, the runs the batch's flushes wrote (runs.h), how many
 	 * entries they hold, and a filter of their hashes (NULL without memory
@@ -1498,7 +1499,7 @@ static int flush_ids(store_batch *b, int kind)
 		return TIDE_ENOMEM;
 	if (n == 0 && runs_count(b->id_runs[kind]) == 0)
 		return 0;
-	bool into_base = b->base_empty[kind];
+	bool into_base = b->ids_empty[kind][0];
 	ids_writer w = {b, NULL, 0};
 	int rc = idblocks_open(b->txn, b->s->dbi[into_base ? ids_table(kind) : recent_table(kind)], &w.w);
 	if (rc)
@@ -1507,7 +1508,7 @@ static int flush_ids(store_batch *b, int kind)
 	rc = runs_merge(b->id_runs[kind], &p, put_id, &w);
 	int closed = idblocks_close(w.w, rc == 0);
 	idbuf_clear(ib);
-	*(into_base ? &b->base_empty[kind] : &b->recent_empty[kind]) = false;
+	b->ids_empty[kind][!into_base] = false;
 	if (!into_base)
 		b->info.recent_ids[kind] += w.added;
 	return rc ? rc : closed;
@@ -2258,9 +2259,9 @@ int store_batch_begin(store *s, store_batch **out, tide_err *e)
 		rc = mdb_cursor_open(b->txn, s->dbi[log_table(k)], &b->log[k].cur);
 	}
 	for (int k = 0; rc == 0 && k < 2; k++) {
-		rc = table_empty(b, ids_table(k), &b->base_empty[k]);
+		rc = table_empty(b, ids_table(k), &b->ids_empty[k][0]);
 		if (rc == 0)
-			rc = table_empty(b, recent_table(k), &b->recent_empty[k]);
+			rc = table_empty(b, recent_table(k), &b->ids_empty[k][1]);
 		if (rc == 0)
 			rc = table_empty(b, index_table(k), &b->index_empty[k]);
 		if (rc == 0)
@@ -2983,7 +2984,7 @@ static int find_in_tables(const store *s, MDB_txn *txn, MDB_cursor *cur[2], cons
 struct store_idlookup {
 	store *s;
 	store_snap *snap;
-	bool empty[2][2];	/* per kind, as the batch's base_empty and recent_empty */
+	bool empty[2][2];	/* the batch's ids_empty */
 	MDB_cursor *cur[2][2];
 };
 
@@ -3000,20 +3001,20 @@ int store_idlookup_open(store_batch *b, store_idlookup **out, tide_err *e)
 		return rc;
 	}
 	l->s = b->s;
-	for (int k = 0; k < 2; k++) {
-		l->empty[k][0] = b->base_empty[k];
-		l->empty[k][1] = b->recent_empty[k];
-	}
+	memcpy(l->empty, b->ids_empty, sizeof l->empty);
 	*out = l;
 	return 0;
+}
+
+store_idcheck store_idcheck_unknown(const tide_event *ev)
+{
+	return (store_idcheck){store_id_hash(ev), 0, STORE_ID_UNKNOWN};
 }
 
 void store_idlookup_check(store_idlookup *l, const tide_event *ev, store_idcheck *out)
 {
 	int kind = ev->kind, found;
-	out->hash = store_id_hash(ev);
-	out->seq = 0;
-	out->state = STORE_ID_UNKNOWN;
+	*out = store_idcheck_unknown(ev);
 	if (find_in_tables(l->s, l->snap->txn, l->cur[kind], l->empty[kind], kind, out->hash, &out->seq,
 			   &found) == 0)
 		out->state = found ? STORE_ID_FOUND : STORE_ID_ABSENT;
@@ -3054,10 +3055,9 @@ static int check_duplicate(store_batch *b, const tide_event *ev, const store_idc
 	const idfilter *f = b->flushed[kind];
 	if (!found && runs_count(b->id_runs[kind]) && (!f || idfilter_may_hold(f, h)))
 		rc = find_in_runs(b, kind, h, &other32, &found);
-	if (rc == 0 && !found && id->state == STORE_ID_UNKNOWN) {
-		const bool empty[2] = {b->base_empty[kind], b->recent_empty[kind]};
-		rc = find_in_tables(b->s, b->txn, b->hash_cur[kind], empty, kind, h, &other32, &found);
-	} else if (rc == 0 && !found && id->state == STORE_ID_FOUND) {
+	if (rc == 0 && !found && id->state == STORE_ID_UNKNOWN)
+		rc = find_in_tables(b->s, b->txn, b->hash_cur[kind], b->ids_empty[kind], kind, h, &other32, &found);
+	else if (rc == 0 && !found && id->state == STORE_ID_FOUND) {
 		found = 1;
 		other32 = id->seq;
 	}
@@ -3148,7 +3148,7 @@ static int note_span(store_batch *b, tide_kind kind, int64_t ts, uint64_t seq)
 
 int store_batch_add(store_batch *b, const tide_event *ev, bool *duplicate, tide_err *e)
 {
-	store_idcheck id = {store_id_hash(ev), 0, STORE_ID_UNKNOWN};
+	store_idcheck id = store_idcheck_unknown(ev);
 	return store_batch_add_checked(b, ev, &id, duplicate, e);
 }
 

@@ -105,6 +105,9 @@ typedef struct store_idcheck {
 	uint8_t state;		/* STORE_ID_*; UNKNOWN: the add looks it up itself */
 } store_idcheck;
 
+/* ev's hash, the tables not read (the add reads them). */
+store_idcheck store_idcheck_unknown(const tide_event *ev);
+
 /* store_batch_add, with ev's id hash known and perhaps looked up. */
 int store_batch_add_checked(store_batch *b, const tide_event *ev, const store_idcheck *id,
 			    bool *duplicate, tide_err *e);
